@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+// Registers the bindings; each area's functions and classes live in their own js/*_wrap files.
+#include <napi.h>
+
+#include "js/addon_data.h"
+#include "js/runtime_wrap.h"
+
+namespace {
+
+Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  using namespace fasttune::js;
+  env.SetInstanceData(new AddonData());
+  InitRuntime(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(fasttune, InitAddon)

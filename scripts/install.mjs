@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `npm install` step: resolve LibTorch, then build the addon with cmake-js against it.
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveLibtorch } from './libtorch/resolve.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function main() {
+  if (process.env.FASTTUNE_SKIP_BUILD) {
+    console.log('fasttune: FASTTUNE_SKIP_BUILD is set, not building the native addon');
+    return;
+  }
+  const torch = await resolveLibtorch();
+  console.log(`fasttune: LibTorch from ${torch.source}: ${torch.reason}`);
+  console.log(`fasttune: Torch_DIR=${torch.torchDir}`);
+  const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
+  const jobs = String(Math.max(1, cpus().length));
+  const args = [cmakeJs, 'compile', '--log-level', 'warn', '--parallel', jobs, `--CDTorch_DIR=${torch.torchDir}`];
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    throw new Error(`building the native addon failed (cmake-js exit ${result.status ?? result.signal})`);
+  }
+}
+
+main().catch((error) => {
+  console.error(`fasttune: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,22 @@
+import { FasttuneError } from './errors.js';
+import { native, type NativeVersions } from './native.js';
+
+export type { NativeVersions };
+
+/** LibTorch's version and build, CUDA availability, threads and the Node-API version. */
+export function versions(): NativeVersions {
+  return native().versions();
+}
+
+/** Sets LibTorch's intra-op thread count (default: all cores). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new FasttuneError(`setNumThreads: expected a positive integer, got ${String(n)}`, 'E_ARG');
+  }
+  native().setNumThreads(n);
+}
+
+/** LibTorch's intra-op thread count. */
+export function getNumThreads(): number {
+  return native().getNumThreads();
+}

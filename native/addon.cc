@@ -4,6 +4,7 @@
 
 #include "js/addon_data.h"
 #include "js/runtime_wrap.h"
+#include "js/weights_wrap.h"
 
 namespace {
 
@@ -11,6 +12,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   using namespace fasttune::js;
   env.SetInstanceData(new AddonData());
   InitRuntime(env, exports);
+  InitWeights(env, exports);
   return exports;
 }
 

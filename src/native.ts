@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FasttuneError } from './errors.js';
+import type { WeightsContents, WeightsTensor } from './io/weights.js';
 
 /** What `versions()` reports about the linked LibTorch. */
 export interface NativeVersions {
@@ -23,6 +24,12 @@ export interface Binding {
   versions(): NativeVersions;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  readWeights(path: string): Promise<WeightsContents>;
+  writeWeights(
+    path: string,
+    tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>,
+    metadata: Record<string, string>,
+  ): Promise<void>;
 }
 
 const REQUIRED_NAPI = 8;

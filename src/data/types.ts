@@ -1,0 +1,31 @@
+// What the data pipeline hands to the Learner.
+import type { AugmentParams } from '../augment/types.js';
+
+/** One batch of images ready for a native step. */
+export interface Batch {
+  /** uint8 pixels, n × height × width × 3 (NHWC, RGB). */
+  images: Uint8Array;
+  shape: [n: number, height: number, width: number, channels: number];
+  /** Class indices into the vocab, one per image. */
+  labels: Int32Array;
+  /** Device-side augmentation for this batch, when the loader has batch transforms. */
+  augment?: AugmentParams;
+}
+
+/** Iterates batches of one split. */
+export interface DataLoader extends AsyncIterable<Batch> {
+  /** Batches per pass (drop-last applied on the training loader). */
+  readonly length: number;
+  readonly bs: number;
+  /** Number of items in the split. */
+  readonly n: number;
+}
+
+export interface DataLoaders {
+  readonly train: DataLoader;
+  readonly valid: DataLoader;
+  /** Class names, sorted, from the training labels. */
+  readonly vocab: readonly string[];
+  /** Number of classes. */
+  readonly c: number;
+}

@@ -1,0 +1,41 @@
+// The contract between the TypeScript Learner and the native model: one call per batch,
+// hyper-parameters in as numbers, plain numbers out.
+import type { Batch } from '../data/types.js';
+
+/** Optimizer hyper-parameters of one parameter group, set before every step. */
+export interface GroupHypers {
+  lr: number;
+  /** Adam's beta1 or SGD's momentum (scheduled by fitOneCycle). */
+  mom: number;
+  /** Adam's beta2 (fastai: 0.99). */
+  sqrMom: number;
+  eps: number;
+  /** Decoupled weight decay (not applied to BatchNorm and bias parameters unless wdBnBias). */
+  wd: number;
+}
+
+export interface EvalResult {
+  /** Mean loss over the batch. */
+  loss: number;
+  /** Row-major logits, batch × classes. */
+  logits: Float32Array;
+}
+
+/** What the Learner needs from a model. The native VisionModel implements it. */
+export interface ModelCore {
+  /** Number of parameter groups (3 for fastai's ResNet split). */
+  readonly nGroups: number;
+  /** Number of output classes. */
+  readonly nOut: number;
+  /** Groups below `n` frozen (BatchNorm stays trainable when trainBn); clears optimizer state. */
+  freezeTo(n: number): void;
+  /** Forward, loss, backward and one optimizer step in train mode; resolves to the batch loss. */
+  trainStep(batch: Batch, hypers: readonly GroupHypers[]): Promise<number>;
+  /** Forward and loss in eval mode, no gradients. */
+  evalStep(batch: Batch): Promise<EvalResult>;
+  /** Keeps a copy of weights, BatchNorm buffers and optimizer state (one slot). */
+  snapshot(): Promise<void>;
+  /** Returns to the last snapshot. */
+  restore(): Promise<void>;
+  dispose(): void;
+}

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// `npm install` step: resolve LibTorch, then build the addon with cmake-js against it.
+// `npm install` step: resolve LibTorch, record the choice for `fasttune doctor`, then build the
+// addon with cmake-js against it.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeRecord } from './libtorch/record.mjs';
 import { resolveLibtorch } from './libtorch/resolve.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,7 +19,9 @@ async function main() {
   const torch = await resolveLibtorch();
   console.log(`fasttune: LibTorch from ${torch.source}: ${torch.reason}`);
   console.log(`fasttune: Torch_DIR=${torch.torchDir}`);
-  const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
+  writeRecord(root, torch);
+  // Resolved, not assumed under our own node_modules: npm may hoist it into the app's.
+  const cmakeJs = join(dirname(createRequire(import.meta.url).resolve('cmake-js/package.json')), 'bin', 'cmake-js');
   const jobs = String(Math.max(1, cpus().length));
   const args = [cmakeJs, 'compile', '--log-level', 'warn', '--parallel', jobs, `--CDTorch_DIR=${torch.torchDir}`];
   const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

@@ -1,60 +1,57 @@
-// Decides which LibTorch the addon builds against, in a fixed order, and says why.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// Decides which LibTorch the addon builds against: the steps below, in order; the first that
+// finds one wins. Each step that does not is logged with its reason, and if none does, one
+// error lists them all with the ways out.
+import { systemContext } from './context.mjs';
+import { fromApt } from './from-apt.mjs';
+import { fromDownload } from './from-download.mjs';
+import { fromEnvironment } from './from-env.mjs';
+import { fromPython } from './from-python.mjs';
+import { fromSystem } from './from-system.mjs';
 
-const CONFIG = 'TorchConfig.cmake';
+export { torchDirOfLibtorch } from './config.mjs';
 
-// Where an unpacked LibTorch (official archive layout) keeps its CMake config.
-export function torchDirOfLibtorch(root) {
-  return join(root, 'share', 'cmake', 'Torch');
-}
+/** The resolution order. Each step returns `{ found }` or `{ skipped: reason }`. */
+export const STEPS = [
+  { name: 'LIBTORCH / Torch_DIR', run: fromEnvironment },
+  { name: 'Python torch', run: fromPython },
+  { name: 'system libtorch-dev', run: fromSystem },
+  { name: 'download', run: fromDownload },
+  { name: 'apt-get install libtorch-dev', run: fromApt },
+];
 
-function hasConfig(dir) {
-  return dir != null && existsSync(join(dir, CONFIG));
-}
+const FIXES = [
+  'set LIBTORCH to an unpacked LibTorch (https://pytorch.org/get-started/locally/, "LibTorch"), or Torch_DIR to a folder holding TorchConfig.cmake;',
+  'or install a PyTorch that ships CMake files (pip or conda) and set FASTTUNE_PYTHON to its python;',
+  'or on Debian/Ubuntu: sudo apt-get install libtorch-dev;',
+  'or allow the download (unset FASTTUNE_OFFLINE), or mirror the archive and set FASTTUNE_LIBTORCH_URL (and FASTTUNE_LIBTORCH_SHA256 if it is not the pinned archive).',
+];
 
-// 1. An explicit choice by the user.
-export function fromEnvironment(env) {
-  if (env.Torch_DIR) {
-    if (!hasConfig(env.Torch_DIR)) {
-      throw new Error(`Torch_DIR=${env.Torch_DIR} holds no ${CONFIG}`);
-    }
-    return { torchDir: env.Torch_DIR, source: 'Torch_DIR', reason: 'Torch_DIR is set' };
+/** No step found a LibTorch. `tried` holds `{ step, reason }` for each. */
+export class LibtorchNotFoundError extends Error {
+  constructor(tried) {
+    const lines = [
+      'No LibTorch found. Tried, in order:',
+      ...tried.map((t, i) => `  ${i + 1}. ${t.step}: ${t.reason}`),
+      'Fix one of these, then reinstall (npm rebuild fasttune):',
+      ...FIXES.map((f) => `  - ${f}`),
+    ];
+    super(lines.join('\n'));
+    this.name = 'LibtorchNotFoundError';
+    this.tried = tried;
   }
-  if (env.LIBTORCH) {
-    const torchDir = torchDirOfLibtorch(env.LIBTORCH);
-    if (!hasConfig(torchDir)) {
-      throw new Error(`LIBTORCH=${env.LIBTORCH} is not an unpacked LibTorch (no ${join('share/cmake/Torch', CONFIG)})`);
-    }
-    return { torchDir, source: 'LIBTORCH', reason: 'LIBTORCH is set' };
-  }
-  return null;
 }
 
-// 3. Debian/Ubuntu's libtorch-dev keeps its config in the multiarch library folder.
-export function fromSystem(roots = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/local/lib']) {
-  for (const root of roots) {
-    const torchDir = join(root, 'cmake', 'Torch');
-    if (hasConfig(torchDir)) {
-      return { torchDir, source: 'system', reason: `system LibTorch found in ${torchDir}` };
-    }
-  }
-  return null;
-}
-
-export async function resolveLibtorch({ env = process.env } = {}) {
+/**
+ * Runs the steps against `ctx` (the real machine by default). Returns the winning step's
+ * finding plus `tried`, the steps passed over and why.
+ */
+export async function resolveLibtorch(ctx = systemContext(), steps = STEPS) {
   const tried = [];
-  for (const [name, step] of [
-    ['LIBTORCH / Torch_DIR', () => fromEnvironment(env)],
-    ['system libtorch-dev', () => fromSystem()],
-  ]) {
-    const found = await step();
-    if (found) return found;
-    tried.push(name);
+  for (const step of steps) {
+    const outcome = await step.run(ctx);
+    if (outcome.found) return { ...outcome.found, step: step.name, tried };
+    tried.push({ step: step.name, reason: outcome.skipped });
+    ctx.log(`fasttune: ${step.name}: ${outcome.skipped}`);
   }
-  throw new Error(
-    `No LibTorch found (tried: ${tried.join(', ')}).\n` +
-      'Fix one of: set LIBTORCH to an unpacked LibTorch; set Torch_DIR to a folder with TorchConfig.cmake; ' +
-      'on Debian/Ubuntu run `sudo apt-get install libtorch-dev`.',
-  );
+  throw new LibtorchNotFoundError(tried);
 }

@@ -1,0 +1,36 @@
+// Step 5: when no archive could be fetched, a Debian/Ubuntu machine run as root can still get
+// LibTorch from its own package mirror.
+import { fromSystem } from './from-system.mjs';
+
+function isDebian(ctx) {
+  if (ctx.exists('/etc/debian_version')) return true;
+  const osRelease = ctx.readText('/etc/os-release') ?? '';
+  return /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(osRelease);
+}
+
+export async function fromApt(ctx) {
+  if (ctx.platform !== 'linux') return { skipped: `not Linux (${ctx.platform})` };
+  if (!isDebian(ctx)) return { skipped: 'not a Debian/Ubuntu system' };
+  if (ctx.env.FASTTUNE_NO_APT) return { skipped: 'disabled by FASTTUNE_NO_APT' };
+  const aptGet = ctx.which('apt-get');
+  if (!aptGet) return { skipped: 'apt-get not found' };
+  if (!ctx.isRoot()) return { skipped: 'not root (run `sudo apt-get install libtorch-dev` yourself)' };
+
+  const env = { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => ctx.run(aptGet, ['install', '-y', '--no-install-recommends', 'libtorch-dev'], { env, inherit: true });
+  ctx.log('fasttune: running apt-get install -y libtorch-dev');
+  let result = install();
+  if (result.error || result.status !== 0) {
+    // Stale package lists are the usual cause; refresh once and try again.
+    ctx.log('fasttune: apt-get install failed; running apt-get update and trying once more');
+    ctx.run(aptGet, ['update'], { env, inherit: true });
+    result = install();
+  }
+  if (result.error || result.status !== 0) {
+    return { skipped: `apt-get install libtorch-dev failed (${result.error?.message ?? `exit ${result.status}`})` };
+  }
+  const found = await fromSystem(ctx, { source: 'apt' });
+  if (!found.found) return { skipped: `apt-get installed libtorch-dev, yet ${found.skipped}` };
+  found.found.reason = `installed libtorch-dev with apt-get; ${found.found.reason}`;
+  return found;
+}

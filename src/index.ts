@@ -1,3 +1,12 @@
 export { FasttuneError, type ErrorCode } from './errors.js';
 export { versions, setNumThreads, getNumThreads, type NativeVersions } from './runtime.js';
 export { readWeights, writeWeights, type WeightsContents, type WeightsTensor, type WeightsDtype } from './io/weights.js';
+export {
+  resolvePretrained,
+  fetchCheckpoint,
+  defaultTorchHome,
+  hubCheckpointsDir,
+  type ResolvePretrainedOptions,
+  type FetchCheckpointOptions,
+  type PretrainedArch,
+} from './vision/pretrained.js';

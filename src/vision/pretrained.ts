@@ -1,0 +1,218 @@
+// Where pretrained weights come from: the torch hub cache that PyTorch users already have,
+// else torchvision's download server (hash-checked as torch.hub does), else a path the user
+// gives. Offline, the error says which file to put where.
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+// The downloader is shared with the install script, which runs before TypeScript is built.
+import { DownloadError, downloadFile, type DownloadProgress } from '../../scripts/lib/download.mjs';
+import { createProgress } from '../../scripts/lib/progress.mjs';
+import { FasttuneError } from '../errors.js';
+
+/** torchvision's server for model weights. */
+export const TORCHVISION_MODELS_URL = 'https://download.pytorch.org/models/';
+
+/** Architectures with pretrained weights we know how to find. */
+export type PretrainedArch = 'resnet34';
+
+/** File names of torchvision's weights, by architecture and weights name. */
+const WEIGHTS: Record<PretrainedArch, { default: string; files: Record<string, string> }> = {
+  resnet34: { default: 'IMAGENET1K_V1', files: { IMAGENET1K_V1: 'resnet34-b627a593.pth' } },
+};
+
+const WEIGHT_FILE_EXTENSIONS = ['.pth', '.pt', '.safetensors'];
+
+/** torch.hub's rule: the hex run after the last '-' before the extension is the SHA-256 prefix. */
+const HASH_IN_NAME = /-([a-f0-9]+)\.[^.]+$/;
+
+export interface ResolvePretrainedOptions {
+  arch: PretrainedArch;
+  /**
+   * A weights name (`'IMAGENET1K_V1'`, or `'DEFAULT'` for the architecture's default) or a path to
+   * a `.pth`/`.pt`/`.safetensors` file. Default: `'DEFAULT'`.
+   */
+  weights?: string;
+  /** torch's home folder; default `$TORCH_HOME`, else `$XDG_CACHE_HOME/torch`, else `~/.cache/torch`. */
+  torchHome?: string;
+  /** Download missing weights. Default: true unless `FASTTUNE_OFFLINE` is set. */
+  download?: boolean;
+  /** Where to download from; default `$FASTTUNE_WEIGHTS_URL`, else torchvision's server. */
+  baseUrl?: string;
+  /** Progress on stderr (`true`, the default), none (`false`), or your own callback. */
+  progress?: boolean | ((progress: DownloadProgress) => void);
+  /** Retries after a network failure (default 3), with delays doubling from `retryDelayMs` (1000). */
+  retries?: number;
+  retryDelayMs?: number;
+  /** Milliseconds to wait for an answer, and for the next bytes of one (default 30000, 60000). */
+  timeoutMs?: number;
+  idleTimeoutMs?: number;
+}
+
+/** torch's home folder as torch.hub computes it. */
+export function defaultTorchHome(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  const expand = (p: string) => (p === '~' || p.startsWith('~/') ? join(home, p.slice(1)) : p);
+  if (env.TORCH_HOME) return expand(env.TORCH_HOME);
+  return join(env.XDG_CACHE_HOME ? expand(env.XDG_CACHE_HOME) : join(home, '.cache'), 'torch');
+}
+
+/** The folder torch.hub (and we) keep downloaded weights in. */
+export function hubCheckpointsDir(torchHome: string = defaultTorchHome()): string {
+  return join(torchHome, 'hub', 'checkpoints');
+}
+
+/** The file name and URL of a named set of weights. */
+export function pretrainedSource(
+  arch: PretrainedArch,
+  weights = 'DEFAULT',
+  baseUrl: string = process.env.FASTTUNE_WEIGHTS_URL || TORCHVISION_MODELS_URL,
+): { name: string; file: string; url: string } {
+  const known = WEIGHTS[arch];
+  const name = weights === 'DEFAULT' ? known.default : weights;
+  const file = known.files[name];
+  if (!file) throw new FasttuneError(`no weights named '${weights}' for ${arch}`, 'E_ARG');
+  return { name, file, url: new URL(file, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href };
+}
+
+function downloadsAllowed(): boolean {
+  const flag = String(process.env.FASTTUNE_OFFLINE ?? '').toLowerCase();
+  return !(flag === '1' || flag === 'true');
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function looksLikePath(weights: string): boolean {
+  return weights.includes('/') || weights.includes('\\') || WEIGHT_FILE_EXTENSIONS.includes(extname(weights).toLowerCase());
+}
+
+function explicitFile(weights: string): string {
+  const path = resolve(weights);
+  const ext = extname(path).toLowerCase();
+  if (!WEIGHT_FILE_EXTENSIONS.includes(ext)) {
+    throw new FasttuneError(
+      `resolvePretrained: weights file ${path} should end in ${WEIGHT_FILE_EXTENSIONS.join(', ')}, got '${ext || 'no extension'}'`,
+      'E_ARG',
+    );
+  }
+  if (!isFile(path)) throw new FasttuneError(`resolvePretrained: weights file ${path} does not exist`, 'E_IO');
+  return path;
+}
+
+/**
+ * The path of a pretrained weights file, downloading it into the torch hub cache if needed.
+ *
+ * @example
+ * const path = await resolvePretrained({ arch: 'resnet34' });
+ * // ~/.cache/torch/hub/checkpoints/resnet34-b627a593.pth
+ */
+export async function resolvePretrained(options: ResolvePretrainedOptions): Promise<string> {
+  if (typeof options !== 'object' || options === null) {
+    throw new FasttuneError(`resolvePretrained: expected an options object, got ${String(options)}`, 'E_ARG');
+  }
+  const { arch } = options;
+  if (!Object.hasOwn(WEIGHTS, arch)) {
+    throw new FasttuneError(
+      `resolvePretrained: arch must be one of ${Object.keys(WEIGHTS).join(', ')}, got ${JSON.stringify(arch)}`,
+      'E_ARG',
+    );
+  }
+  const weights = options.weights ?? 'DEFAULT';
+  if (typeof weights !== 'string' || weights === '') {
+    throw new FasttuneError(`resolvePretrained: weights must be a weights name or a file path, got ${String(weights)}`, 'E_ARG');
+  }
+  const known = WEIGHTS[arch];
+  if (weights !== 'DEFAULT' && !Object.hasOwn(known.files, weights)) {
+    if (looksLikePath(weights)) return explicitFile(weights);
+    throw new FasttuneError(
+      `resolvePretrained: weights '${weights}' is neither a weights name for ${arch} ` +
+        `(${['DEFAULT', ...Object.keys(known.files)].join(', ')}) nor a path to a ${WEIGHT_FILE_EXTENSIONS.join('/')} file`,
+      'E_ARG',
+    );
+  }
+
+  const source = pretrainedSource(arch, weights, options.baseUrl);
+  return hubDownload(source.url, {
+    ...options,
+    fileName: source.file,
+    label: `Pretrained weights for ${arch} (${source.name})`,
+    alternative: `or pass weights: '/path/to/${source.file}'`,
+  });
+}
+
+/** Options of {@link fetchCheckpoint}. */
+export interface FetchCheckpointOptions
+  extends Pick<
+    ResolvePretrainedOptions,
+    'torchHome' | 'download' | 'progress' | 'retries' | 'retryDelayMs' | 'timeoutMs' | 'idleTimeoutMs'
+  > {
+  /** File name in the cache; default: the URL's last path segment. */
+  fileName?: string;
+  /** Check the SHA-256 prefix in the file name (`name-<hex>.ext`), as torch.hub does. Default true. */
+  checkHash?: boolean;
+}
+
+/**
+ * Like torch.hub's `load_state_dict_from_url`, without the loading: the path of `url`'s file in
+ * the hub cache (`<torchHome>/hub/checkpoints`), downloaded first if it is not there. When the
+ * file name carries a hash (`resnet34-b627a593.pth`), the download's SHA-256 must start with it.
+ *
+ * @example
+ * const path = await fetchCheckpoint('https://download.pytorch.org/models/resnet34-b627a593.pth');
+ */
+export async function fetchCheckpoint(url: string, options: FetchCheckpointOptions = {}): Promise<string> {
+  if (typeof url !== 'string' || !URL.canParse(url)) {
+    throw new FasttuneError(`fetchCheckpoint: url must be an absolute URL, got ${String(url)}`, 'E_ARG');
+  }
+  return hubDownload(url, { ...options, label: 'Checkpoint' });
+}
+
+interface HubDownloadOptions extends FetchCheckpointOptions {
+  /** What is being fetched, for error messages. */
+  label: string;
+  /** Another way out, appended to the fix an error suggests. */
+  alternative?: string;
+}
+
+async function hubDownload(url: string, options: HubDownloadOptions): Promise<string> {
+  const fileName = options.fileName ?? decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+  if (!fileName || fileName.includes('/') || fileName.includes('\\')) {
+    throw new FasttuneError(`fetchCheckpoint: cannot take a file name from ${url}; pass fileName`, 'E_ARG');
+  }
+  const dir = hubCheckpointsDir(options.torchHome ?? defaultTorchHome());
+  const dest = join(dir, fileName);
+  if (isFile(dest)) return dest;
+
+  const howToFix = `Put ${fileName} at ${dest} (fetch it from ${url})${options.alternative ? `, ${options.alternative}` : ''}.`;
+  if (!(options.download ?? downloadsAllowed())) {
+    throw new FasttuneError(
+      `${options.label}: ${fileName} is not in ${dir} and downloading is off (download: false or FASTTUNE_OFFLINE). ${howToFix}`,
+      'E_IO',
+    );
+  }
+  const sha256Prefix = (options.checkHash ?? true) ? (HASH_IN_NAME.exec(fileName)?.[1] ?? null) : null;
+  const progress = options.progress ?? true;
+  const bar = progress === true ? createProgress(`fasttune: downloading ${fileName}`) : null;
+  try {
+    await downloadFile({
+      url,
+      dest,
+      sha256Prefix,
+      onProgress: typeof progress === 'function' ? progress : bar?.update,
+      ...(options.retries !== undefined && { retries: options.retries }),
+      ...(options.retryDelayMs !== undefined && { retryDelayMs: options.retryDelayMs }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
+    });
+  } catch (error) {
+    if (!(error instanceof DownloadError)) throw error;
+    throw new FasttuneError(`${options.label}: downloading ${fileName} failed: ${error.message}. ${howToFix}`, 'E_IO');
+  } finally {
+    bar?.done();
+  }
+  return dest;
+}

@@ -1,0 +1,42 @@
+// What a CLI subcommand is: a name, its help, its options, and what it does.
+
+/** Where a command writes, and the environment it reads. */
+export interface CliIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: NodeJS.ProcessEnv;
+}
+
+/** Exit codes scripts can rely on. */
+export const EXIT = {
+  /** Done, nothing wrong. */
+  ok: 0,
+  /** The command ran and found a problem (or failed). */
+  problem: 1,
+  /** The command line was wrong. */
+  usage: 2,
+} as const;
+
+export interface OptionSpec {
+  type: 'boolean' | 'string';
+  short?: string;
+  /** Shown in help as `--name <valueName>` for string options. */
+  valueName?: string;
+  description: string;
+}
+
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+export interface Command {
+  name: string;
+  /** One line for the command table. */
+  summary: string;
+  /** Arguments after the name, e.g. `[--json]`. */
+  synopsis: string;
+  /** What it does, in a few sentences. */
+  description: string;
+  options: Record<string, OptionSpec>;
+  /** How many positional arguments it takes (default 0). */
+  maxPositionals?: number;
+  run(values: OptionValues, positionals: string[], io: CliIO): Promise<number>;
+}

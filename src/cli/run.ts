@@ -1,0 +1,114 @@
+// Parses `fasttune <command> [options]`, prints help, and dispatches to the command table.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type CliIO, type Command, EXIT, type OptionSpec, type OptionValues } from './command.js';
+import { COMMANDS } from './commands.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The top-level help. */
+export function usage(commands: readonly Command[] = COMMANDS): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: fasttune <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     show help (also: fasttune <command> --help, fasttune help <command>)',
+    '  -v, --version  print the fasttune version',
+    '',
+    'Exit codes: 0 ok, 1 a problem was found or the command failed, 2 wrong usage.',
+    '',
+  ].join('\n');
+}
+
+/** The help of one command. */
+export function commandHelp(command: Command): string {
+  const specs: Record<string, OptionSpec> = {
+    ...command.options,
+    help: { type: 'boolean', short: 'h', description: 'show this help' },
+  };
+  const flags = Object.entries(specs).map(([name, spec]) => {
+    const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` <${spec.valueName ?? 'value'}>` : ''}`;
+    return [left, spec.description] as const;
+  });
+  const width = Math.max(...flags.map(([left]) => left.length));
+  return [
+    `Usage: fasttune ${command.name}${command.synopsis ? ` ${command.synopsis}` : ''}`,
+    '',
+    command.description,
+    '',
+    'Options:',
+    ...flags.map(([left, text]) => `  ${left.padEnd(width)}  ${text}`),
+    '',
+  ].join('\n');
+}
+
+function usageError(io: CliIO, message: string, hint: string): number {
+  io.stderr.write(`fasttune: ${message}\n${hint}\n`);
+  return EXIT.usage;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIO, commands: readonly Command[] = COMMANDS): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.stderr.write(usage(commands));
+    return EXIT.usage;
+  }
+  if (first === '-h' || first === '--help') {
+    io.stdout.write(usage(commands));
+    return EXIT.ok;
+  }
+  if (first === '-v' || first === '--version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  const find = (name: string) => commands.find((c) => c.name === name);
+  if (first === 'help') {
+    if (rest.length === 0) {
+      io.stdout.write(usage(commands));
+      return EXIT.ok;
+    }
+    const command = find(rest[0] as string);
+    if (!command || rest.length > 1) return usageError(io, `no command '${rest.join(' ')}'`, "Run 'fasttune --help' for the list.");
+    io.stdout.write(commandHelp(command));
+    return EXIT.ok;
+  }
+  const command = find(first);
+  if (!command) {
+    const what = first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`;
+    return usageError(io, what, "Run 'fasttune --help' for the list of commands.");
+  }
+
+  let values: OptionValues;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...rest],
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (error) {
+    return usageError(io, `${command.name}: ${(error as Error).message}`, `Run 'fasttune ${command.name} --help'.`);
+  }
+  if (values.help) {
+    io.stdout.write(commandHelp(command));
+    return EXIT.ok;
+  }
+  if (positionals.length > (command.maxPositionals ?? 0)) {
+    return usageError(io, `${command.name}: unexpected argument '${positionals.join(' ')}'`, `Run 'fasttune ${command.name} --help'.`);
+  }
+  try {
+    return await command.run(values, positionals, io);
+  } catch (error) {
+    io.stderr.write(`fasttune ${command.name}: ${(error as Error).message}\n`);
+    return EXIT.problem;
+  }
+}

@@ -95,6 +95,10 @@ async function fetchInto(file, offset, { url, fetchImpl, timeoutMs, idleTimeoutM
     throw httpError(url, response.status, response.statusText);
   }
 
+  if (!response.body) {
+    if (total > 0) throw new DownloadError(`${url} announced ${total} bytes but sent no body`, { url });
+    return received;
+  }
   const reader = response.body.getReader();
   const arm = () =>
     setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs / 1000} s`)), idleTimeoutMs);

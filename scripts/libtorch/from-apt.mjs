@@ -17,13 +17,15 @@ export async function fromApt(ctx) {
   if (!ctx.isRoot()) return { skipped: 'not root (run `sudo apt-get install libtorch-dev` yourself)' };
 
   const env = { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => ctx.run(aptGet, ['install', '-y', '--no-install-recommends', 'libtorch-dev'], { env, inherit: true });
+  // libtorch-dev pulls in about a gigabyte of packages: allow a slow mirror half an hour.
+  const options = { env, inherit: true, timeoutMs: 30 * 60_000 };
+  const install = () => ctx.run(aptGet, ['install', '-y', '--no-install-recommends', 'libtorch-dev'], options);
   ctx.log('fasttune: running apt-get install -y libtorch-dev');
   let result = install();
   if (result.error || result.status !== 0) {
     // Stale package lists are the usual cause; refresh once and try again.
     ctx.log('fasttune: apt-get install failed; running apt-get update and trying once more');
-    ctx.run(aptGet, ['update'], { env, inherit: true });
+    ctx.run(aptGet, ['update'], options);
     result = install();
   }
   if (result.error || result.status !== 0) {

@@ -8,8 +8,6 @@ import { fromEnvironment } from './from-env.mjs';
 import { fromPython } from './from-python.mjs';
 import { fromSystem } from './from-system.mjs';
 
-export { torchDirOfLibtorch } from './config.mjs';
-
 /** The resolution order. Each step returns `{ found }` or `{ skipped: reason }`. */
 export const STEPS = [
   { name: 'LIBTORCH / Torch_DIR', run: fromEnvironment },

@@ -1,5 +1,6 @@
 // Step 4 of the LibTorch resolution against a loopback server: a good archive lands in the
 // cache and is reused; every kind of failure leaves the cache as it was.
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,19 @@ describe('LibTorch download step', () => {
     expect(existsSync(join(root, 'lib', 'half-written.so'))).toBe(false);
     expect(existsSync(join(root, 'share', 'cmake', 'Torch', 'TorchConfig.cmake'))).toBe(true);
     expect(cacheEntries()).toHaveLength(1);
+  });
+
+  it('clears leftovers of a killed install, but not those of one still running', async () => {
+    const key = `custom-${sha256(good).slice(0, 12)}`;
+    const parent = join(cache, 'libtorch');
+    const dead = spawnSync('true').pid as number;
+    const running = process.ppid;
+    const stale = [`.${key}.${dead}.zip.0a1b2c.partial`, `.${key}.${dead}.unpacking-x1y2z3`, `${key}.${dead}.zip`];
+    const busy = `.${key}.${running}.zip.3c4d5e.partial`;
+    mkdirSync(join(parent, stale[1] as string, 'lib'), { recursive: true });
+    for (const name of [stale[0], stale[2], busy]) writeFileSync(join(parent, name as string), 'x');
+    await fromDownload(context(archiveEnv('/good.zip', good)));
+    expect(cacheEntries().sort()).toEqual([busy, key].sort());
   });
 
   it('resumes a dropped connection with a Range request', async () => {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/cuda.h>
+
 #include "js/convert.h"
 #include "js/errors.h"
 #include "js/worker.h"

@@ -30,8 +30,9 @@ struct AugmentParams {
 };
 
 // Augments a float batch [n, c, h, w] of values in [0, 1] and returns [n, c, height, width] on the
-// same device. Lighting runs when brightness or contrast is set (the training split). Call it
-// outside autocast: it computes in the batch's float dtype.
+// same device. Without affine, warp or resize there is no resample (the input itself comes back
+// when there is no lighting either). Lighting runs when brightness or contrast is set (the
+// training split). Call it outside autocast: it computes in the batch's float dtype.
 torch::Tensor Augment(const torch::Tensor& images, const AugmentParams& params);
 
 }  // namespace fasttune::train

@@ -69,8 +69,9 @@ function checkParams(params: AugmentParams, n: number): void {
   const floats = (key: 'affine' | 'warp' | 'brightness' | 'contrast', perImage: number): void => {
     const v = params[key];
     if (v === undefined) return;
-    if (!(v instanceof Float32Array) || v.length !== n * perImage) {
-      throw invalid(where, `batch.augment.${key}`, `a Float32Array of ${n} × ${perImage} values`, v instanceof Float32Array ? `${v.length} values` : v);
+    if (!(v instanceof Float32Array)) throw invalid(where, `batch.augment.${key}`, `a Float32Array of ${n} × ${perImage} values`, v);
+    if (v.length !== n * perImage) {
+      throw new FasttuneError(`${where}: batch.augment.${key} must be a Float32Array of ${n} × ${perImage} values, got ${v.length} values`, 'E_ARG');
     }
   };
   floats('affine', 9);

@@ -155,12 +155,14 @@ export class AugmentPipeline implements BatchTransform {
       }
     }
 
-    const matrices = new Float32Array(n * 9);
-    for (let i = 0; i < n; i++) {
-      const m = affine ? correctAspect(matAt(affine, i), height, width) : identity3();
-      matrices.set(matmul3(m, crop), i * 9);
+    if (affine || this.crop) {
+      const matrices = new Float32Array(n * 9);
+      for (let i = 0; i < n; i++) {
+        const m = affine ? correctAspect(matAt(affine, i), height, width) : identity3();
+        matrices.set(matmul3(m, crop), i * 9);
+      }
+      params.affine = matrices;
     }
-    params.affine = matrices;
     if (warp) params.warp = warpCoefficients(warp, n);
     if (add && mul) {
       params.brightness = Float32Array.from(add);

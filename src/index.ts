@@ -10,3 +10,4 @@ export {
   type FetchCheckpointOptions,
   type PretrainedArch,
 } from './vision/pretrained.js';
+export * from './augment/index.js';

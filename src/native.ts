@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FasttuneError } from './errors.js';
+import type { AugmentParams } from './augment/types.js';
 import type { WeightsContents, WeightsTensor } from './io/weights.js';
 
 /** What `versions()` reports about the linked LibTorch. */
@@ -30,6 +31,12 @@ export interface Binding {
     tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>,
     metadata: Record<string, string>,
   ): Promise<void>;
+  augmentBatch(
+    images: Uint8Array,
+    shape: readonly number[],
+    params: AugmentParams | undefined,
+    options: { device?: string; float?: boolean },
+  ): Promise<{ images: Uint8Array; shape: number[]; float?: Float32Array }>;
 }
 
 const REQUIRED_NAPI = 8;

@@ -1,0 +1,21 @@
+// Public surface of batch augmentation.
+export { augTransforms, AugmentPipeline, type AugTransformsOptions, type ResampleSettings } from './aug-transforms.js';
+export {
+  Brightness,
+  Contrast,
+  Dihedral,
+  Flip,
+  RandomResizedCropGPU,
+  Rotate,
+  Warp,
+  Zoom,
+  type AffineTransform,
+  type AugTransform,
+  type CropTransform,
+  type LightingTransform,
+  type RandomResizedCropGPUOptions,
+  type WarpTransform,
+} from './transforms.js';
+export { Normalize, imagenetStats, type Stats } from './normalize.js';
+export { applyAugment, type ApplyAugmentOptions, type AugmentedImages } from './apply.js';
+export type { AugmentParams, BatchTransform, PadMode, ResampleMode, Rng } from './types.js';

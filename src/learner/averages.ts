@@ -12,7 +12,8 @@ export class SmoothedLoss {
   private readonly keep: number;
 
   constructor(readonly beta = 0.98) {
-    // lerp(loss, raw, beta) = raw − (raw − loss)·(1 − beta) for beta ≥ 0.5, in float32.
+    // torch.lerp(loss, raw, beta) for beta ≥ 0.5: raw − (raw − loss)·(1 − beta) in float32, the
+    // last two operations fused (one rounding; the float64 product of two floats is exact).
     this.keep = f32(1 - f32(beta));
   }
 
@@ -23,7 +24,7 @@ export class SmoothedLoss {
 
   add(loss: number): void {
     this.count += 1;
-    this.raw = f32(this.raw - f32(f32(this.raw - f32(loss)) * this.keep));
+    this.raw = f32(this.raw - f32(this.raw - f32(loss)) * this.keep);
   }
 
   /** The debiased value (NaN before the first loss). */

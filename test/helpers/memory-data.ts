@@ -100,41 +100,39 @@ export function noiseDataLoaders({ nTrain = 64, nValid = 32, bs = 8, classes = 3
   };
 }
 
-/** Loaders of `trainBatches` and `validBatches` batches of `bs` blank images (for schedule tests). */
-export function blankDataLoaders(trainBatches: number, validBatches = 1, { bs = 2, classes = 2, validSizes }: { bs?: number; classes?: number; validSizes?: number[] } = {}) {
+/**
+ * Loaders of `trainBatches` and `validBatches` batches of `bs` blank 1-pixel images (for
+ * schedule and loop tests); `validLabels` fixes the validation batches (sizes and targets).
+ */
+export function blankDataLoaders(
+  trainBatches: number,
+  validBatches = 1,
+  { bs = 2, classes = 2, validLabels }: { bs?: number; classes?: number; validLabels?: Int32Array[] } = {},
+) {
   const items = (n: number): Item[] => Array.from({ length: n }, (_, i) => ({ image: new Uint8Array(3), label: i % classes }));
-  const validCount = validSizes ? validSizes.reduce((a, b) => a + b, 0) : validBatches * bs;
   return {
     train: new MemoryDataLoader(items(trainBatches * bs), bs, 1, { shuffle: false, dropLast: true }),
-    valid: validSizes ? new SizedLoader(items(validCount), validSizes) : new MemoryDataLoader(items(validCount), bs, 1, { shuffle: false, dropLast: false }),
+    valid: validLabels ? new LabelledLoader(validLabels) : new MemoryDataLoader(items(validBatches * bs), bs, 1, { shuffle: false, dropLast: false }),
     vocab: Array.from({ length: classes }, (_, k) => `class${k}`),
     c: classes,
   };
 }
 
-/** A loader whose batches have the given sizes (to test batch-size weighting). */
-export class SizedLoader implements DataLoader {
+/** A loader of blank images whose batches carry the given labels (sizes follow). */
+export class LabelledLoader implements DataLoader {
   readonly length: number;
   readonly bs: number;
+  readonly n: number;
 
-  constructor(
-    readonly items: readonly Item[],
-    readonly sizes: readonly number[],
-  ) {
-    this.length = sizes.length;
-    this.bs = Math.max(...sizes);
-  }
-
-  get n(): number {
-    return this.items.length;
+  constructor(readonly labels: readonly Int32Array[]) {
+    this.length = labels.length;
+    this.bs = Math.max(...labels.map((l) => l.length));
+    this.n = labels.reduce((s, l) => s + l.length, 0);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
-    let start = 0;
-    for (const size of this.sizes) {
-      const chunk = this.items.slice(start, start + size);
-      start += size;
-      yield { images: new Uint8Array(size * 3), shape: [size, 1, 1, 3], labels: Int32Array.from(chunk, (it) => it.label) };
+    for (const labels of this.labels) {
+      yield { images: new Uint8Array(labels.length * 3), shape: [labels.length, 1, 1, 3], labels };
     }
   }
 }

@@ -597,13 +597,13 @@ export class Learner {
       div: o.div === undefined ? 25 : checkPositive(`${where}: div`, o.div),
       divFinal: o.divFinal === undefined ? 1e5 : checkPositive(`${where}: divFinal`, o.divFinal),
       pctStart: o.pctStart === undefined ? 0.25 : checkFraction(`${where}: pctStart`, o.pctStart),
-      moms: o.moms === undefined ? undefined : checkMoms(`${where}: moms`, o.moms),
+      moms: o.moms === undefined ? checkMoms('learn.moms', this.moms) : checkMoms(`${where}: moms`, o.moms),
     };
   }
 
   private async runOneCycle({ fit, lrMax, div, divFinal, pctStart, moms }: OneCyclePlan): Promise<void> {
     const peaks = this.setLr(lrMax ?? this.spreadLr('learn.lr', this.lr));
-    const [m0, m1, m2] = moms ?? this.moms;
+    const [m0, m1, m2] = moms;
     const sched = new ParamScheduler({
       lr: peaks.map((peak) => combinedCos(pctStart, peak / div, peak, peak / divFinal)),
       mom: combinedCos(pctStart, m0, m1, m2),
@@ -668,7 +668,7 @@ interface OneCyclePlan {
   div: number;
   divFinal: number;
   pctStart: number;
-  moms: [number, number, number] | undefined;
+  moms: [number, number, number];
 }
 
 /** Accepts `method(n, value, options)` and `method(n, { key: value, ...options })`. */

@@ -36,18 +36,29 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** The smoothed training loss per step and the validation loss per epoch ("learning curve"). */
 export function lossChart(rec: RecordedTraining, { skipStart = 5, withValid = true, log = false, showEpochs = false }: LossPlotOptions = {}): TopLevelSpec {
-  const points: { step: number; loss: number; series: string }[] = [];
+  const train: { step: number; loss: number; series: string }[] = [];
   rec.losses.forEach((loss, step) => {
-    if (step >= skipStart && Number.isFinite(loss)) points.push({ step, loss, series: 'train' });
+    if (step >= skipStart && Number.isFinite(loss)) train.push({ step, loss, series: 'train' });
   });
+  const valid: typeof train = [];
   const validCol = rec.metricNames.indexOf('valid_loss') - 1;
   if (withValid && validCol >= 0) {
     rec.iters.forEach((step, e) => {
       const loss = rec.values[e]?.[validCol];
-      if (step >= skipStart && loss !== undefined && Number.isFinite(loss)) points.push({ step, loss, series: 'valid' });
+      if (step >= skipStart && loss !== undefined && Number.isFinite(loss)) valid.push({ step, loss, series: 'valid' });
     });
   }
   const scale = log ? { type: 'log' as const } : { zero: false };
+  const encoding = {
+    x: { field: 'step', type: 'quantitative', title: 'steps', scale },
+    y: { field: 'loss', type: 'quantitative', title: 'loss', scale },
+    color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['train', 'valid'] } },
+  } as const;
+  const epochLines = {
+    data: { values: rec.iters.map((step) => ({ step })) },
+    mark: { type: 'rule', color: 'grey', strokeDash: [2, 3] },
+    encoding: { x: { field: 'step', type: 'quantitative' } },
+  } as const;
   return {
     $schema: SCHEMA,
     title: 'learning curve',
@@ -55,24 +66,9 @@ export function lossChart(rec: RecordedTraining, { skipStart = 5, withValid = tr
     height: HEIGHT,
     background: 'white',
     layer: [
-      {
-        data: { values: points },
-        mark: { type: 'line', point: withValid ? { filled: true, size: 30 } : false },
-        encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'steps', scale },
-          y: { field: 'loss', type: 'quantitative', title: 'loss', scale },
-          color: { field: 'series', type: 'nominal', title: null, sort: ['train', 'valid'] },
-        },
-      },
-      ...(showEpochs
-        ? [
-            {
-              data: { values: rec.iters.map((step) => ({ step })) },
-              mark: { type: 'rule' as const, color: 'grey', strokeDash: [2, 3] },
-              encoding: { x: { field: 'step', type: 'quantitative' as const } },
-            },
-          ]
-        : []),
+      ...(showEpochs ? [epochLines] : []),
+      { data: { values: train }, mark: 'line', encoding },
+      { data: { values: valid }, mark: { type: 'line', point: { filled: true, size: 40 } }, encoding },
     ],
   } as TopLevelSpec;
 }
@@ -92,7 +88,7 @@ export function schedChart(rec: RecordedTraining): TopLevelSpec {
       mark: 'line',
       encoding: {
         x: { field: 'step', type: 'quantitative', title: 'steps' },
-        y: { field: 'value', type: 'quantitative', title: name, scale: { zero: false }, axis: { format: '.2~e' } },
+        y: { field: 'value', type: 'quantitative', title: name, scale: { zero: false }, axis: name === 'lr' ? { format: '.1~e' } : {} },
       },
     })),
   } as TopLevelSpec;

@@ -377,12 +377,17 @@ export class Learner {
     let base = o.baseLr === undefined ? 2e-3 : checkPositive('fineTune: baseLr', o.baseLr);
     const freezeEpochs = o.freezeEpochs === undefined ? 1 : checkEpochs('fineTune: freezeEpochs', o.freezeEpochs);
     const lrMult = o.lrMult === undefined ? 100 : checkPositive('fineTune: lrMult', o.lrMult);
-    const { freezeEpochs: _f, lrMult: _m, baseLr: _b, pctStart, div, ...shared } = o;
-    // Validate both phases before the first one starts.
-    const frozenPhase = this.planOneCycle('fineTune (frozen phase)', freezeEpochs, { ...shared, lrMax: slice(base), pctStart: 0.99 });
+    // Options for both phases; `div` and `pctStart` only shape the unfrozen one (as in fastai).
+    const shared = { wd: o.wd, cbs: o.cbs, resetOpt: o.resetOpt, signal: o.signal, divFinal: o.divFinal, moms: o.moms };
+    // Both phases are planned (and so validated) before the first one starts.
+    const frozenPhase = this.planOneCycle('fineTune', freezeEpochs, { ...shared, lrMax: slice(base), pctStart: 0.99 });
     base /= 2;
-    const lrMax = slice(base / lrMult, base);
-    const unfrozenPhase = this.planOneCycle('fineTune', checkEpochs('fineTune: epochs', epochs), { ...shared, lrMax, pctStart: pctStart ?? 0.3, div: div ?? 5 });
+    const unfrozenPhase = this.planOneCycle('fineTune', checkEpochs('fineTune: epochs', epochs), {
+      ...shared,
+      lrMax: slice(base / lrMult, base),
+      pctStart: o.pctStart ?? 0.3,
+      div: o.div ?? 5,
+    });
     await this.exclusive(async () => {
       this.freeze();
       await this.runOneCycle(frozenPhase);
@@ -391,7 +396,10 @@ export class Learner {
     });
   }
 
-  /** Runs the validation set once: loss and metrics, batch-size weighted. Records no epoch. */
+  /**
+   * Runs the validation set once: loss and metrics, batch-size weighted (NaN if a callback cancels
+   * the pass). Fires only the validation events; the Recorder's history is left as it is.
+   */
   async validate({ signal }: { signal?: AbortSignal } = {}): Promise<ValidationResult> {
     const s = checkSignal('validate: signal', signal);
     return this.exclusive(async () => {
@@ -404,9 +412,8 @@ export class Learner {
       } finally {
         this.signal = undefined;
       }
-      const result = this.recorder.lastValidation;
-      if (!result) throw new FasttuneError('validate: the validation phase was cancelled by a callback', 'E_ARG');
-      return result;
+      const nan = Number.NaN;
+      return this.recorder.lastValidation ?? { validLoss: nan, metrics: Object.fromEntries(this.metrics.map((m) => [m.name, nan])) };
     });
   }
 

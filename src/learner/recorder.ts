@@ -77,9 +77,7 @@ export class Recorder implements Callback {
   }
 
   beforeEpoch(learn: Learner): void {
-    this.epochStart = performance.now();
-    this.trainLoss = Number.NaN;
-    this.validRow = Array<number>(1 + learn.metrics.length).fill(Number.NaN);
+    this.startEpoch(learn);
   }
 
   afterBatch(learn: Learner): void {
@@ -110,6 +108,7 @@ export class Recorder implements Callback {
   afterValidate(learn: Learner): void {
     if (this.validCancelled) {
       this.validCancelled = false;
+      this.lastValidation = undefined;
       return;
     }
     const metrics = Object.fromEntries(learn.metrics.map((m, i) => [m.name, (this.metricMeans[i] as WeightedMean).value]));
@@ -122,6 +121,9 @@ export class Recorder implements Callback {
     this.values.push(row);
     this.iters.push(this.losses.length);
     this.log = [String(learn.epoch), ...row.map(formatValue), formatTime((performance.now() - this.epochStart) / 1000)];
+    // Nothing of this epoch may leak into the next one's row, even if a callback cancels it
+    // before this Recorder's beforeEpoch runs.
+    this.startEpoch(learn);
   }
 
   /** Training (smoothed) and validation loss against training steps. Writes PNG or SVG by extension. */
@@ -138,6 +140,12 @@ export class Recorder implements Callback {
   async plotLrFind(file: string, options: LrFindPlotOptions = {}): Promise<string> {
     if (this.lrs.length === 0) throw new FasttuneError('plotLrFind: nothing recorded yet; run learn.lrFind() first', 'E_ARG');
     return writeChart(lrFindChart(this, options), file);
+  }
+
+  private startEpoch(learn: Learner): void {
+    this.epochStart = performance.now();
+    this.trainLoss = Number.NaN;
+    this.validRow = Array<number>(1 + learn.metrics.length).fill(Number.NaN);
   }
 
   private recordTrainBatch(learn: Learner): void {

@@ -168,6 +168,18 @@ describe('cancellation', () => {
     expect(learn.recorder.values.every((r) => Number.isFinite(r[0]))).toBe(true);
   });
 
+  it('validate() fires only the validation events; cancelled, it gives NaN', async () => {
+    const { learn, model } = setup(2, 2);
+    const log: string[] = [];
+    learn.addCb(eventLogger(log));
+    const result = await learn.validate();
+    expect(log).toEqual(['beforeValidate', 'beforeBatch:valid@0', 'afterBatch:valid@0', 'beforeBatch:valid@1', 'afterBatch:valid@1', 'afterValidate']);
+    expect(result).toEqual({ validLoss: 0.5, metrics: {} });
+    learn.addCb({ beforeValidate: () => { throw new CancelValidError(); } });
+    expect((await learn.validate()).validLoss).toBeNaN();
+    expect(model.evalCalls).toBe(2);
+  });
+
   it('CancelEpochError ends the epoch; the next one runs', async () => {
     const { learn, model } = setup(2, 1);
     const log: string[] = [];
@@ -176,6 +188,17 @@ describe('cancellation', () => {
     expect(model.steps.length).toBe(2);
     expect(log.slice(0, 5)).toEqual(['beforeFit', 'beforeEpoch', 'beforeTrain', 'afterCancelEpoch', 'afterEpoch']);
     expect(log.filter((e) => e === 'afterTrain').length).toBe(1);
+    // The cancelled epoch's row is empty; the next one has its values.
+    expect(learn.recorder.values.map((r) => r.map(Number.isNaN))).toEqual([[true, true], [false, false]]);
+  });
+
+  it('a row never repeats the previous epoch’s values when an epoch is cancelled early', async () => {
+    const { learn } = setup(2, 1);
+    // Order −20: before the Recorder's beforeEpoch.
+    const skipSecond: Callback = { order: -20, beforeEpoch: (l) => { if (l.epoch === 1) throw new CancelEpochError(); } };
+    await learn.fit(2, 1e-3, { cbs: [skipSecond] });
+    expect(learn.recorder.values[0]?.every(Number.isFinite)).toBe(true);
+    expect(learn.recorder.values[1]?.every(Number.isNaN)).toBe(true);
   });
 
   it('CancelFitError ends the fit normally: afterCancelFit, afterFit, and the promise resolves', async () => {

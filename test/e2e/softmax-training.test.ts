@@ -1,7 +1,7 @@
 // The whole workflow on a real (small) learning problem: softmax regression with fastai's Adam on
 // coloured-noise images. The validation error must fall.
 import { describe, expect, it } from 'vitest';
-import { Learner, accuracy, errorRate } from '../../src/index.js';
+import { Learner, accuracy, crossEntropyLossFlat, errorRate, sgd } from '../../src/index.js';
 import { CapturedOutput } from '../helpers/learner-kit.js';
 import { noiseDataLoaders } from '../helpers/memory-data.js';
 import { SoftmaxModel } from '../helpers/softmax-model.js';
@@ -51,5 +51,22 @@ describe('training a softmax classifier', () => {
     await learn.fitFlatCos(2, 1e-2);
     const second = learn.recorder.values.at(-1) as number[];
     expect(second[1]).toBeLessThanOrEqual((first[1] as number) * 1.05);
+  });
+
+  it('SGD with momentum and a label-smoothed loss, chosen on the Learner, train the model too', async () => {
+    const dls = noiseDataLoaders({ nTrain: 96, nValid: 48, bs: 8, classes: 3, size: 4, noise: 110, seed: 3 });
+    const model = new SoftmaxModel({ nFeatures: 4 * 4 * 3, nOut: 3, seed: 3 });
+    const learn = new Learner(dls, model, {
+      metrics: [errorRate],
+      progress: false,
+      optimizer: sgd({ mom: 0.9 }),
+      lossFunc: crossEntropyLossFlat({ labelSmoothing: 0.1 }),
+    });
+    expect(model.settings).toMatchObject({ optimizer: 'sgd', loss: { labelSmoothing: 0.1 } });
+    const before = await learn.validate();
+    await learn.fit(4, 0.5);
+    const after = await learn.validate();
+    expect(after.metrics.error_rate).toBeLessThan(Math.min(0.25, before.metrics.error_rate as number));
+    expect(model.steps.at(-1)?.every((h) => h.mom === 0.9 && h.wd === 0)).toBe(true);
   });
 });

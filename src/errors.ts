@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'E_DISPOSED' // the object was disposed
   | 'E_IO' // a file is missing, unreadable or corrupt
   | 'E_WEIGHTS' // weights do not fit the model
+  | 'E_NAN' // training produced a NaN or infinite loss
   | 'E_LOAD'; // the native addon could not be loaded
 
 /**

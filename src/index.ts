@@ -11,3 +11,4 @@ export {
   type PretrainedArch,
 } from './vision/pretrained.js';
 export * from './augment/index.js';
+export * from './learner/index.js';

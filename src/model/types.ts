@@ -14,6 +14,26 @@ export interface GroupHypers {
   wd: number;
 }
 
+/** The loss a model computes in `trainStep` and `evalStep` (fastai's CrossEntropyLossFlat by default). */
+export interface LossSpec {
+  readonly kind: 'crossEntropy';
+  /** 0 for plain cross-entropy; ε for label smoothing, `(1−ε)·NLL + (ε/C)·Σ −log p`. */
+  readonly labelSmoothing: number;
+}
+
+/** Which update rule `trainStep` applies; the values come per step in {@link GroupHypers}. */
+export type OptimizerKind = 'adam' | 'sgd';
+
+/** Settings the Learner hands to its model once, at construction. */
+export interface ModelSettings {
+  loss: LossSpec;
+  optimizer: OptimizerKind;
+  /** Apply weight decay to BatchNorm and bias parameters too (fastai default false). */
+  wdBnBias: boolean;
+  /** Keep BatchNorm parameters of frozen groups trainable (fastai default true). */
+  trainBn: boolean;
+}
+
 export interface EvalResult {
   /** Mean loss over the batch. */
   loss: number;
@@ -38,4 +58,9 @@ export interface ModelCore {
   /** Returns to the last snapshot. */
   restore(): Promise<void>;
   dispose(): void;
+  /**
+   * Applies the Learner's settings (called once, before any step). Optional: a model without it
+   * uses plain cross-entropy, Adam, no weight decay on BatchNorm/bias and trainable BatchNorm.
+   */
+  configure?(settings: ModelSettings): void;
 }

@@ -13,7 +13,7 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i] as number;
     const e = expected[i] as number;
-    if (Number.isNaN(a) && Number.isNaN(e)) continue;
+    if ((Number.isNaN(a) && Number.isNaN(e)) || a === e) continue;
     const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
     if (!(excess <= 0) && (worstIndex < 0 || excess > worst)) {
       worst = excess;

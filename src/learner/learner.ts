@@ -1,0 +1,740 @@
+// The Learner: ties data, model, loss, optimizer hyper-parameters and callbacks together and runs
+// fastai's training loop. Each batch is one native call; epochs, events, schedules, recording and
+// the LR finder live here.
+import { FasttuneError } from '../errors.js';
+import type { Batch, DataLoader, DataLoaders } from '../data/types.js';
+import type { GroupHypers, LossSpec, ModelCore } from '../model/types.js';
+import {
+  argError,
+  checkBoolean,
+  checkEpochs,
+  checkFraction,
+  checkInteger,
+  checkKeys,
+  checkMoms,
+  checkNonNegative,
+  checkOptionsObject,
+  checkPositive,
+  checkString,
+} from './args.js';
+import {
+  CancelBatchError,
+  CancelEpochError,
+  CancelError,
+  CancelFitError,
+  CancelTrainError,
+  CancelValidError,
+  callbackName,
+  describeTrainingLoop,
+  handles,
+  sortCallbacks,
+  type Callback,
+  type EventName,
+} from './callback.js';
+import { Slice, slice, spreadHyper, type HyperValue } from './hypers.js';
+import { checkLoss, crossEntropyLossFlat } from './loss.js';
+import { LRFinder } from './lr-finder.js';
+import { checkMetrics, type Metric } from './metrics.js';
+import { adam, checkOptimizer, type OptimizerSpec } from './optimizer.js';
+import { ParamScheduler } from './param-scheduler.js';
+import { ProgressCallback, checkProgressMode, type ProgressMode, type ProgressOutput } from './progress.js';
+import { Recorder, type ValidationResult } from './recorder.js';
+import { combinedCos } from './schedule.js';
+import { SUGGESTION_NAMES, suggestLearningRates, type SuggestionName } from './suggestions.js';
+import { TerminateOnNaN } from './terminate-on-nan.js';
+import { TrainEvalCallback } from './train-eval.js';
+
+/** Options of the {@link Learner} constructor; defaults are fastai's. */
+export interface LearnerOptions {
+  /** The loss the model computes (default `crossEntropyLossFlat()`). */
+  lossFunc?: LossSpec;
+  /** Metrics computed on the validation set after every epoch (default none). */
+  metrics?: Metric | readonly Metric[];
+  /** Default learning rate of `fit` and peak of `fitOneCycle` (default 1e-3). */
+  lr?: number;
+  /** Weight decay for every fit (default: the optimizer's, 0.01 for Adam). */
+  wd?: HyperValue;
+  /** Apply weight decay to BatchNorm and bias parameters too (default false). */
+  wdBnBias?: boolean;
+  /** Keep BatchNorm parameters of frozen groups trainable (default true). */
+  trainBn?: boolean;
+  /** Momentum start, middle and end of `fitOneCycle` (default [0.95, 0.85, 0.95]). */
+  moms?: readonly [number, number, number];
+  /** Default `adam()` (fastai's Adam: sqrMom 0.99, eps 1e-5, wd 0.01). */
+  optimizer?: OptimizerSpec;
+  /** Extra callbacks kept for every fit. */
+  cbs?: Callback | readonly Callback[];
+  /** Working folder (default '.'). */
+  path?: string;
+  /** Folder under `path` for saved models (default 'models'). */
+  modelDir?: string;
+  /** Progress display (default 'auto'); `false` for silence. */
+  progress?: ProgressMode;
+  /** Where the table and progress go (default `process.stdout`). */
+  output?: ProgressOutput;
+}
+
+/** Options shared by every fit method. */
+export interface FitOptions {
+  /** Weight decay for this fit (default: the Learner's, else the optimizer's). */
+  wd?: HyperValue;
+  /** Callbacks added for this fit only. */
+  cbs?: Callback | readonly Callback[];
+  /** Start from a fresh optimizer: default hyper-parameters and no state (default false). */
+  resetOpt?: boolean;
+  /** Skip the epochs before this one (to resume a schedule; default 0). */
+  startEpoch?: number;
+  /** Aborting stops the fit between batches; the fit then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface FitOneCycleOptions extends FitOptions {
+  /** Peak learning rate: a number, `slice(hi)`, `slice(lo, hi)` or one per group (default `learn.lr`). */
+  lrMax?: HyperValue;
+  /** The schedule starts at lrMax/div (default 25). */
+  div?: number;
+  /** And ends near lrMax/divFinal (default 1e5). */
+  divFinal?: number;
+  /** Fraction of the steps spent warming up (default 0.25). */
+  pctStart?: number;
+  /** Momentum start, middle, end (default the Learner's moms). */
+  moms?: readonly [number, number, number];
+}
+
+export interface FitFlatCosOptions extends FitOptions {
+  /** Learning rate of the flat part (default `learn.lr`). */
+  lr?: HyperValue;
+  /** The cosine ends near lr/divFinal (default 1e5). */
+  divFinal?: number;
+  /** Fraction of the steps at the flat rate (default 0.75). */
+  pctStart?: number;
+}
+
+export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'lrMax' | 'startEpoch'> {
+  /** Epochs with the body frozen (default 1). */
+  freezeEpochs?: number;
+  /** The first group's peak is baseLr/2/lrMult in the unfrozen phase (default 100). */
+  lrMult?: number;
+  /** Base learning rate (default 2e-3). */
+  baseLr?: number;
+}
+
+export interface LrFindOptions<N extends SuggestionName> {
+  /** Default 1e-7. */
+  startLr?: number;
+  /** Default 10 (never reached: the last batch uses startLr·(endLr/startLr)^((numIt−1)/numIt)). */
+  endLr?: number;
+  /** Number of batches (default 100; at least 6). */
+  numIt?: number;
+  /** Stop when the smoothed loss exceeds 4× its minimum (default true). */
+  stopDiv?: boolean;
+  /** Which suggestions to compute (default ['valley']). */
+  suggestFuncs?: readonly N[];
+  signal?: AbortSignal;
+}
+
+const FIT_KEYS = ['wd', 'cbs', 'resetOpt', 'startEpoch', 'signal'] as const;
+const DEFAULT_MOMS: readonly [number, number, number] = [0.95, 0.85, 0.95];
+
+/** How each phase of the loop is announced and which exception cancels it. */
+const PHASES = {
+  fit: { before: 'beforeFit', afterCancel: 'afterCancelFit', after: 'afterFit', Cancel: CancelFitError },
+  epoch: { before: 'beforeEpoch', afterCancel: 'afterCancelEpoch', after: 'afterEpoch', Cancel: CancelEpochError },
+  train: { before: 'beforeTrain', afterCancel: 'afterCancelTrain', after: 'afterTrain', Cancel: CancelTrainError },
+  validate: { before: 'beforeValidate', afterCancel: 'afterCancelValidate', after: 'afterValidate', Cancel: CancelValidError },
+  batch: { before: 'beforeBatch', afterCancel: 'afterCancelBatch', after: 'afterBatch', Cancel: CancelBatchError },
+} as const satisfies Record<string, { before: EventName; afterCancel: EventName; after: EventName; Cancel: typeof CancelError }>;
+
+/** Validated arguments of one fit. */
+interface FitPlan {
+  nEpoch: number;
+  lr: number[] | undefined;
+  wd: number[] | undefined;
+  cbs: Callback[];
+  resetOpt: boolean;
+  startEpoch: number;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * Trains a {@link ModelCore} on {@link DataLoaders} the fastai way.
+ *
+ * The Learner assumes the model starts with every group trainable; `freeze()` / `freezeTo()`
+ * change that (and clear the optimizer state). Per-group hyper-parameters (`learn.hypers`) are
+ * created on the first fit and persist across fits, like fastai's optimizer.
+ *
+ * @example
+ * const learn = new Learner(dls, model, { metrics: [errorRate] });
+ * await learn.fitOneCycle(3, 3e-3);
+ * learn.unfreeze();
+ * const { valley } = await learn.lrFind();
+ * await learn.fitOneCycle(6, { lrMax: slice(valley / 10, valley) });
+ */
+export class Learner {
+  readonly dls: DataLoaders;
+  readonly model: ModelCore;
+  readonly lossFunc: LossSpec;
+  readonly metrics: readonly Metric[];
+  readonly optimizer: OptimizerSpec;
+  readonly wdBnBias: boolean;
+  readonly trainBn: boolean;
+  readonly path: string;
+  readonly modelDir: string;
+  lr: number;
+  wd: HyperValue | undefined;
+  moms: readonly [number, number, number];
+  /** Where the results table and progress are written. */
+  output: ProgressOutput;
+  readonly recorder: Recorder;
+
+  /** Per-group optimizer hyper-parameters; undefined until the first fit creates them. */
+  hypers: GroupHypers[] | undefined;
+  /** Groups below this index are frozen. */
+  frozenTo = 0;
+
+  // Loop state, read (and some written) by callbacks.
+  /** Epochs of the current fit. */
+  nEpoch = 0;
+  /** Current epoch (0-based). */
+  epoch = 0;
+  /** The loader being iterated. */
+  dl: DataLoader | undefined;
+  /** Batches in the current loader. */
+  nIter = 0;
+  /** Index of the current batch in its loader. */
+  iter = 0;
+  /** Training batches done in this fit (kept by TrainEvalCallback). */
+  trainIter = 0;
+  /** Training position in [0, 1), what schedules read (kept by TrainEvalCallback). */
+  pctTrain = 0;
+  /** True in the training phase, false in validation. */
+  training = false;
+  /** The current batch. */
+  batch: Batch | undefined;
+  /** Loss of the current batch. */
+  loss = Number.NaN;
+  /** Logits of the current validation batch (n × nOut); undefined in training. */
+  pred: Float32Array | undefined;
+  /** Smoothed training loss (kept by the Recorder). */
+  smoothLoss = Number.NaN;
+  /** The running LR finder during `lrFind`, else undefined (trackers stay idle while it is set). */
+  lrFinder: LRFinder | undefined;
+  /** True while a fit runs (not during a bare `validate`). */
+  inFit = false;
+
+  private callbacks: Callback[] = [];
+  private progressMode: ProgressMode = 'auto';
+  private busy = false;
+  private signal: AbortSignal | undefined;
+
+  constructor(dls: DataLoaders, model: ModelCore, options: LearnerOptions = {}) {
+    checkDataLoaders(dls);
+    checkModel(model);
+    if (dls.c !== model.nOut) {
+      throw new FasttuneError(`Learner: the data has ${dls.c} classes but the model has ${model.nOut} outputs`, 'E_ARG');
+    }
+    const o = checkOptionsObject('Learner: options', options);
+    checkKeys('Learner', o, [
+      'lossFunc', 'metrics', 'lr', 'wd', 'wdBnBias', 'trainBn', 'moms', 'optimizer', 'cbs', 'path', 'modelDir', 'progress', 'output',
+    ]);
+    this.dls = dls;
+    this.model = model;
+    this.lossFunc = o.lossFunc === undefined ? crossEntropyLossFlat() : checkLoss('Learner: lossFunc', o.lossFunc);
+    this.metrics = checkMetrics('Learner: metrics', o.metrics, model.nOut);
+    this.lr = o.lr === undefined ? 1e-3 : checkPositive('Learner: lr', o.lr);
+    if (o.wd !== undefined) spreadHyper('Learner: wd', o.wd, model.nGroups, checkNonNegative);
+    this.wd = o.wd as HyperValue | undefined;
+    this.moms = o.moms === undefined ? DEFAULT_MOMS : checkMoms('Learner: moms', o.moms);
+    this.optimizer = o.optimizer === undefined ? adam() : checkOptimizer('Learner: optimizer', o.optimizer);
+    this.wdBnBias = o.wdBnBias === undefined ? false : checkBoolean('Learner: wdBnBias', o.wdBnBias);
+    this.trainBn = o.trainBn === undefined ? true : checkBoolean('Learner: trainBn', o.trainBn);
+    this.path = o.path === undefined ? '.' : checkString('Learner: path', o.path);
+    this.modelDir = o.modelDir === undefined ? 'models' : checkString('Learner: modelDir', o.modelDir);
+    if (o.progress !== undefined) this.progressMode = checkProgressMode('Learner: progress', o.progress);
+    this.output = o.output === undefined ? process.stdout : checkOutput(o.output);
+    this.configureModel(o);
+
+    this.recorder = new Recorder();
+    this.addCbs([new TrainEvalCallback(), new TerminateOnNaN(), this.recorder, new ProgressCallback()]);
+    this.addCbs(checkCallbacks('Learner: cbs', o.cbs));
+  }
+
+  /** Progress display: 'auto', 'bar', 'lines', true (= 'auto') or false (silent). */
+  get progress(): ProgressMode {
+    return this.progressMode;
+  }
+
+  set progress(mode: ProgressMode) {
+    this.progressMode = checkProgressMode('learn.progress', mode);
+  }
+
+  /** The callbacks, in the order they run. */
+  get cbs(): readonly Callback[] {
+    return this.callbacks;
+  }
+
+  /** Adds a callback for every following fit. */
+  addCb(cb: Callback): this {
+    this.callbacks = sortCallbacks([...this.callbacks, ...checkCallbacks('addCb', cb)]);
+    return this;
+  }
+
+  addCbs(cbs: readonly Callback[]): this {
+    this.callbacks = sortCallbacks([...this.callbacks, ...checkCallbacks('addCbs', cbs)]);
+    return this;
+  }
+
+  /** Removes a callback, given itself or its name. */
+  removeCb(cb: Callback | string): this {
+    const before = this.callbacks.length;
+    this.callbacks = this.callbacks.filter((c) => (typeof cb === 'string' ? callbackName(c) !== cb : c !== cb));
+    if (this.callbacks.length === before) {
+      throw new FasttuneError(`removeCb: no callback ${typeof cb === 'string' ? `named '${cb}'` : callbackName(cb)} on this Learner`, 'E_ARG');
+    }
+    return this;
+  }
+
+  /** The training loop's phases and events with the callbacks that run at each; also printed. */
+  showTrainingLoop(): string {
+    const text = describeTrainingLoop(this.callbacks);
+    this.output.write(`${text}\n`);
+    return text;
+  }
+
+  /** Freezes the groups below `n` (negative counts from the end); clears the optimizer state. */
+  freezeTo(n: number): void {
+    const nGroups = this.model.nGroups;
+    checkInteger('freezeTo: n', n);
+    let frozen = n < 0 ? Math.max(nGroups + n, 0) : n;
+    if (frozen > nGroups) {
+      process.emitWarning(`freezeTo(${n}): the model has ${nGroups} parameter groups; freezing all of them`, { code: 'FASTTUNE_FREEZE' });
+      frozen = nGroups;
+    }
+    this.model.freezeTo(frozen);
+    this.frozenTo = frozen;
+  }
+
+  /** Trains only the last group (the head), plus BatchNorm when trainBn. */
+  freeze(): void {
+    this.freezeTo(-1);
+  }
+
+  /** Trains every group. */
+  unfreeze(): void {
+    this.freezeTo(0);
+  }
+
+  /**
+   * Trains for `nEpoch` epochs at learning rate `lr` (default `learn.lr`) on every group, unless
+   * a callback schedules it.
+   */
+  async fit(nEpoch: number, lr?: HyperValue, options: FitOptions = {}): Promise<void> {
+    const o = checkOptionsObject('fit: options', options);
+    checkKeys('fit', o, FIT_KEYS);
+    const plan = this.planFit('fit', nEpoch, o, lr === undefined ? undefined : this.spreadLr('fit: lr', lr));
+    await this.exclusive(() => this.runFit(plan));
+  }
+
+  /**
+   * The 1cycle policy: lr warms up from lrMax/div to lrMax over `pctStart` of the steps (cosine),
+   * then anneals to lrMax/divFinal, while momentum goes the opposite way.
+   *
+   * @example
+   * await learn.fitOneCycle(3, 3e-3);
+   * await learn.fitOneCycle(6, { lrMax: slice(1e-6, 1e-4) });
+   */
+  async fitOneCycle(nEpoch: number, lrMax?: HyperValue | FitOneCycleOptions, options: FitOneCycleOptions = {}): Promise<void> {
+    const o = mergeLeading('fitOneCycle', 'lrMax', lrMax, options);
+    checkKeys('fitOneCycle', o, [...FIT_KEYS, 'lrMax', 'div', 'divFinal', 'pctStart', 'moms']);
+    const cycle = this.planOneCycle('fitOneCycle', nEpoch, o);
+    await this.exclusive(() => this.runOneCycle(cycle));
+  }
+
+  /** Constant lr for `pctStart` of the steps, then a cosine down to lr/divFinal; momentum not scheduled. */
+  async fitFlatCos(nEpoch: number, lr?: HyperValue | FitFlatCosOptions, options: FitFlatCosOptions = {}): Promise<void> {
+    const o = mergeLeading('fitFlatCos', 'lr', lr, options);
+    checkKeys('fitFlatCos', o, [...FIT_KEYS, 'lr', 'divFinal', 'pctStart']);
+    const plan = this.planFit('fitFlatCos', nEpoch, o, undefined);
+    const lrs = o.lr === undefined ? undefined : this.spreadLr('fitFlatCos: lr', o.lr);
+    const divFinal = o.divFinal === undefined ? 1e5 : checkPositive('fitFlatCos: divFinal', o.divFinal);
+    const pct = o.pctStart === undefined ? 0.75 : checkFraction('fitFlatCos: pctStart', o.pctStart);
+    await this.exclusive(async () => {
+      const flat = this.setLr(lrs ?? this.spreadLr('learn.lr', this.lr));
+      const sched = new ParamScheduler({ lr: flat.map((v) => combinedCos(pct, v, v, v / divFinal)) });
+      await this.runFit({ ...plan, cbs: [sched, ...plan.cbs] });
+    });
+  }
+
+  /**
+   * fastai's transfer-learning recipe: `freezeEpochs` of 1cycle with the body frozen at
+   * `slice(baseLr)` (pctStart 0.99), then halves baseLr, unfreezes and runs `epochs` of 1cycle at
+   * `slice(baseLr/lrMult, baseLr)` with `pctStart` and `div`. Other options go to both phases;
+   * each phase is its own fit (own table and Recorder history).
+   */
+  async fineTune(epochs: number, baseLr?: number | FineTuneOptions, options: FineTuneOptions = {}): Promise<void> {
+    const o = mergeLeading('fineTune', 'baseLr', baseLr, options);
+    checkKeys('fineTune', o, ['wd', 'cbs', 'resetOpt', 'signal', 'freezeEpochs', 'lrMult', 'pctStart', 'div', 'divFinal', 'moms', 'baseLr']);
+    let base = o.baseLr === undefined ? 2e-3 : checkPositive('fineTune: baseLr', o.baseLr);
+    const freezeEpochs = o.freezeEpochs === undefined ? 1 : checkEpochs('fineTune: freezeEpochs', o.freezeEpochs);
+    const lrMult = o.lrMult === undefined ? 100 : checkPositive('fineTune: lrMult', o.lrMult);
+    // Options for both phases; `div` and `pctStart` only shape the unfrozen one (as in fastai).
+    const shared = { wd: o.wd, cbs: o.cbs, resetOpt: o.resetOpt, signal: o.signal, divFinal: o.divFinal, moms: o.moms };
+    // Both phases are planned (and so validated) before the first one starts.
+    const frozenPhase = this.planOneCycle('fineTune', freezeEpochs, { ...shared, lrMax: slice(base), pctStart: 0.99 });
+    base /= 2;
+    const unfrozenPhase = this.planOneCycle('fineTune', checkEpochs('fineTune: epochs', epochs), {
+      ...shared,
+      lrMax: slice(base / lrMult, base),
+      pctStart: o.pctStart ?? 0.3,
+      div: o.div ?? 5,
+    });
+    await this.exclusive(async () => {
+      this.freeze();
+      await this.runOneCycle(frozenPhase);
+      this.unfreeze();
+      await this.runOneCycle(unfrozenPhase);
+    });
+  }
+
+  /**
+   * Runs the validation set once: loss and metrics, batch-size weighted (NaN if a callback cancels
+   * the pass). Fires only the validation events; the Recorder's history is left as it is.
+   */
+  async validate({ signal }: { signal?: AbortSignal } = {}): Promise<ValidationResult> {
+    const s = checkSignal('validate: signal', signal);
+    return this.exclusive(async () => {
+      this.signal = s;
+      try {
+        this.throwIfAborted();
+        await this.runValidation();
+      } catch (error) {
+        throw error instanceof CancelFitError && error.cause !== undefined ? error.cause : error;
+      } finally {
+        this.signal = undefined;
+      }
+      const nan = Number.NaN;
+      return this.recorder.lastValidation ?? { validLoss: nan, metrics: Object.fromEntries(this.metrics.map((m) => [m.name, nan])) };
+    });
+  }
+
+  /**
+   * The learning-rate range test: trains `numIt` batches with the lr growing exponentially from
+   * `startLr` towards `endLr`, records the smoothed loss, stops early when it diverges, then
+   * restores the weights, BatchNorm statistics, optimizer state and hyper-parameters. Returns the
+   * suggestions asked for (NaN where the curve is too short for one); `recorder` keeps the curve
+   * for `plotLrFind`.
+   *
+   * @example
+   * const { valley, steep } = await learn.lrFind({ suggestFuncs: ['valley', 'steep'] });
+   */
+  async lrFind<N extends SuggestionName = 'valley'>(options: LrFindOptions<N> = {}): Promise<Record<N, number>> {
+    const o = checkOptionsObject('lrFind: options', options);
+    checkKeys('lrFind', o, ['startLr', 'endLr', 'numIt', 'stopDiv', 'suggestFuncs', 'signal']);
+    const startLr = o.startLr === undefined ? 1e-7 : checkPositive('lrFind: startLr', o.startLr);
+    const endLr = o.endLr === undefined ? 10 : checkPositive('lrFind: endLr', o.endLr);
+    if (endLr <= startLr) throw argError('lrFind: endLr', `a learning rate above startLr (${startLr})`, endLr);
+    const numIt = Math.max(o.numIt === undefined ? 100 : checkInteger('lrFind: numIt', o.numIt, 1), 6);
+    const stopDiv = o.stopDiv === undefined ? true : checkBoolean('lrFind: stopDiv', o.stopDiv);
+    const names = (o.suggestFuncs ?? ['valley']) as readonly N[];
+    if (!Array.isArray(names) || names.some((n) => !SUGGESTION_NAMES.includes(n))) {
+      throw argError('lrFind: suggestFuncs', `a list of ${SUGGESTION_NAMES.map((n) => `'${n}'`).join(', ')}`, names);
+    }
+    const nBatches = this.dls.train.length;
+    if (nBatches === 0) throw new FasttuneError('lrFind: the training loader has no batches', 'E_ARG');
+    const plan = this.planFit('lrFind', Math.floor(numIt / nBatches) + 1, { signal: o.signal }, undefined);
+
+    return this.exclusive(async () => {
+      this.ensureOptimizer(false);
+      const saved = (this.hypers as GroupHypers[]).map((h) => ({ ...h }));
+      const progress = this.progressMode;
+      const finder = new LRFinder({ startLr, endLr, numIt, stopDiv });
+      await this.model.snapshot();
+      this.progressMode = false;
+      this.lrFinder = finder;
+      try {
+        await this.runFit({ ...plan, cbs: [finder] });
+      } finally {
+        this.lrFinder = undefined;
+        this.progressMode = progress;
+        this.hypers = saved;
+        await this.model.restore();
+      }
+      const suggestions = suggestLearningRates(this.recorder.lrs, this.recorder.losses, numIt, names);
+      this.recorder.lrFindSuggestions = suggestions;
+      return Object.fromEntries(suggestions.map((s) => [s.name, s.lr])) as Record<N, number>;
+    });
+  }
+
+  // ---- the loop -------------------------------------------------------------------------------
+
+  private async runFit(plan: FitPlan): Promise<void> {
+    const added = plan.cbs.filter((cb) => !this.callbacks.includes(cb));
+    this.addCbs(added);
+    this.signal = plan.signal;
+    try {
+      this.throwIfAborted();
+      this.ensureOptimizer(plan.resetOpt);
+      const wd = plan.wd ?? (this.wd === undefined ? undefined : spreadHyper('learn.wd', this.wd, this.model.nGroups, checkNonNegative));
+      if (wd) this.setHyper('wd', wd);
+      this.setLr(plan.lr ?? this.spreadLr('learn.lr', this.lr));
+      this.nEpoch = plan.nEpoch;
+      this.epoch = 0;
+      this.inFit = true;
+      const cancelled = await this.phase('fit', async () => {
+        for (let epoch = plan.startEpoch; epoch < plan.nEpoch; epoch++) {
+          this.epoch = epoch;
+          await this.phase('epoch', async () => {
+            await this.runTraining();
+            await this.runValidation();
+          });
+        }
+      });
+      if (cancelled?.cause !== undefined) throw cancelled.cause;
+    } catch (error) {
+      throw error instanceof CancelError && error.cause !== undefined ? error.cause : error;
+    } finally {
+      this.inFit = false;
+      this.signal = undefined;
+      for (const cb of added) this.callbacks = this.callbacks.filter((c) => c !== cb);
+    }
+  }
+
+  private async runTraining(): Promise<void> {
+    this.dl = this.dls.train;
+    this.training = true;
+    await this.phase('train', () => this.allBatches());
+  }
+
+  private async runValidation(): Promise<void> {
+    this.dl = this.dls.valid;
+    this.training = false;
+    await this.phase('validate', () => this.allBatches());
+  }
+
+  private async allBatches(): Promise<void> {
+    const dl = this.dl as DataLoader;
+    this.nIter = dl.length;
+    let i = 0;
+    for await (const batch of dl) {
+      this.throwIfAborted();
+      this.iter = i++;
+      this.batch = batch;
+      await this.phase('batch', () => this.oneBatch(batch));
+    }
+  }
+
+  private async oneBatch(batch: Batch): Promise<void> {
+    if (this.training) {
+      const hypers = (this.hypers as GroupHypers[]).map((h) => ({ ...h }));
+      this.pred = undefined;
+      this.loss = await this.model.trainStep(batch, hypers);
+      return;
+    }
+    const { loss, logits } = await this.model.evalStep(batch);
+    if (logits.length !== batch.labels.length * this.model.nOut) {
+      throw new FasttuneError(
+        `evalStep returned ${logits.length} logits for ${batch.labels.length} items of ${this.model.nOut} classes`,
+        'E_NATIVE',
+      );
+    }
+    this.loss = loss;
+    this.pred = logits;
+  }
+
+  /**
+   * Runs `body` between the phase's `before` and `after` events. Its Cancel exception (thrown by
+   * the body or the `before` event) skips to `afterCancel` and is returned; others propagate.
+   */
+  private async phase(kind: keyof typeof PHASES, body: () => Promise<void>): Promise<CancelError | undefined> {
+    const { before, afterCancel, after, Cancel } = PHASES[kind];
+    let cancelled: CancelError | undefined;
+    try {
+      await this.event(before);
+      await body();
+    } catch (error) {
+      if (!(error instanceof Cancel)) throw error;
+      cancelled = error;
+      await this.event(afterCancel);
+    }
+    await this.event(after);
+    return cancelled;
+  }
+
+  /** Calls `event` on every callback that handles it, in order. */
+  private async event(event: EventName): Promise<void> {
+    for (const cb of this.callbacks) {
+      if (!handles(cb, event, this.training)) continue;
+      try {
+        await (cb[event] as (learn: Learner) => unknown)(this);
+      } catch (error) {
+        if (error instanceof CancelError) throw error;
+        if (error instanceof Error && !error.message.startsWith('in callback ')) {
+          error.message = `in callback ${callbackName(cb)}.${event}: ${error.message}`;
+        }
+        throw error;
+      }
+    }
+  }
+
+  private throwIfAborted(): void {
+    if (this.signal?.aborted) throw new CancelFitError('aborted', { cause: this.signal.reason });
+  }
+
+  // ---- fit planning: every argument is checked before anything runs ---------------------------
+
+  private planFit(where: string, nEpoch: unknown, o: Record<string, unknown>, lr: number[] | undefined): FitPlan {
+    const epochs = checkEpochs(`${where}: nEpoch`, nEpoch);
+    const startEpoch = o.startEpoch === undefined ? 0 : checkInteger(`${where}: startEpoch`, o.startEpoch, 0);
+    if (startEpoch > epochs) throw argError(`${where}: startEpoch`, `an epoch between 0 and nEpoch (${epochs})`, startEpoch);
+    return {
+      nEpoch: epochs,
+      lr,
+      wd: o.wd === undefined ? undefined : spreadHyper(`${where}: wd`, o.wd, this.model.nGroups, checkNonNegative),
+      cbs: checkCallbacks(`${where}: cbs`, o.cbs),
+      resetOpt: o.resetOpt === undefined ? false : checkBoolean(`${where}: resetOpt`, o.resetOpt),
+      startEpoch,
+      signal: checkSignal(`${where}: signal`, o.signal),
+    };
+  }
+
+  private planOneCycle(where: string, nEpoch: unknown, o: Record<string, unknown>): OneCyclePlan {
+    return {
+      fit: this.planFit(where, nEpoch, o, undefined),
+      lrMax: o.lrMax === undefined ? undefined : this.spreadLr(`${where}: lrMax`, o.lrMax),
+      div: o.div === undefined ? 25 : checkPositive(`${where}: div`, o.div),
+      divFinal: o.divFinal === undefined ? 1e5 : checkPositive(`${where}: divFinal`, o.divFinal),
+      pctStart: o.pctStart === undefined ? 0.25 : checkFraction(`${where}: pctStart`, o.pctStart),
+      moms: o.moms === undefined ? checkMoms('learn.moms', this.moms) : checkMoms(`${where}: moms`, o.moms),
+    };
+  }
+
+  private async runOneCycle({ fit, lrMax, div, divFinal, pctStart, moms }: OneCyclePlan): Promise<void> {
+    const peaks = this.setLr(lrMax ?? this.spreadLr('learn.lr', this.lr));
+    const [m0, m1, m2] = moms;
+    const sched = new ParamScheduler({
+      lr: peaks.map((peak) => combinedCos(pctStart, peak / div, peak, peak / divFinal)),
+      mom: combinedCos(pctStart, m0, m1, m2),
+    });
+    await this.runFit({ ...fit, cbs: [sched, ...fit.cbs] });
+  }
+
+  private spreadLr(where: string, value: unknown): number[] {
+    return spreadHyper(where, value, this.model.nGroups, checkPositive);
+  }
+
+  // ---- optimizer hyper-parameters -------------------------------------------------------------
+
+  /** Creates the per-group hyper-parameters on first use; `reset` also clears the model's optimizer state. */
+  private ensureOptimizer(reset: boolean): GroupHypers[] {
+    if (this.hypers && !reset) return this.hypers;
+    // Re-applying the current freeze clears the native optimizer state (ModelCore contract).
+    if (this.hypers) this.model.freezeTo(this.frozenTo);
+    this.hypers = Array.from({ length: this.model.nGroups }, () => ({ lr: this.lr, ...this.optimizer.defaults }));
+    return this.hypers;
+  }
+
+  /** Writes one learning rate per group (creating the hyper-parameters if needed); returns them. */
+  private setLr(lrs: number[]): number[] {
+    this.setHyper('lr', lrs);
+    return lrs;
+  }
+
+  private setHyper(name: keyof GroupHypers, values: number[]): void {
+    this.ensureOptimizer(false).forEach((group, g) => {
+      group[name] = values[g] as number;
+    });
+  }
+
+  private configureModel(o: LearnerOptions): void {
+    const settings = { loss: this.lossFunc, optimizer: this.optimizer.kind, wdBnBias: this.wdBnBias, trainBn: this.trainBn };
+    if (this.model.configure) {
+      this.model.configure(settings);
+      return;
+    }
+    const custom = (o.lossFunc !== undefined && this.lossFunc.labelSmoothing !== 0) || this.optimizer.kind !== 'adam' || this.wdBnBias || !this.trainBn;
+    if (custom) {
+      throw new FasttuneError('Learner: this model takes no settings (no configure()); leave lossFunc, optimizer, wdBnBias and trainBn at their defaults', 'E_ARG');
+    }
+  }
+
+  /** One fit, one lrFind or one validate at a time. */
+  private async exclusive<T>(run: () => Promise<T>): Promise<T> {
+    if (this.busy) throw new FasttuneError('this Learner is already running a fit, lrFind or validate; await it first', 'E_BUSY');
+    this.busy = true;
+    try {
+      return await run();
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+interface OneCyclePlan {
+  fit: FitPlan;
+  lrMax: number[] | undefined;
+  div: number;
+  divFinal: number;
+  pctStart: number;
+  moms: [number, number, number];
+}
+
+/** Accepts `method(n, value, options)` and `method(n, { key: value, ...options })`. */
+function mergeLeading(where: string, key: string, leading: unknown, options: unknown): Record<string, unknown> {
+  const rest = checkOptionsObject(`${where}: options`, options);
+  const isOptions = leading !== null && typeof leading === 'object' && !Array.isArray(leading) && !(leading instanceof Slice);
+  if (isOptions) {
+    if (Object.keys(rest).length > 0) throw new FasttuneError(`${where}: pass the options once, as the second or the third argument`, 'E_ARG');
+    return { ...(leading as Record<string, unknown>) };
+  }
+  if (leading !== undefined && rest[key] !== undefined) {
+    throw new FasttuneError(`${where}: ${key} given twice (as an argument and in the options)`, 'E_ARG');
+  }
+  return leading === undefined ? { ...rest } : { ...rest, [key]: leading };
+}
+
+function checkCallbacks(where: string, cbs: unknown): Callback[] {
+  if (cbs === undefined) return [];
+  const list = Array.isArray(cbs) ? cbs : [cbs];
+  list.forEach((cb, i) => {
+    if (cb === null || typeof cb !== 'object') throw argError(`${where}[${i}]`, 'a callback object', cb);
+    if ((cb as Callback).order !== undefined && typeof (cb as Callback).order !== 'number') {
+      throw argError(`${where}[${i}].order`, 'a number', (cb as Callback).order);
+    }
+  });
+  return list as Callback[];
+}
+
+function checkSignal(where: string, signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw argError(where, 'an AbortSignal', signal);
+  return signal;
+}
+
+function checkOutput(output: unknown): ProgressOutput {
+  if (output === null || typeof output !== 'object' || typeof (output as ProgressOutput).write !== 'function') {
+    throw argError('Learner: output', 'a stream-like object with write(text)', output);
+  }
+  return output as ProgressOutput;
+}
+
+function checkLoader(where: string, dl: unknown): void {
+  const ok = dl !== null && typeof dl === 'object' && Number.isInteger((dl as DataLoader).length) && typeof (dl as DataLoader)[Symbol.asyncIterator] === 'function';
+  if (!ok) throw argError(where, 'a DataLoader (async iterable of batches with a length)', dl);
+}
+
+function checkDataLoaders(dls: unknown): void {
+  if (dls === null || typeof dls !== 'object') throw argError('Learner: dls', 'DataLoaders', dls);
+  checkLoader('Learner: dls.train', (dls as DataLoaders).train);
+  checkLoader('Learner: dls.valid', (dls as DataLoaders).valid);
+  checkInteger('Learner: dls.c', (dls as DataLoaders).c, 1);
+}
+
+function checkModel(model: unknown): void {
+  const m = model as ModelCore;
+  const methods = ['freezeTo', 'trainStep', 'evalStep', 'snapshot', 'restore'] as const;
+  if (model === null || typeof model !== 'object' || methods.some((k) => typeof m[k] !== 'function')) {
+    throw argError('Learner: model', `a ModelCore (with ${methods.join(', ')})`, model);
+  }
+  checkInteger('Learner: model.nGroups', m.nGroups, 1);
+  checkInteger('Learner: model.nOut', m.nOut, 1);
+}

@@ -1,0 +1,28 @@
+// The counters every schedule reads: fastai's TrainEvalCallback.
+import type { Callback } from './callback.js';
+import type { Learner } from './learner.js';
+
+/**
+ * Keeps `learn.trainIter` (training batches done in this fit) and `learn.pctTrain` (the training
+ * position in [0, 1)). The position is accumulated batch by batch and re-based at every epoch,
+ * exactly as fastai does, so schedules see the same floating-point positions.
+ */
+export class TrainEvalCallback implements Callback {
+  readonly name = 'TrainEvalCallback';
+  readonly order = -10;
+  readonly runValid = false;
+
+  beforeFit(learn: Learner): void {
+    learn.trainIter = 0;
+    learn.pctTrain = 0;
+  }
+
+  beforeTrain(learn: Learner): void {
+    learn.pctTrain = learn.epoch / learn.nEpoch;
+  }
+
+  afterBatch(learn: Learner): void {
+    learn.pctTrain += 1 / (learn.nIter * learn.nEpoch);
+    learn.trainIter += 1;
+  }
+}

@@ -24,6 +24,7 @@ const DEFAULT_CORPUS = [
   'torch_checkpoints/small_protocol4.pth',
   'torch_checkpoints/small_state_dict.pth',
   'crafted_checkpoints/pytorch2.pth',
+  'crafted_checkpoints/libtorch.pth',
   'torch_checkpoints/dtypes.safetensors',
   'safetensors_files/mixed.safetensors',
 ].map((f) => join(fixtures, f));

@@ -103,6 +103,14 @@ class CheckpointReader {
     return "it is fine";
   }
 
+  // LibTorch's pickler tags typed containers: restore_type_tag(value, "Dict[str, Tensor]").
+  static Ref Untagged(const Pickle& p, Ref r) {
+    const pickle::Value& v = p[r];
+    if (v.kind != Kind::Object || p[v.items[0]].text != "torch.jit._pickle.restore_type_tag") return r;
+    const std::vector<Ref>& args = p[v.items[1]].items;
+    return args.size() == 2 && p[args[1]].kind == Kind::String ? args[0] : r;
+  }
+
   static Ref Get(const Pickle& p, Ref dict, const std::string& key) {
     const std::vector<Ref>& items = p[dict].items;
     for (std::size_t i = 0; i < items.size(); i += 2) {
@@ -112,15 +120,17 @@ class CheckpointReader {
   }
 
   Ref FindStateDict(const Pickle& p) const {
-    if (p[p.root].kind != Kind::Dict) Fail("holds " + pickle::KindName(p[p.root].kind) + ", not a state dict");
-    if (IsStateDict(p, p.root)) return p.root;
+    const Ref root = Untagged(p, p.root);
+    if (p[root].kind != Kind::Dict) Fail("holds " + pickle::KindName(p[root].kind) + ", not a state dict");
+    if (IsStateDict(p, root)) return root;
     for (const char* key : kWrapperKeys) {
-      const Ref inner = Get(p, p.root, key);
+      Ref inner = Get(p, root, key);
       if (inner == pickle::kNoRef) continue;
+      inner = Untagged(p, inner);
       if (IsStateDict(p, inner)) return inner;
       Fail(std::string("its '") + key + "' entry is not a state dict: " + Describe(p, inner));
     }
-    Fail("holds no state dict (a dict of tensors, bare or under 'model' or 'state_dict'): " + Describe(p, p.root));
+    Fail("holds no state dict (a dict of tensors, bare or under 'model' or 'state_dict'): " + Describe(p, root));
   }
 
   // A storage's bytes, read once however many tensors view it.

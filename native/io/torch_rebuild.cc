@@ -62,6 +62,8 @@ constexpr const char* kOtherGlobals[] = {
     kUntypedStorage,
     "torch.Tensor", "torch.nn.parameter.Parameter",  // the classes _rebuild_from_type_v2 names
     "collections.OrderedDict", "_codecs.encode",
+    // LibTorch's torch::pickle_save wraps typed containers: restore_type_tag(dict, "Dict[str, Tensor]").
+    "torch.jit._pickle.restore_type_tag",
     // fastai's optimizer state ('opt' beside 'model') holds numpy floats among its hypers.
     "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar", "numpy.dtype",
 };

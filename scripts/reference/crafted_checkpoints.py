@@ -18,6 +18,7 @@ import time
 import zipfile
 
 import torch
+import torch.jit._pickle
 
 from common import out_dir, write_safetensors
 
@@ -114,6 +115,15 @@ write_safetensors(path("pytorch2.safetensors"), {
     "v3": values[:4].view(2, 2),
     "metadata": values[:3],
 }, {"names": list(newer)})
+
+# LibTorch's torch::pickle_save (C++) tags typed containers; a Dict[str, Tensor] state dict reads
+# restore_type_tag({...}, "Dict[str, Tensor]").
+libtorch = collections.OrderedDict()
+libtorch["weight"] = v2(s0, (4, 3), (3, 1))
+libtorch["transposed"] = v2(s0, (3, 4), (1, 3))
+write_raw("libtorch.pth", Call(torch.jit._pickle.restore_type_tag, libtorch, "Dict[str, Tensor]"), [s0], byteorder=None)
+write_safetensors(path("libtorch.safetensors"), {"weight": values.view(4, 3), "transposed": values.view(4, 3).t()},
+                  {"names": list(libtorch)})
 
 # ---------------------------------------------------------------------------------------------
 # Hostile pickles, each with its payload and the global it needs.

@@ -87,6 +87,11 @@ describe('PyTorch zip checkpoints', () => {
     expect(expectSameAsReference(file, 'crafted_checkpoints', 'pytorch2')).toBe(0);
   });
 
+  it("reads LibTorch's torch::pickle_save of a Dict[str, Tensor] (a type-tagged dict)", async () => {
+    const file = await readWeights(join(crafted, 'libtorch.pth'));
+    expect(expectSameAsReference(file, 'crafted_checkpoints', 'libtorch')).toBe(0);
+  });
+
   it.each([
     ['with every size and offset in ZIP64 records', (entries: ZipEntry[]) => zip.write(entries, { zip64: true }).bytes],
     ['without 64-byte alignment', (entries: ZipEntry[]) => zip.write(entries, { align: 1 }).bytes],

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <unordered_set>
 
@@ -23,6 +24,14 @@ using Kind = pickle::Value::Kind;
 constexpr unsigned char kLegacyMagic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
 
 const char* const kWrapperKeys[] = {"model", "state_dict"};
+
+std::uint64_t SaturatingMul(std::uint64_t a, std::uint64_t b) {
+  return b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b ? std::numeric_limits<std::uint64_t>::max() : a * b;
+}
+
+std::uint64_t SaturatingAdd(std::uint64_t a, std::uint64_t b) {
+  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
 
 class CheckpointReader {
  public:
@@ -160,15 +169,14 @@ class CheckpointReader {
     const auto item = static_cast<std::uint64_t>(c10::elementSize(spec.dtype));
     const std::uint64_t storageNumel = spec.storageBytes / item;
 
-    // Every element the view can reach must lie inside the storage. Sums are clamped at 2^64,
-    // far above any storage, so 128 bits never overflow.
-    constexpr unsigned __int128 kClamp = static_cast<unsigned __int128>(1) << 64;
-    unsigned __int128 numel = 1, extent = 1, last = static_cast<std::uint64_t>(spec.offset);
+    // Every element the view can reach must lie inside the storage. Arithmetic saturates at
+    // 2^64 - 1, far beyond any storage, so no product or sum can wrap.
+    std::uint64_t numel = 1, extent = 1, last = static_cast<std::uint64_t>(spec.offset);
     for (std::size_t d = 0; d < spec.sizes.size(); ++d) {
       const auto size = static_cast<std::uint64_t>(spec.sizes[d]);
-      numel = std::min(numel * size, kClamp);
-      extent = std::min(extent * std::max<std::uint64_t>(size, 1), kClamp);
-      if (size > 0) last = std::min(last + static_cast<unsigned __int128>(size - 1) * static_cast<std::uint64_t>(spec.strides[d]), kClamp);
+      numel = SaturatingMul(numel, size);
+      extent = SaturatingMul(extent, std::max<std::uint64_t>(size, 1));
+      if (size > 0) last = SaturatingAdd(last, SaturatingMul(size - 1, static_cast<std::uint64_t>(spec.strides[d])));
     }
     // Even an empty tensor gets contiguous strides from its shape; keep them in range.
     if (extent > (std::uint64_t{1} << 62)) Fail("tensor '" + name + "' has an impossibly large shape");
@@ -176,9 +184,9 @@ class CheckpointReader {
     if (!inside) {
       Fail("tensor '" + name + "' views elements outside its storage '" + spec.storageKey + "' of " + std::to_string(storageNumel) + " elements");
     }
-    const unsigned __int128 needed = numel * item;
+    const std::uint64_t needed = SaturatingMul(numel, item);
     if (needed > budget_) Fail("tensor '" + name + "' would expand the checkpoint beyond " + std::to_string(limit_) + " bytes in memory");
-    budget_ -= static_cast<std::uint64_t>(needed);
+    budget_ -= needed;
 
     const torch::Tensor typed = bytes.narrow(0, 0, static_cast<std::int64_t>(storageNumel * item)).view(spec.dtype);
     torch::Tensor t = typed.as_strided(spec.sizes, spec.strides, spec.offset).contiguous();

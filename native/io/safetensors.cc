@@ -133,6 +133,10 @@ WeightsFile ReadSafetensors(const std::string& path) {
     in.seekg(static_cast<std::streamoff>(dataStart + spans[i].begin));
     const auto bytes = static_cast<std::streamsize>(spans[i].end - spans[i].begin);
     if (bytes > 0 && !in.read(static_cast<char*>(t.data_ptr()), bytes)) Corrupt(path, "truncated data for tensor '" + file.tensors[i].name + "'");
+    // Any other byte is not a bool; reading it as one is undefined behaviour.
+    if (t.scalar_type() == torch::kBool && bytes > 0 && t.view(torch::kUInt8).gt(1).any().item<bool>()) {
+      Corrupt(path, "bool tensor '" + file.tensors[i].name + "' holds bytes other than 0 and 1");
+    }
   }
   return file;
 }

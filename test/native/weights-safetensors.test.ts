@@ -66,6 +66,7 @@ describe('safetensors', () => {
     await expectCorrupt(header({ a: { ...entry, dtype: 'C64' } }, Buffer.alloc(8)), /unsupported dtype C64/);
     await expectCorrupt(header({ a: { ...entry, data_offsets: [0, 16] } }, Buffer.alloc(8)), /outside/);
     await expectCorrupt(header({ a: { ...entry, shape: [-2] } }, Buffer.alloc(8)), /bad dimension/);
+    await expectCorrupt(header({ a: { dtype: 'BOOL', shape: [3], data_offsets: [0, 3] } }, Buffer.from([0, 1, 2])), /bool tensor 'a' holds bytes other than 0 and 1/);
     await expectCorrupt(Buffer.concat([header({ a: entry }).subarray(0, 12)]), /header length|truncated/);
     await expectCorrupt(header({ a: entry }, Buffer.alloc(12)), /data size 12/);
     const nested = '['.repeat(200) + ']'.repeat(200);

@@ -2,18 +2,20 @@
 // or plain lists) building a training and a validation loader over one shared image source.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
-import { basename, isAbsolute, join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import type { BatchTransform } from '../augment/types.js';
 import { FasttuneError } from '../errors.js';
 import { checkBatchTfms, checkNormalize, type NormalizeStats } from './batch-tfms.js';
 import { parseCsv } from './csv.js';
 import { checkImage, DEFAULT_MAX_PIXELS } from './decode.js';
+import { createDecoder, type CacheInfo } from './decoder.js';
 import { getImageFiles } from './files.js';
+import { compareCodePoints, labelByRegex, labelWith, resolveFiles, type Labelled } from './labels.js';
 import { Limiter } from './limiter.js';
 import { ImageDataLoader, type LoaderItem } from './loader.js';
+import { defaultDecodeWorkers } from './pool.js';
 import { randomSeed } from './rng.js';
 import { showBatch, type ShowBatchOptions } from './show-batch.js';
-import { ImageSource } from './source.js';
 import { GrandparentSplitter, IndexSplitter, RandomSplitter, type Splitter } from './splitters.js';
 import { defaultDecodeSlots } from './threads.js';
 import type { ItemTransform } from './transforms.js';
@@ -45,6 +47,11 @@ export interface ImageDataLoadersOptions {
   prefetch?: number;
   /** Images decoded at once (default UV_THREADPOOL_SIZE, i.e. 4 unless set when Node starts). */
   decodeSlots?: number;
+  /**
+   * Worker threads that decode (default min(4, cores), or FASTTUNE_DECODE_WORKERS; 0 decodes on
+   * the main thread). The threads are shared by all loaders of the process; the first count wins.
+   */
+  decodeWorkers?: number;
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void;
 }
@@ -86,12 +93,6 @@ export interface FromCsvOptions extends ImageDataLoadersOptions, SplitOptions {
   labelDelim?: string;
 }
 
-/** A labelled item list before splitting. */
-interface Labelled {
-  paths: string[];
-  labels: string[];
-}
-
 function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new FasttuneError(message, 'E_ARG');
 }
@@ -108,77 +109,6 @@ function singleItemTfm(value: ImageDataLoadersOptions['itemTfms']): ItemTransfor
   const tfm = list[0] as ItemTransform | undefined;
   check(tfm === undefined || (typeof tfm.render === 'function' && Array.isArray(tfm.size)), 'itemTfms must come from Resize() or RandomResizedCrop()');
   return tfm;
-}
-
-/** Code-point order, as Python's `sorted` orders strings. */
-function compareCodePoints(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  for (;;) {
-    if (i >= a.length) return j >= b.length ? 0 : -1;
-    if (j >= b.length) return 1;
-    const ca = a.codePointAt(i) as number;
-    const cb = b.codePointAt(j) as number;
-    if (ca !== cb) return ca - cb;
-    i += ca > 0xffff ? 2 : 1;
-    j += cb > 0xffff ? 2 : 1;
-  }
-}
-
-function resolveFiles(root: string, fnames: readonly string[], what: string): string[] {
-  check(Array.isArray(fnames), `${what}: fnames must be an array of file paths, got ${String(fnames)}`);
-  check(fnames.length > 0, `${what}: fnames is empty; there are no images to load`);
-  return fnames.map((f) => {
-    check(typeof f === 'string' && f !== '', `${what}: every file name must be a non-empty string, got ${String(f)}`);
-    return isAbsolute(f) || root === '' ? f : join(root, f);
-  });
-}
-
-function labelWith(paths: string[], label: (path: string) => unknown, what: string): Labelled {
-  const labels = paths.map((p) => {
-    let value: unknown;
-    try {
-      value = label(p);
-    } catch (error) {
-      throw new FasttuneError(`${what}: the label function failed on ${p}: ${(error as Error).message}`, 'E_ARG');
-    }
-    check(typeof value === 'string' || typeof value === 'number', `${what}: the label function returned ${String(value)} for ${p}; expected a string`);
-    return String(value);
-  });
-  return { paths, labels };
-}
-
-function labelByRegex(paths: string[], pattern: RegExp | string, onFullPath: boolean, what: string): Labelled {
-  const source = typeof pattern === 'string' ? pattern : pattern.source;
-  const flags = typeof pattern === 'string' ? '' : pattern.flags.replace(/[gy]/g, '');
-  let re: RegExp;
-  try {
-    re = new RegExp(source, flags);
-  } catch (error) {
-    throw new FasttuneError(`${what}: invalid pattern ${String(pattern)}: ${(error as Error).message}`, 'E_ARG');
-  }
-  const subject = (p: string) => (onFullPath ? p.split('\\').join('/') : basename(p));
-  const matches = paths.map((p) => re.exec(subject(p)));
-  const failed = paths.filter((_, i) => !matches[i]);
-  if (failed.length === paths.length) {
-    throw new FasttuneError(`${what}: pattern ${re} matches none of the ${paths.length} file names (e.g. '${subject(paths[0] as string)}')`, 'E_ARG');
-  }
-  if (failed.length > 0) {
-    throw new FasttuneError(
-      `${what}: pattern ${re} does not match '${subject(failed[0] as string)}' (${failed.length} of ${paths.length} names do not match)`,
-      'E_ARG',
-    );
-  }
-  return {
-    paths,
-    labels: matches.map((m, i) => {
-      const label = m?.[1];
-      if (label === undefined) {
-        throw new FasttuneError(`${what}: pattern ${re} needs a capture group for the label; none captured in '${subject(paths[i] as string)}'`, 'E_ARG');
-      }
-      return label;
-    }),
-  };
 }
 
 /** The training and validation loaders of one dataset, with its vocab. */
@@ -205,9 +135,18 @@ export class ImageDataLoaders implements DataLoaders {
   }
 
   /** Decoded images held for later epochs (shared by both loaders). */
-  get cached(): { images: number; bytes: number; maxBytes: number } {
-    const { cache } = this.train.imageSource;
-    return { images: cache.size, bytes: cache.bytes, maxBytes: cache.maxBytes };
+  get cached(): CacheInfo {
+    return this.train.imageDecoder.cacheInfo();
+  }
+
+  /** Decode worker threads in use (0: the main thread decodes). */
+  get decodeWorkers(): number {
+    return this.train.imageDecoder.workers;
+  }
+
+  /** Frees the decoded-image cache; the loaders cannot be used afterwards. */
+  close(): void {
+    this.train.imageDecoder.release();
   }
 
   /** The item transform (for export), if any. */
@@ -422,10 +361,12 @@ export class ImageDataLoaders implements DataLoaders {
       throw new FasttuneError(`${what}: the training set has ${trainItems.length} images, fewer than one batch (bs ${bs}); lower bs`, 'E_ARG');
     }
 
-    const source = new ImageSource({ maxPixels, cacheBytes, slots });
+    const workers = options.decodeWorkers ?? defaultDecodeWorkers();
+    check(Number.isInteger(workers) && workers >= 0, `decodeWorkers must be a non-negative integer, got ${String(options.decodeWorkers)}`);
+    const decoder = createDecoder({ maxPixels, cacheBytes, slots }, workers);
     const common = { itemTfm, batchTfm, seed, prefetch };
-    const train = new ImageDataLoader(trainItems, source, { ...common, bs, shuffle: true, dropLast: true, split: 'train' });
-    const valid = new ImageDataLoader(validItems, source, { ...common, bs: valBs, shuffle: false, dropLast: false, split: 'valid' });
+    const train = new ImageDataLoader(trainItems, decoder, { ...common, bs, shuffle: true, dropLast: true, split: 'train' });
+    const valid = new ImageDataLoader(validItems, decoder, { ...common, bs: valBs, shuffle: false, dropLast: false, split: 'valid' });
     return new ImageDataLoaders(path, train, valid, vocab, normalize, skipped);
   }
 

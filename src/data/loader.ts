@@ -4,9 +4,11 @@
 // the batches are the same for a seed whatever the timing of the decodes.
 import type { BatchTransform } from '../augment/types.js';
 import { FasttuneError } from '../errors.js';
+import type { Decoder } from './decoder.js';
 import type { RawImage } from './pixels.js';
+import type { RenderJob } from './render.js';
 import { StreamRng, shuffled } from './rng.js';
-import { Cancelled, type CancelToken, type ImageSource } from './source.js';
+import { Cancelled, type CancelToken } from './source.js';
 import type { ItemTransform, Split } from './transforms.js';
 import type { Batch, DataLoader } from './types.js';
 
@@ -43,7 +45,7 @@ export class ImageDataLoader implements DataLoader {
 
   constructor(
     private readonly list: readonly LoaderItem[],
-    private readonly source: ImageSource,
+    private readonly decoder: Decoder,
     readonly options: Readonly<LoaderOptions>,
   ) {
     this.bs = options.bs;
@@ -60,9 +62,9 @@ export class ImageDataLoader implements DataLoader {
     return this.epochs;
   }
 
-  /** Where this loader's images come from (shared with the loaders derived from it). */
-  get imageSource(): ImageSource {
-    return this.source;
+  /** Where this loader's images are decoded (shared with the loaders derived from it). */
+  get imageDecoder(): Decoder {
+    return this.decoder;
   }
 
   /** The items in dataset order. */
@@ -83,12 +85,12 @@ export class ImageDataLoader implements DataLoader {
 
   /** A loader over the same items and image cache with some options changed (e.g. TTA, bs). */
   derive(changes: Partial<LoaderOptions>): ImageDataLoader {
-    return new ImageDataLoader(this.list, this.source, { ...this.options, ...changes });
+    return new ImageDataLoader(this.list, this.decoder, { ...this.options, ...changes });
   }
 
   /** A loader with the same options and image cache over other items. */
   withItems(items: readonly LoaderItem[]): ImageDataLoader {
-    return new ImageDataLoader(items, this.source, this.options);
+    return new ImageDataLoader(items, this.decoder, this.options);
   }
 
   private order(epoch: number): number[] {
@@ -127,23 +129,21 @@ export class ImageDataLoader implements DataLoader {
   private async assemble(epoch: number, b: number, indices: number[], token: CancelToken): Promise<Batch> {
     const { itemTfm, split, seed, batchTfm } = this.options;
     const n = indices.length;
+    const job: RenderJob = {
+      items: indices.map((index, slot) => ({ slot, index, path: this.item(index).path })),
+      transform: itemTfm ? itemTfm.config : null,
+      split,
+      seed,
+      stream: [STREAM_ITEM, this.splitKey(), epoch],
+    };
     let height: number;
     let width: number;
     let images: Uint8Array;
     if (itemTfm) {
       [height, width] = itemTfm.size;
-      const bytes = height * width * 3;
-      images = new Uint8Array(n * bytes);
-      const spec = itemTfm.base(split);
-      await Promise.all(
-        indices.map(async (index, slot) => {
-          const base = await this.source.base(this.item(index).path, spec, token);
-          const rng = new StreamRng(seed, STREAM_ITEM, this.splitKey(), epoch, index);
-          await itemTfm.render(base, split, rng, images, slot * bytes, this.source.schedule);
-        }),
-      );
+      images = await this.decoder.render(job, token);
     } else {
-      const bases = await Promise.all(indices.map((index) => this.source.base(this.item(index).path, null, token)));
+      const bases = await this.decoder.decode(job, token);
       ({ height, width } = sameSize(bases, indices.map((i) => this.item(i).path)));
       images = new Uint8Array(n * height * width * 3);
       bases.forEach((base, slot) => images.set(base.data, slot * height * width * 3));

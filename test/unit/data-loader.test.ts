@@ -1,6 +1,7 @@
 // Loaders: batching, drop-last, shuffling, determinism under a seed, batch transforms, prefetch,
 // early stops and the decoded-image cache.
 import { rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AugmentParams, BatchTransform, Rng } from '../../src/augment/types.js';
@@ -97,8 +98,10 @@ describe('determinism', () => {
     ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(16), batchTfms: fakeAug(12), seed, ...extra });
 
   it('the same seed gives the same files, order, crops and augment draws, whatever the concurrency', async () => {
-    const slow = await load(7, { decodeSlots: 1, prefetch: 0, cacheBytes: 0 });
+    const slow = await load(7, { decodeSlots: 1, prefetch: 0, cacheBytes: 0, decodeWorkers: 0 });
     const fast = await load(7, { decodeSlots: 8, prefetch: 4 });
+    await fast.train.oneBatch();
+    expect([slow.decodeWorkers, fast.decodeWorkers]).toEqual([0, Math.min(4, availableParallelism())]);
     for (let e = 0; e < 2; e++) {
       expect(summary(await epoch(fast.train))).toEqual(summary(await epoch(slow.train)));
       expect(summary(await epoch(fast.valid))).toEqual(summary(await epoch(slow.valid)));
@@ -112,8 +115,9 @@ describe('determinism', () => {
   });
 
   it('RandomResizedCrop is deterministic under a seed too', async () => {
-    const mk = (slots: number) => ImageDataLoaders.fromFolder(root, { bs: 3, itemTfms: RandomResizedCrop(12, { minScale: 0.3 }), seed: 4, decodeSlots: slots });
-    const [x, y] = [await mk(1), await mk(6)];
+    const mk = (slots: number, workers?: number) =>
+      ImageDataLoaders.fromFolder(root, { bs: 3, itemTfms: RandomResizedCrop(12, { minScale: 0.3 }), seed: 4, decodeSlots: slots, decodeWorkers: workers });
+    const [x, y] = [await mk(1, 0), await mk(6)];
     expect(summary(await epoch(x.train))).toEqual(summary(await epoch(y.train)));
     const valid = await epoch(x.valid);
     expect(valid[0]!.shape).toEqual([3, 12, 12, 3]);
@@ -212,10 +216,19 @@ describe('cache, prefetch and early stops', () => {
     }
   });
 
-  it('a bounded cache keeps what fits', async () => {
-    const dls = await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(16), seed: 0, cacheBytes: 3 * 21 * 16 * 3 });
-    await epoch(dls.train);
-    expect(dls.cached).toEqual({ images: 3, bytes: 3 * 21 * 16 * 3, maxBytes: 3 * 21 * 16 * 3 });
+  it('a bounded cache keeps what fits (split evenly between decode workers)', async () => {
+    const budget = 3 * 21 * 16 * 3; // three 21×16 base images
+    const local = await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(16), seed: 0, cacheBytes: budget, decodeWorkers: 0 });
+    await epoch(local.train);
+    expect(local.cached).toEqual({ images: 3, bytes: budget, maxBytes: budget });
+    const pooled = await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(16), seed: 0, cacheBytes: budget });
+    await epoch(pooled.train);
+    expect(pooled.decodeWorkers).toBeGreaterThan(0);
+    const share = Math.floor(budget / pooled.decodeWorkers / (21 * 16 * 3));
+    expect(pooled.cached.images).toBe(share * pooled.decodeWorkers);
+    pooled.close();
+    expect(pooled.cached.images).toBe(0);
+    await expect(pooled.train.oneBatch()).rejects.toThrow(/were closed/);
   });
 
   it('stopping early leaves no unhandled failures behind; a bad file fails the epoch that reads it', async () => {

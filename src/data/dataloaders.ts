@@ -48,8 +48,9 @@ export interface ImageDataLoadersOptions {
   /** Images decoded at once (default UV_THREADPOOL_SIZE, i.e. 4 unless set when Node starts). */
   decodeSlots?: number;
   /**
-   * Worker threads that decode (default min(4, cores), or FASTTUNE_DECODE_WORKERS; 0 decodes on
-   * the main thread). The threads are shared by all loaders of the process; the first count wins.
+   * Worker threads that decode (default one per four cores, at most 4, or FASTTUNE_DECODE_WORKERS;
+   * 0 decodes on the main thread). The threads are shared by all loaders of the process; the
+   * first count asked for wins.
    */
   decodeWorkers?: number;
   /** Where warnings go (default console.warn). */

@@ -297,7 +297,8 @@ export class ImageDataLoaders implements DataLoaders {
         if (['false', '0', 'no', ''].includes(v)) return false;
         throw new FasttuneError(`fromCsv: row ${i + first} of ${csvPath} has '${r[validCol]}' in the validation column; expected true or false`, 'E_ARG');
       });
-      splitter = IndexSplitter(flags.flatMap((f, i) => (f ? [i] : [])));
+      const validPaths = new Set(paths.filter((_, i) => flags[i]));
+      splitter = (items) => IndexSplitter(items.flatMap((p, i) => (validPaths.has(p) ? [i] : [])))(items);
     }
     return ImageDataLoaders.build(path, { paths, labels }, splitter, options, 'fromCsv');
   }
@@ -326,7 +327,10 @@ export class ImageDataLoaders implements DataLoaders {
     const normalize = checkNormalize(options.normalize);
     const warn = options.warn ?? ((m: string) => console.warn(m));
 
-    let { paths, labels } = labelled;
+    // Sorted by path, so that splits and orders do not depend on how the files were listed.
+    const order = labelled.paths.map((_, i) => i).sort((a, b) => compareCodePoints(labelled.paths[a] as string, labelled.paths[b] as string));
+    let paths = order.map((i) => labelled.paths[i] as string);
+    let labels = order.map((i) => labelled.labels[i] as string);
     let skipped: string[] = [];
     if (onBadImage === 'skip') {
       const bad = await findBadImages(paths, maxPixels, slots);

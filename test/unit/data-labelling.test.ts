@@ -164,3 +164,18 @@ describe('vocab and splits', () => {
     await expect(ImageDataLoaders.fromFolder(root, { ...opts, bs: 4 })).rejects.toThrow(/training set has 3 images, fewer than one batch \(bs 4\)/);
   });
 });
+
+describe('item order', () => {
+  it('sorts the items by path first, so the split does not depend on the listing order', async () => {
+    const root = await tempDir();
+    const files = await writeTree(root, { x: 6 });
+    const labels = files.map((_, i) => `c${i % 2}`);
+    const shuffledIdx = [3, 0, 5, 1, 4, 2];
+    const a = await ImageDataLoaders.fromLists(root, files, labels, { bs: 1, validPct: 0.34, seed: 9 });
+    const b = await ImageDataLoaders.fromLists(root, shuffledIdx.map((i) => files[i]!), shuffledIdx.map((i) => labels[i]!), { bs: 1, validPct: 0.34, seed: 9 });
+    expect(b.valid.items).toEqual(a.valid.items);
+    expect(b.train.items).toEqual(a.train.items);
+    const split = RandomSplitter(0.34, 9)(files);
+    expect(a.valid.items.map((i) => i.path)).toEqual(split.valid.map((i) => files[i]));
+  });
+});

@@ -4,7 +4,7 @@
 // call, plus freeing its buffers) and the crop copies would otherwise all land on the main thread
 // and cap a many-core machine at a couple of thousand images a second. Worker threads each own a
 // share of the items (index mod workers), their decoded-image cache and their sharp calls, and
-// write into a shared batch buffer; the main thread only hands out batches.
+// write into a shared batch buffer; the main thread only hands out batches and copies them out.
 import { FasttuneError } from '../errors.js';
 import type { RawImage } from './pixels.js';
 import { WorkerPool } from './pool.js';

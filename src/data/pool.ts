@@ -166,9 +166,11 @@ export class WorkerPool {
   }
 
   async render(sourceId: number, options: ImageSourceOptions, job: RenderJob): Promise<Uint8Array> {
-    const out = new SharedArrayBuffer(job.items.length * itemBytes(job.transform!));
-    await Promise.all(this.split(job).map(([slot, part]) => this.post(slot, 'render', sourceId, options, part, out)));
-    return new Uint8Array(out);
+    const shared = new SharedArrayBuffer(job.items.length * itemBytes(job.transform!));
+    await Promise.all(this.split(job).map(([slot, part]) => this.post(slot, 'render', sourceId, options, part, shared)));
+    // Node-API (Node 20) refuses typed arrays over shared memory, so the batch leaves as a plain
+    // copy (a memcpy, ~20 µs per 224² image).
+    return new Uint8Array(new Uint8Array(shared));
   }
 
   async decode(sourceId: number, options: ImageSourceOptions, job: RenderJob): Promise<RawImage[]> {

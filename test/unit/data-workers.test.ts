@@ -27,3 +27,16 @@ describe('decode workers', () => {
     }
   });
 });
+
+describe('batches from decode workers', () => {
+  it('are plain Uint8Arrays (not over shared memory), which Node-API addons accept', async () => {
+    const { ImageDataLoaders } = await import('../../src/data/index.js');
+    const dir = await tempDir();
+    await writeTree(dir, { 'train/a': 2, 'train/b': 2, 'valid/a': 1 });
+    const dls = await ImageDataLoaders.fromFolder(dir, { bs: 2, itemTfms: Resize(8), decodeWorkers: 1, seed: 0 });
+    const batch = await dls.train.oneBatch();
+    expect(dls.decodeWorkers).toBeGreaterThan(0);
+    expect(batch.images.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(batch.images.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+});

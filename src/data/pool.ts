@@ -32,6 +32,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Why the worker stopped, once it has. */
+  stopped?: Error;
   pending: Map<number, Pending>;
   sources: Set<number>;
   cache: Map<number, { images: number; bytes: number }>;
@@ -94,6 +96,7 @@ export class WorkerPool {
       this.slots.push(slot);
       return new Promise<boolean>((resolve) => {
         worker.once('error', () => resolve(false));
+        worker.once('exit', () => resolve(false)); // no-op once ready
         worker.on('message', (reply: WorkerReply) => {
           if (reply.kind === 'ready') resolve(true);
           else this.settle(slot, reply);
@@ -121,9 +124,8 @@ export class WorkerPool {
   }
 
   private fail(slot: Slot, error: Error): void {
-    for (const pending of slot.pending.values()) {
-      pending.reject(new FasttuneError(`a decode worker stopped: ${error.message}`, 'E_NATIVE'));
-    }
+    slot.stopped ??= new FasttuneError(`a decode worker stopped: ${error.message}`, 'E_NATIVE');
+    for (const pending of slot.pending.values()) pending.reject(slot.stopped);
     slot.pending.clear();
   }
 
@@ -146,6 +148,7 @@ export class WorkerPool {
     };
     const request: WorkerRequest = { kind, id, source: { id: sourceId, options: known ? undefined : perWorker }, job, out };
     return new Promise((resolve, reject) => {
+      if (slot.stopped) return reject(slot.stopped);
       if (slot.pending.size === 0) slot.worker.ref(); // a pending job keeps the process alive
       slot.pending.set(id, {
         resolve: (reply) => {

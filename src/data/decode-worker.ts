@@ -30,14 +30,28 @@ async function handle(request: Extract<WorkerRequest, { kind: 'render' | 'decode
   };
 }
 
+/** A plain copy of a shared batch buffer, to be transferred to the main thread. */
+function exported(request: Extract<WorkerRequest, { kind: 'export' }>): WorkerReply {
+  const copy = new Uint8Array(request.out.byteLength);
+  copy.set(new Uint8Array(request.out));
+  return { kind: 'done', id: request.id, buffer: copy.buffer };
+}
+
+function transferables(reply: WorkerReply): ArrayBuffer[] {
+  if (reply.kind !== 'done') return [];
+  if (reply.buffer) return [reply.buffer];
+  return (reply.images ?? []).map((i) => i.data.buffer as ArrayBuffer);
+}
+
 port.on('message', (request: WorkerRequest) => {
   if (request.kind === 'release') {
     sources.get(request.source)?.cache.clear();
     sources.delete(request.source);
     return;
   }
-  handle(request).then(
-    (reply) => port.postMessage(reply, reply.kind === 'done' && reply.images ? reply.images.map((i) => i.data.buffer as ArrayBuffer) : []),
+  const work = request.kind === 'export' ? Promise.resolve().then(() => exported(request)) : handle(request);
+  work.then(
+    (reply) => port.postMessage(reply, transferables(reply)),
     (error: unknown) => {
       const code = error instanceof FasttuneError ? error.code : 'E_NATIVE';
       port.postMessage({ kind: 'failed', id: request.id, message: error instanceof Error ? error.message : String(error), code } satisfies WorkerReply);

@@ -28,6 +28,9 @@ const BS = 64;
 const SIZE = 224;
 const python = process.env.FASTTUNE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const data = join(root, '.cache', 'bench', `photos-${N}`);
+// Larger photos (long side 1400–1800), where shrink-on-load lets libjpeg decode at a fraction of the size.
+const LARGE = 300;
+const large = join(root, '.cache', 'bench', `large-${LARGE}`);
 
 function ensureBuilt(): void {
   const newest = (dir: string): number =>
@@ -39,12 +42,12 @@ function ensureBuilt(): void {
   if (r.status !== 0) throw new Error('tsc failed');
 }
 
-/** Photo-like JPEGs: a smooth random colour field with grain, 3 in 4 landscape, long side 400–520. */
-async function makeImages(): Promise<void> {
+/** Photo-like JPEGs: a smooth random colour field with grain, 3 in 4 landscape, long side in [lo, hi]. */
+async function makeImages(data: string, N: number, [lo, hi]: [number, number]): Promise<void> {
   if (existsSync(join(data, 'done'))) return;
   const rng = new StreamRng(2024);
   const write = async (path: string) => {
-    const long = 400 + Math.floor(rng.next() * 121);
+    const long = lo + Math.floor(rng.next() * (hi - lo + 1));
     const [w, h] = rng.next() < 0.75 ? [long, Math.round(long * 0.75)] : [Math.round(long * 0.75), long];
     const coarse = Buffer.from(Array.from({ length: 12 * 9 * 3 }, () => Math.floor(rng.next() * 256)));
     const field = await sharp(coarse, { raw: { width: 12, height: 9, channels: 3 } }).resize(w, h, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
@@ -79,14 +82,14 @@ interface OursSettings {
   vips?: number;
   workers?: number;
 }
-const ours = (epochs: number, s: OursSettings = {}) =>
-  run(process.execPath, ['test/bench/data-worker.mjs', data, String(epochs), String(BS), String(SIZE)], {
+const ours = (epochs: number, s: OursSettings = {}, dir = data) =>
+  run(process.execPath, ['test/bench/data-worker.mjs', dir, String(epochs), String(BS), String(SIZE)], {
     UV_THREADPOOL_SIZE: String(s.pool ?? 2 * CORES),
     ...(s.vips ? { FASTTUNE_SHARP_CONCURRENCY: String(s.vips) } : {}),
     ...(s.workers !== undefined ? { FASTTUNE_DECODE_WORKERS: String(s.workers) } : {}),
   });
-const torchvision = (epochs: number, workers: number) =>
-  run(python, ['test/bench/data_torchvision.py', join(data, 'train'), String(epochs), String(BS), String(SIZE), String(workers)]);
+const torchvision = (epochs: number, workers: number, dir = data) =>
+  run(python, ['test/bench/data_torchvision.py', join(dir, 'train'), String(epochs), String(BS), String(SIZE), String(workers)]);
 
 const sum = (xs: number[], from = 0, to = xs.length) => xs.slice(from, to).reduce((a, b) => a + b, 0);
 const rate = (r: Run, from = 0, to = r.seconds.length) => sum(r.images, from, to) / sum(r.seconds, from, to);
@@ -96,7 +99,8 @@ const f2 = (x: number) => x.toFixed(2).padStart(7);
 const row = (label: string, a: number, b: number, unit = 'img/s') => console.log(`${label.padEnd(30)}${f0(a)} ${unit}${f0(b)} ${unit}   ${(a / b).toFixed(2)}×`);
 
 ensureBuilt();
-await makeImages();
+await makeImages(data, N, [400, 520]);
+await makeImages(large, LARGE, [1400, 1800]);
 console.log(`\n${cpus()[0]?.model ?? 'cpu'}, ${CORES} cores for each side; ${N} JPEGs ~500×375; bs ${BS}; short side to ${SIZE}, random ${SIZE}² crop; ${EPOCHS} epochs`);
 console.log(`fasttune: UV_THREADPOOL_SIZE=${2 * CORES}, default decode workers; torchvision: DataLoader(num_workers=${CORES}, persistent_workers=True)`);
 
@@ -138,6 +142,10 @@ if (EPOCHS > 1) {
   console.log(`  later epochs (cached): fasttune ${later.toFixed(2)} ms CPU per image, ${laterMain.toFixed(3)} ms of it on the main thread`);
 }
 
+const largeRuns = [0, 1].map(() => [ours(1, {}, large), torchvision(1, CORES, large)] as const);
+console.log(`\n${LARGE} larger photos (long side 1400–1800), first epoch, best of two`);
+row('  first epoch', best(largeRuns.map((r) => r[0]), (r) => rate(r)), best(largeRuns.map((r) => r[1]), (r) => rate(r)));
+
 console.log('\nCPU time per image, all threads and processes (least of the repetitions), ms');
 const cpuRow = (label: string, a: number, b: number) => console.log(`${label.padEnd(30)}${f2(a)} ms  ${f2(b)} ms`);
 cpuRow('first epoch', least(mains, (r) => cpuPerImage(r, 'cpu', 0, 1)), least(torches, (r) => cpuPerImage(r, 'cpu', 0, 1)));
@@ -161,5 +169,5 @@ const settingRuns = settings.map(([s, label]) => {
 
 writeFileSync(
   join(root, 'bench-results-data.json'),
-  JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: CORES, images: N, epochs: EPOCHS, mains, torches, ones, oneTorches, settingRuns }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: CORES, images: N, epochs: EPOCHS, mains, torches, ones, oneTorches, largeRuns, settingRuns }, null, 2),
 );

@@ -2,7 +2,7 @@
 // or plain lists) building a training and a validation loader over one shared image source.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
-import { basename, join, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import type { BatchTransform } from '../augment/types.js';
 import { FasttuneError } from '../errors.js';
 import { checkBatchTfms, checkNormalize, type NormalizeStats } from './batch-tfms.js';
@@ -181,7 +181,7 @@ export class ImageDataLoaders implements DataLoaders {
       await checkNoEmptyClasses([join(path, train), join(path, valid)], paths);
     }
     if (paths.length === 0) throw new FasttuneError(`fromFolder: no image files under ${path}`, 'E_IO');
-    const labelled = labelWith(paths, (p) => basename(join(p, '..')), 'fromFolder');
+    const labelled = labelWith(paths, (p) => basename(dirname(p)), 'fromFolder');
     const splitter = random ? RandomSplitter(options.validPct, options.seed) : GrandparentSplitter({ train, valid });
     return ImageDataLoaders.build(path, labelled, splitter, options, 'fromFolder');
   }

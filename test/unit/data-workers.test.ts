@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PoolDecoder } from '../../src/data/decoder.js';
 import { WorkerPool } from '../../src/data/pool.js';
-import { Resize } from '../../src/data/index.js';
+import { ImageDataLoaders, Resize } from '../../src/data/index.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 
 describe('decode workers', () => {
@@ -30,7 +30,6 @@ describe('decode workers', () => {
 
 describe('batches from decode workers', () => {
   it('are plain Uint8Arrays (not over shared memory), which Node-API addons accept', async () => {
-    const { ImageDataLoaders } = await import('../../src/data/index.js');
     const dir = await tempDir();
     await writeTree(dir, { 'train/a': 2, 'train/b': 2, 'valid/a': 1 });
     const dls = await ImageDataLoaders.fromFolder(dir, { bs: 2, itemTfms: Resize(8), decodeWorkers: 1, seed: 0 });

@@ -12,3 +12,4 @@ export {
 } from './vision/pretrained.js';
 export * from './augment/index.js';
 export * from './learner/index.js';
+export * from './data/index.js';

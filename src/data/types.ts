@@ -28,4 +28,6 @@ export interface DataLoaders {
   readonly vocab: readonly string[];
   /** Number of classes. */
   readonly c: number;
+  /** Per-channel statistics the model normalizes `x/255` with on the device; null: none. */
+  readonly normalize?: { mean: [number, number, number]; std: [number, number, number] } | null;
 }

@@ -1,0 +1,92 @@
+// Decodes an image file into RGB uint8 pixels with one sharp call: EXIF orientation applied,
+// shrink-on-load and a single bilinear resample to the requested base size, grey/CMYK/16-bit
+// converted to 8-bit sRGB, alpha dropped (as PIL's convert('RGB') does). Failures become
+// FasttuneErrors that name the file and say what is wrong with it.
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import sharp from 'sharp';
+import { FasttuneError } from '../errors.js';
+import type { RawImage } from './pixels.js';
+import type { BaseSpec } from './transforms.js';
+
+/** PIL refuses images over twice its MAX_IMAGE_PIXELS as decompression bombs; so do we. */
+export const DEFAULT_MAX_PIXELS = 2 * 89_478_485;
+
+export interface DecodeLimits {
+  /** Largest width × height accepted. */
+  maxPixels: number;
+}
+
+function toRaw(pipeline: sharp.Sharp): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+  return pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+}
+
+function resized(pipeline: sharp.Sharp, spec: BaseSpec | null): sharp.Sharp {
+  if (!spec) return pipeline;
+  return pipeline.resize({
+    width: spec.width,
+    height: spec.height,
+    fit: spec.fit,
+    kernel: 'linear',
+    withoutEnlargement: spec.withoutEnlargement,
+  });
+}
+
+/** Decodes `path` to RGB pixels sized per `spec` (the decoded size when null). */
+export async function decodeImage(path: string, spec: BaseSpec | null, limits: DecodeLimits): Promise<RawImage> {
+  const open = () => sharp(path, { limitInputPixels: limits.maxPixels, autoOrient: true, failOn: 'warning' });
+  try {
+    let { data, info } = await toRaw(resized(open(), spec));
+    if (info.premultiplied) {
+      // The file has alpha and sharp resampled premultiplied pixels. PIL drops alpha first and
+      // keeps the colour under transparent pixels, so decode without resampling, then resample.
+      const flat = await toRaw(open());
+      const raw = { width: flat.info.width, height: flat.info.height, channels: 3 as const };
+      ({ data, info } = await toRaw(resized(sharp(flat.data, { raw }), spec)));
+    }
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels instead of 3`);
+    return { data, width: info.width, height: info.height };
+  } catch (error) {
+    throw await describeFailure(path, error, limits);
+  }
+}
+
+/**
+ * Decodes `path` cheaply (shrink-on-load to a thumbnail) to find out whether it is a readable
+ * image; used to skip bad files before a run. Resolves to the error, or null when the file is fine.
+ */
+export async function checkImage(path: string, limits: DecodeLimits): Promise<FasttuneError | null> {
+  try {
+    await sharp(path, { limitInputPixels: limits.maxPixels, failOn: 'warning' })
+      .resize({ width: 16, height: 16, fit: 'inside' })
+      .raw()
+      .toBuffer();
+    return null;
+  } catch (error) {
+    return describeFailure(path, error, limits);
+  }
+}
+
+async function describeFailure(path: string, error: unknown, limits: DecodeLimits): Promise<FasttuneError> {
+  const detail = error instanceof Error ? error.message : String(error);
+  const fail = (why: string) => new FasttuneError(`Cannot read image ${path}: ${why}`, 'E_IO');
+  const info = await stat(path).catch((e: NodeJS.ErrnoException) => e);
+  if (info instanceof Error) {
+    return fail(info.code === 'ENOENT' ? 'no such file' : `cannot access it (${info.code ?? info.message})`);
+  }
+  if (info.isDirectory()) return fail('it is a directory, not a file');
+  if (info.size === 0) return fail('the file is empty (0 bytes)');
+  const readable = await access(path, constants.R_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!readable) return fail('permission denied');
+  if (/exceeds pixel limit/i.test(detail)) {
+    return fail(
+      `it has more than ${limits.maxPixels} pixels (the maxPixels limit, a guard against decompression bombs); ` +
+        'raise maxPixels if you trust this file',
+    );
+  }
+  if (/unsupported image format/i.test(detail)) return fail('not an image format sharp can decode (JPEG, PNG, WebP, GIF, TIFF, AVIF)');
+  return fail(`the file is corrupt or truncated (${detail.split('\n')[0]})`);
+}

@@ -1,0 +1,33 @@
+// One image through the same decode and item transform the loaders use.
+import type { Rng } from '../augment/types.js';
+import { FasttuneError } from '../errors.js';
+import { decodeImage, DEFAULT_MAX_PIXELS } from './decode.js';
+import type { RawImage } from './pixels.js';
+import { randomSeed, StreamRng } from './rng.js';
+import type { ItemTransform, Split } from './transforms.js';
+
+export interface LoadImageOptions {
+  /** Item transform to apply (none: the decoded image). */
+  itemTfms?: ItemTransform;
+  /** 'valid' (default): deterministic transforms; 'train': random ones drawn from `rng`. */
+  split?: Split;
+  /** Source of the random draws in training (default: a randomly seeded stream). */
+  rng?: Rng;
+  /** Largest width × height decoded (default 178,956,970). */
+  maxPixels?: number;
+}
+
+/** Decodes `path` to RGB uint8 pixels, item transform applied. */
+export async function loadImage(path: string, options: LoadImageOptions = {}): Promise<RawImage> {
+  if (typeof path !== 'string' || path === '') throw new FasttuneError(`loadImage: path must be a non-empty string, got ${String(path)}`, 'E_ARG');
+  const split = options.split ?? 'valid';
+  if (split !== 'train' && split !== 'valid') throw new FasttuneError(`loadImage: split must be 'train' or 'valid', got ${String(split)}`, 'E_ARG');
+  const tfm = options.itemTfms;
+  const limits = { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
+  if (!tfm) return decodeImage(path, null, limits);
+  const base = await decodeImage(path, tfm.base(split), limits);
+  const [height, width] = tfm.size;
+  const data = new Uint8Array(height * width * 3);
+  await tfm.render(base, split, options.rng ?? new StreamRng(randomSeed()), data, 0);
+  return { data, width, height };
+}

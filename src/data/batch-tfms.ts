@@ -1,24 +1,19 @@
 // Batch transforms as the loaders see them: one BatchTransform whose parameters are drawn per
 // batch and attached to it, and the normalization statistics handed on to the model.
 import type { AugmentParams, BatchTransform, Rng } from '../augment/types.js';
+import { imagenetStats, Normalize, type Stats } from '../augment/normalize.js';
 import { FasttuneError } from '../errors.js';
 
 /** Per-channel statistics for `(x/255 − mean)/std`, applied on the device. */
-export interface NormalizeStats {
-  mean: [number, number, number];
-  std: [number, number, number];
-}
+export type NormalizeStats = Stats;
 
-/** ImageNet's statistics, which pretrained torchvision models expect. */
-export const imagenetStats: NormalizeStats = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-
+/** 'imagenet' (the default), null for none, or three-channel statistics. */
 export function checkNormalize(value: unknown): NormalizeStats | null {
   if (value === undefined || value === 'imagenet') return imagenetStats;
   if (value === null || value === false) return null;
-  const v = value as Partial<NormalizeStats>;
-  const triple = (a: unknown) => Array.isArray(a) && a.length === 3 && a.every((x) => typeof x === 'number' && Number.isFinite(x));
-  if (typeof value === 'object' && triple(v.mean) && triple(v.std) && v.std!.every((s) => s > 0)) {
-    return { mean: [...v.mean!] as NormalizeStats['mean'], std: [...v.std!] as NormalizeStats['std'] };
+  const v = value as Partial<Stats>;
+  if (typeof value === 'object' && Array.isArray(v.mean) && v.mean.length === 3) {
+    return Normalize.fromStats(v.mean, v.std ?? []);
   }
   throw new FasttuneError(
     `normalize must be 'imagenet', null, or { mean: [r, g, b], std: [r, g, b] } with positive std, got ${JSON.stringify(value)}`,

@@ -5,8 +5,8 @@ export { ImageDataLoader, type LoaderItem, type LoaderOptions } from './loader.j
 export { RandomSplitter, GrandparentSplitter, IndexSplitter, type Splitter, type SplitIndices } from './splitters.js';
 export { Resize, RandomResizedCrop, ItemTransform, itemTransformFromConfig, type ItemTransformConfig, type Split } from './transforms.js';
 export { resizeWindow, randomResizedCropWindow, randomResizedCropValid, type Window, type ResizeMethod } from './geometry.js';
-export type { PadMode, RawImage } from './pixels.js';
-export { imagenetStats, type NormalizeStats } from './batch-tfms.js';
+export type { RawImage } from './pixels.js';
+export type { NormalizeStats } from './batch-tfms.js';
 export { getImageFiles, imageExtensions, type GetImageFilesOptions } from './files.js';
 export { loadImage, type LoadImageOptions } from './load-image.js';
 export { torchRandperm, TorchGenerator } from './rng.js';

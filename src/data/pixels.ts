@@ -1,6 +1,9 @@
 // Copies windows out of decoded RGB images, padding outside the image the way fastai's pad
 // modes do (numpy's 'reflect', 'edge', 'constant' 0).
+import type { PadMode } from '../augment/types.js';
 import type { Window } from './geometry.js';
+
+export type { PadMode };
 
 /** A decoded image: uint8 RGB, row-major, height × width × 3. */
 export interface RawImage {
@@ -8,8 +11,6 @@ export interface RawImage {
   width: number;
   height: number;
 }
-
-export type PadMode = 'reflection' | 'zeros' | 'border';
 
 /** Where index i (possibly outside [0, n)) reads from, or -1 for a zero pixel. */
 function sourceIndex(i: number, n: number, mode: PadMode): number {

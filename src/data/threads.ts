@@ -6,7 +6,7 @@
 // gain little from libvips' own threads (JPEG decoding is sequential), so the loaders keep one
 // image per pool thread in flight and give each image cores / pool-size libvips threads: with
 // UV_THREADPOOL_SIZE equal to the core count that is one thread per image and every core busy.
-// Measurements behind these defaults: docs/data-pipeline.md (from test/bench/data.bench.ts).
+// Measurements behind these defaults: src/data/README.md (from test/bench/data.bench.ts).
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 

@@ -1,4 +1,5 @@
 // What the data pipeline hands to the Learner.
+import type { Stats } from '../augment/normalize.js';
 import type { AugmentParams } from '../augment/types.js';
 
 /** One batch of images ready for a native step. */
@@ -29,5 +30,5 @@ export interface DataLoaders {
   /** Number of classes. */
   readonly c: number;
   /** Per-channel statistics the model normalizes `x/255` with on the device; null: none. */
-  readonly normalize?: { mean: [number, number, number]; std: [number, number, number] } | null;
+  readonly normalize?: Stats | null;
 }

@@ -159,7 +159,7 @@ describe('batch transforms and presizing', () => {
     expect(dls.normalize).toEqual({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
     expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: null })).normalize).toBeNull();
     const custom = { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.25, 0.25, 0.25] as [number, number, number] };
-    expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: custom })).normalize).toEqual(custom);
+    expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: custom })).normalize).toMatchObject(custom);
     await expect(ImageDataLoaders.fromFolder(root, { bs: 2, normalize: { mean: [1], std: [1] } as never })).rejects.toThrow(/normalize must be/);
   });
 

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "js/addon_data.h"
+#include "js/model_wrap.h"
 #include "js/runtime_wrap.h"
 #include "js/weights_wrap.h"
 
@@ -13,6 +14,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
   InitRuntime(env, exports);
   InitWeights(env, exports);
+  ModelWrap::Init(env, exports);
   return exports;
 }
 

@@ -215,7 +215,14 @@ with torch.no_grad():
     fwd["loss_eval_smooth"] = F.cross_entropy(logits, labels, label_smoothing=0.1).reshape(1)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         fwd["logits_eval_bf16"] = m(preprocess(images)).float()
+    cl = copy.deepcopy(m).to(memory_format=torch.channels_last)
+    fwd["logits_eval_channels_last"] = cl(preprocess(images).contiguous(memory_format=torch.channels_last))
     m.train()
+    torch.manual_seed(DROP_SEED)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        fwd["logits_train_bf16"] = m(preprocess(images)).float()
+    m.load_state_dict(model.state_dict())  # undo that pass's BatchNorm statistics
+
     torch.manual_seed(DROP_SEED)
     logits = m(preprocess(images))
     fwd["logits_train"] = logits

@@ -1,7 +1,7 @@
 // Shared setup for the model tests: the reference fixtures of scripts/reference/vision_model.py.
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { createVisionModel, type VisionModel, type VisionModelOptions } from '../../src/index.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { createVisionModel, getNumThreads, setNumThreads, type VisionModel, type VisionModelOptions } from '../../src/index.js';
 import type { Batch } from '../../src/data/types.js';
 import type { GroupHypers } from '../../src/model/types.js';
 import { fixturesDir, type Fixture } from './fixtures.js';
@@ -10,6 +10,22 @@ export const referenceDir = join(fixturesDir, 'vision_model');
 export const referenceWeights = join(referenceDir, 'weights.safetensors');
 export const torchvisionWeights = join(referenceDir, 'torchvision.safetensors');
 export const N_OUT = 5;
+
+/**
+ * Runs the file's tests on one intra-op thread, as the reference generator does: float sums then
+ * happen in the same order on both sides (the same LibTorch), so results agree to the bit. With
+ * several threads, reductions split differently; train-mode BatchNorm over a 4-image batch with
+ * 2x2 pixels in layer4 magnifies that noise, and a few steps of training diverge visibly (PyTorch
+ * itself, run on two threads, departs from its one-thread run just the same).
+ */
+export function onReferenceThreads(): void {
+  let before = 0;
+  beforeAll(() => {
+    before = getNumThreads();
+    setNumThreads(1);
+  });
+  afterAll(() => setNumThreads(before));
+}
 
 /** A CPU model holding the reference weights. */
 export async function referenceModel(options: Partial<VisionModelOptions> = {}): Promise<VisionModel> {

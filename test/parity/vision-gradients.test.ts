@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/close.js';
 import { fixture } from '../helpers/fixtures.js';
-import { diffs, fixtureBatch, referenceModel, report } from '../helpers/model.js';
+import { diffs, fixtureBatch, referenceModel, report, onReferenceThreads } from '../helpers/model.js';
 
 const fwd = fixture('vision_model', 'forward');
 const batch = fixtureBatch(fwd);
@@ -16,6 +16,8 @@ function compare(actual: Float32Array, expected: Float32Array, name: string): { 
   const d = diffs(actual, expected, 0);
   return { abs: d.abs / scale, rel: d.rel };
 }
+
+onReferenceThreads();
 
 describe('VisionModel gradients vs PyTorch', () => {
   for (const [file, frozen] of [['grads', false], ['grads_frozen', true]] as const) {

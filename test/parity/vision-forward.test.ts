@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/close.js';
 import { fixture } from '../helpers/fixtures.js';
-import { diffs, fixtureBatch, hypers, referenceModel, report, onReferenceThreads } from '../helpers/model.js';
+import { diffs, fixtureBatch, hypers, onReferenceThreads, referenceModel, report } from '../helpers/model.js';
 
 const fwd = fixture('vision_model', 'forward');
 const batch = fixtureBatch(fwd);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/close.js';
 import { fixture } from '../helpers/fixtures.js';
-import { diffs, fixtureBatch, referenceModel, report, onReferenceThreads } from '../helpers/model.js';
+import { diffs, expectSameTensors, fixtureBatch, onReferenceThreads, referenceModel, report } from '../helpers/model.js';
 
 const fwd = fixture('vision_model', 'forward');
 const batch = fixtureBatch(fwd);
@@ -42,6 +42,19 @@ describe('VisionModel gradients vs PyTorch', () => {
       expect(without.length).toBe(frozen ? 114 - 78 : 0);
     });
   }
+
+  it('accumulates gradients over accumulateStep calls until a trainStep uses and zeroes them', async () => {
+    using model = await referenceModel();
+    model.seed(dropSeed);
+    await model.accumulateStep(batch);
+    const once = await model.gradients();
+    model.seed(dropSeed); // same masks; train mode normalizes with batch statistics: same pass
+    await model.accumulateStep(batch);
+    const twice = await model.gradients();
+    expectSameTensors(twice, once.map((g) => ({ ...g, data: (g.data as Float32Array).map((x) => 2 * x) })), 'doubled');
+    await model.trainStep(batch, Array.from({ length: 3 }, () => ({ lr: 1e-3, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0 })));
+    expect((await model.gradients()).every((g) => g.data?.every((x) => x === 0))).toBe(true);
+  });
 
   it('zeroes gradients in place after a step (never back to none)', async () => {
     using model = await referenceModel();

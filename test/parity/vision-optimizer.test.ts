@@ -3,10 +3,9 @@
 // Adam vs torch.optim.AdamW in six groups (decay / no decay per fastai group); SGD vs
 // torch.optim.SGD(momentum) with fastai's decoupled weight decay applied first.
 import { describe, expect, it } from 'vitest';
-import type { GroupHypers } from '../../src/index.js';
+import { readWeights, type GroupHypers } from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
 import { fixture, type Fixture } from '../helpers/fixtures.js';
-import { readWeights } from '../../src/index.js';
 import { diffs, fixtureBatch, onReferenceThreads, referenceModel, referenceWeights, report } from '../helpers/model.js';
 
 // Per tensor: 1e-5 of its largest entry plus 1e-5 relative (on the reference's thread count the

@@ -92,3 +92,32 @@ describe('VisionModel optimizer vs PyTorch', () => {
     await runTrajectory('sgd', fixture('vision_model', 'sgd'));
   });
 });
+
+describe('VisionModel optimizer state (spec 2)', () => {
+  const batch = () => fixtureBatch(fixture('vision_model', 'forward'));
+  const constant = (lr: number, wd: number): GroupHypers[] => [0, 1, 2].map(() => ({ lr, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd }));
+
+  it('keeps no state for parameters without gradients, and clears it when the frozen set changes', async () => {
+    using model = await referenceModel();
+    model.freeze();
+    await model.trainStep(batch(), constant(1e-3, 0.01));
+    const trainable = model.paramInfo().filter((p) => p.trainable).map((p) => p.name);
+    const names = (await model.optimizerState()).filter((t) => t.name.endsWith('.step')).map((t) => t.name.slice(0, -'.step'.length));
+    expect(names).toEqual(trainable);
+    model.unfreeze();
+    expect(await model.optimizerState()).toEqual([]);
+  });
+
+  it("reproduces fastai's re-freeze quirk: a re-frozen weight keeps a zero gradient and decays", async () => {
+    using model = await referenceModel();
+    await model.trainStep(batch(), constant(1e-3, 0.01)); // unfrozen: every weight gets a gradient
+    model.freeze();
+    const before = (await model.stateDict()).find((t) => t.name === '0.4.0.conv1.weight')?.data as Float32Array;
+    const [lr, wd] = [2e-3, 0.05];
+    await model.trainStep(batch(), constant(lr, wd));
+    const after = (await model.stateDict()).find((t) => t.name === '0.4.0.conv1.weight')?.data as Float32Array;
+    // Fresh moments of a zero gradient move nothing; decoupled weight decay still shrinks it.
+    const factor = Math.fround(1 - lr * wd);
+    expect(after).toEqual(before.map((p) => Math.fround(p * factor)));
+  });
+});

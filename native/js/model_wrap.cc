@@ -139,7 +139,7 @@ Napi::Value ModelWrap::Device(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::Precision(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
-    return Napi::String::New(info.Env(), train::PrecisionName(Usable(info.Env())->precision()));
+    return Napi::String::New(info.Env(), train::PrecisionName(Alive(info.Env())->precision()));
   });
 }
 

@@ -24,7 +24,6 @@ class SeededDropoutImpl : public torch::nn::Module {
  public:
   SeededDropoutImpl(double p, at::Generator generator);
   torch::Tensor forward(const torch::Tensor& x);
-  double p() const { return p_; }
 
  private:
   double p_;

@@ -47,9 +47,6 @@ class Optimizer {
 
   Optimizer(OptimizerKind kind, std::vector<OptimizedParam> params, int groups);
 
-  OptimizerKind kind() const { return kind_; }
-  int groups() const { return groups_; }
-
   // One step with `hypers[group]` for each group; throws E_ARG when the count is wrong.
   void Step(const std::vector<Hypers>& hypers);
 

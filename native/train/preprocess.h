@@ -23,8 +23,6 @@ class Preprocessor {
   // `images`: uint8, n x h x w x 3 on the CPU. Returns float32 n x 3 x h x w on the device.
   torch::Tensor operator()(const torch::Tensor& images) const;
 
-  void set_channels_last(bool channelsLast) { channelsLast_ = channelsLast; }
-
  private:
   c10::Device device_;
   bool normalize_;

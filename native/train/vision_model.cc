@@ -29,7 +29,8 @@ std::vector<OptimizedParam> OptimizedParams(const models::VisionNet& net, bool w
   return params;
 }
 
-// Zeroes the gradients when a step fails half-way, so the next step does not add to stale ones.
+// Zeroes the gradients in place when a step ends, also when it fails half-way (the next step must
+// not add to stale ones).
 class ZeroGradOnExit {
  public:
   explicit ZeroGradOnExit(Optimizer& optimizer) : optimizer_(optimizer) {}
@@ -88,10 +89,9 @@ std::vector<ParamInfo> VisionModel::Params() const {
 }
 
 void VisionModel::FreezeTo(int64_t n) {
-  const int64_t groups = nGroups();
-  frozenIdx_ = std::max<int64_t>(0, n >= 0 ? n : groups + n);
+  const int64_t frozen = std::max<int64_t>(0, n >= 0 ? n : nGroups() + n);
   for (const models::StateEntry* e : net_.Params()) {
-    const bool trainable = e->group >= frozenIdx_ || (options_.trainBn && e->isNorm);
+    const bool trainable = e->group >= frozen || (options_.trainBn && e->isNorm);
     torch::Tensor t = e->tensor;
     t.requires_grad_(trainable);
   }

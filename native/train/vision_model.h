@@ -83,7 +83,6 @@ class VisionModel {
   // Groups below `n` frozen (n < 0 counts from the end); BatchNorm stays trainable with trainBn.
   // Clears the optimizer state.
   void FreezeTo(int64_t n);
-  int64_t frozenGroups() const { return frozenIdx_; }
 
   // Forward, loss, backward, optimizer step (skipped when scaled gradients overflow), zeroed
   // gradients. `keepLogits` returns the train-mode logits too (for training metrics).
@@ -130,7 +129,6 @@ class VisionModel {
   Preprocessor preprocess_;
   Precision precision_;
   std::optional<GradScaler> scaler_;
-  int64_t frozenIdx_ = 0;
   std::unique_ptr<SavedState> saved_;
 };
 

@@ -51,12 +51,10 @@ describe('VisionModel lifecycle', () => {
     using model = await createVisionModel({ nOut: N_OUT, device: 'cpu' });
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
-    const started = Date.now();
     await model.trainStep(batch, hypers());
-    const elapsed = Date.now() - started;
     clearInterval(timer);
-    expect(elapsed).toBeGreaterThan(20);
-    expect(ticks).toBeGreaterThan(5);
+    // A step that blocked the loop would let the timer fire once at most, after it.
+    expect(ticks).toBeGreaterThanOrEqual(3);
   });
 
   it('runs one job at a time: a concurrent call gets E_BUSY, then the model works again', async () => {

@@ -4,6 +4,7 @@
 
 #include "js/addon_data.h"
 #include "js/augment_wrap.h"
+#include "js/model_wrap.h"
 #include "js/runtime_wrap.h"
 #include "js/weights_wrap.h"
 
@@ -15,6 +16,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitRuntime(env, exports);
   InitWeights(env, exports);
   InitAugment(env, exports);
+  ModelWrap::Init(env, exports);
   return exports;
 }
 

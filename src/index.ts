@@ -13,3 +13,17 @@ export {
 export * from './augment/index.js';
 export * from './learner/index.js';
 export * from './data/index.js';
+export {
+  createVisionModel,
+  VisionModel,
+  type DeviceName,
+  type GradScalerOptions,
+  type GradScalerState,
+  type LoadWeightsOptions,
+  type NamedGradient,
+  type ParamInfo,
+  type Precision,
+  type VisionModelOptions,
+  type WeightsPart,
+} from './model/vision-model.js';
+export type { EvalResult, GroupHypers, ModelCore } from './model/types.js';

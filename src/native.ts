@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { FasttuneError } from './errors.js';
 import type { AugmentParams } from './augment/types.js';
 import type { WeightsContents, WeightsTensor } from './io/weights.js';
+import type { EvalResult } from './model/types.js';
 
 /** What `versions()` reports about the linked LibTorch. */
 export interface NativeVersions {
@@ -17,6 +18,71 @@ export interface NativeVersions {
   threads: number;
   napi: number;
   config: string;
+}
+
+/** Options as the native side takes them: every field resolved (see src/model/vision-model.ts). */
+export interface NativeModelOptions {
+  arch: string;
+  nOut: number;
+  device: string;
+  trainBn: boolean;
+  wdBnBias: boolean;
+  optimizer: string;
+  normalize: { mean: readonly number[]; std: readonly number[] } | null;
+  labelSmoothing: number;
+  ps: number;
+  precision: string;
+  gradScaler: NativeGradScalerOptions | null;
+  channelsLast: boolean;
+  seed: number;
+}
+
+export interface NativeGradScalerOptions {
+  initScale: number;
+  growthFactor: number;
+  backoffFactor: number;
+  growthInterval: number;
+}
+
+export interface NativeBatch {
+  images: Uint8Array;
+  shape: readonly number[];
+  labels: Int32Array;
+}
+
+export interface NativeHypers {
+  lr: number;
+  mom: number;
+  sqrMom: number;
+  eps: number;
+  wd: number;
+}
+
+/** A native VisionModel: one job at a time (E_BUSY), unusable after dispose (E_DISPOSED). */
+export interface NativeModel {
+  readonly nGroups: number;
+  readonly nOut: number;
+  readonly device: string;
+  readonly precision: string;
+  readonly disposed: boolean;
+  paramInfo(): Array<{ name: string; shape: number[]; group: number; isNorm: boolean; noDecay: boolean; trainable: boolean }>;
+  freezeTo(n: number): void;
+  setPrecision(precision: string, scaler: NativeGradScalerOptions | null): void;
+  scalerState(): { scale: number; growthTracker: number; skippedSteps: number } | null;
+  seed(seed: number): void;
+  dispose(): void;
+  trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits?: false): Promise<number>;
+  trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits: true): Promise<EvalResult>;
+  accumulateStep(batch: NativeBatch): Promise<number>;
+  evalStep(batch: NativeBatch): Promise<EvalResult>;
+  predict(images: Uint8Array, shape: readonly number[]): Promise<Float32Array>;
+  snapshot(): Promise<void>;
+  restore(): Promise<void>;
+  loadWeights(path: string, part: string): Promise<void>;
+  saveWeights(path: string, metadata: Record<string, string>): Promise<void>;
+  stateDict(): Promise<WeightsTensor[]>;
+  gradients(): Promise<Array<{ name: string; data: Float32Array | null }>>;
+  optimizerState(): Promise<WeightsTensor[]>;
 }
 
 /** The raw native surface. Public classes wrap it; nothing outside src/ sees it. */
@@ -37,6 +103,7 @@ export interface Binding {
     params: AugmentParams | undefined,
     options: { device?: string; float?: boolean },
   ): Promise<{ images: Uint8Array; shape: number[]; float?: Float32Array }>;
+  createVisionModel(options: NativeModelOptions): Promise<NativeModel>;
 }
 
 const REQUIRED_NAPI = 8;

@@ -22,4 +22,16 @@ RuntimeInfo DescribeRuntime();
 void SetThreads(int n);
 int CurrentThreads();
 
+// The machine's cores (those this process may run on), or FASTTUNE_NUM_THREADS when it holds a
+// positive integer. Some LibTorch builds (Debian's) otherwise default to a single thread.
+int DefaultThreads();
+
+// Sets the thread count to DefaultThreads() unless it was configured already (the addon may be
+// loaded again by worker threads; the first load decides).
+void InitThreads();
+
+// Applies the configured thread count to the calling thread. OpenMP keeps the count per thread,
+// so a pool thread that ran LibTorch before a later SetThreads() would otherwise keep the old one.
+void UseConfiguredThreads();
+
 }  // namespace fasttune

@@ -9,6 +9,7 @@ namespace fasttune::js {
 
 struct AddonData {
   Napi::FunctionReference errorClass;  // FasttuneError, handed over from TS at load time
+  Napi::FunctionReference modelClass;  // VisionModel, instantiated by createVisionModel
 };
 
 inline AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

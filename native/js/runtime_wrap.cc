@@ -53,6 +53,7 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitRuntime(Napi::Env env, Napi::Object exports) {
+  InitThreads();
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));

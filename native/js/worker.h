@@ -58,25 +58,34 @@ class Job final : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
     Settle();
-    if (failure_) {
-      deferred_.Reject(MakeError(env, *failure_).Value());
-      return;
-    }
     try {
-      deferred_.Resolve(toJs_(env, *result_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (failure_) {
+        deferred_.Reject(MakeError(env, *failure_).Value());
+        return;
+      }
+      try {
+        deferred_.Resolve(toJs_(env, *result_));
+      } catch (const Napi::Error& e) {
+        deferred_.Reject(e.Value());
+      } catch (...) {
+        deferred_.Reject(MakeError(env, DescribeCurrentException()).Value());
+      }
     } catch (...) {
-      deferred_.Reject(MakeError(env, DescribeCurrentException()).Value());
+      // Settling failed: the environment is shutting down (a terminated worker thread) and can
+      // run no JS any more, so nobody awaits this promise. Throwing on would abort the process.
     }
   }
 
   void OnError(const Napi::Error& e) override {
     Settle();
-    deferred_.Reject(e.Value());
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+      // As in OnOK: nobody is left to reject.
+    }
   }
 
  private:

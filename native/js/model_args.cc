@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "js/model_args.h"
+
+#include <cmath>
+
+#include "js/convert.h"
+#include "js/errors.h"
+
+namespace fasttune::js {
+
+namespace {
+
+Napi::Object ObjectArg(const Napi::Value& value, const std::string& what) {
+  if (!value.IsObject()) throw CodedError(kArg, what + " must be an object");
+  return value.As<Napi::Object>();
+}
+
+double Number(const Napi::Object& o, const char* key, const std::string& what) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw CodedError(kArg, what + "." + key + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t Integer(const Napi::Object& o, const char* key, const std::string& what) {
+  const double v = Number(o, key, what);
+  if (v != std::floor(v) || std::abs(v) > 9007199254740991.0) throw CodedError(kArg, what + "." + key + " must be an integer");
+  return static_cast<int64_t>(v);
+}
+
+bool Bool(const Napi::Object& o, const char* key, const std::string& what) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsBoolean()) throw CodedError(kArg, what + "." + key + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string String(const Napi::Object& o, const char* key, const std::string& what) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsString()) throw CodedError(kArg, what + "." + key + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::array<double, 3> Triple(const Napi::Object& o, const char* key, const std::string& what) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throw CodedError(kArg, what + "." + key + " must be an array of 3 numbers");
+  std::array<double, 3> out{};
+  for (uint32_t i = 0; i < 3; ++i) {
+    const Napi::Value x = v.As<Napi::Array>().Get(i);
+    if (!x.IsNumber()) throw CodedError(kArg, what + "." + key + " must be an array of 3 numbers");
+    out[i] = x.As<Napi::Number>().DoubleValue();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<train::GradScalerOptions> GradScalerFromJs(const Napi::Value& value) {
+  if (value.IsNull() || value.IsUndefined()) return std::nullopt;
+  const Napi::Object o = ObjectArg(value, "gradScaler");
+  train::GradScalerOptions scaler;
+  scaler.initScale = Number(o, "initScale", "gradScaler");
+  scaler.growthFactor = Number(o, "growthFactor", "gradScaler");
+  scaler.backoffFactor = Number(o, "backoffFactor", "gradScaler");
+  scaler.growthInterval = Integer(o, "growthInterval", "gradScaler");
+  return scaler;
+}
+
+train::VisionModelOptions ModelOptionsFromJs(const Napi::Value& value) {
+  const std::string what = "options";
+  const Napi::Object o = ObjectArg(value, what);
+  train::VisionModelOptions options;
+  options.arch = String(o, "arch", what);
+  options.nOut = Integer(o, "nOut", what);
+  options.device = String(o, "device", what);
+  options.trainBn = Bool(o, "trainBn", what);
+  options.wdBnBias = Bool(o, "wdBnBias", what);
+  options.optimizer = train::ParseOptimizerKind(String(o, "optimizer", what));
+  const Napi::Value normalize = o.Get("normalize");
+  if (normalize.IsNull()) {
+    options.normalization.enabled = false;
+  } else {
+    const Napi::Object stats = ObjectArg(normalize, "options.normalize");
+    options.normalization.mean = Triple(stats, "mean", "options.normalize");
+    options.normalization.std = Triple(stats, "std", "options.normalize");
+  }
+  options.labelSmoothing = Number(o, "labelSmoothing", what);
+  options.ps = Number(o, "ps", what);
+  options.precision = train::ParsePrecision(String(o, "precision", what));
+  options.gradScaler = GradScalerFromJs(o.Get("gradScaler"));
+  options.channelsLast = Bool(o, "channelsLast", what);
+  const int64_t seed = Integer(o, "seed", what);
+  if (seed < 0) throw CodedError(kArg, "options.seed must be a non-negative integer");
+  options.seed = static_cast<uint64_t>(seed);
+  return options;
+}
+
+torch::Tensor ImagesFromJs(const Napi::Value& images, const Napi::Value& shape) {
+  if (!images.IsTypedArray() || images.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw CodedError(kArg, "images must be a Uint8Array");
+  }
+  const std::vector<int64_t> dims = ShapeFromArray(shape, "images");
+  if (dims.size() != 4 || dims[3] != 3) throw CodedError(kArg, "images: shape must be [n, height, width, 3]");
+  return TensorFromTypedArray(images.As<Napi::TypedArray>(), dims, "images");
+}
+
+train::Batch BatchFromJs(const Napi::Value& value, bool withLabels) {
+  const Napi::Object o = ObjectArg(value, "batch");
+  train::Batch batch;
+  batch.images = ImagesFromJs(o.Get("images"), o.Get("shape"));
+  if (!withLabels) return batch;
+  const Napi::Value labels = o.Get("labels");
+  if (!labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw CodedError(kArg, "batch.labels must be an Int32Array");
+  }
+  const auto array = labels.As<Napi::TypedArray>();
+  batch.labels = TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "batch.labels");
+  return batch;
+}
+
+std::vector<train::Hypers> HypersFromJs(const Napi::Value& value) {
+  if (!value.IsArray()) throw CodedError(kArg, "hypers must be an array with one entry per parameter group");
+  const auto array = value.As<Napi::Array>();
+  std::vector<train::Hypers> hypers;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const std::string what = "hypers[" + std::to_string(i) + "]";
+    const Napi::Object o = ObjectArg(array.Get(i), what);
+    hypers.push_back({Number(o, "lr", what), Number(o, "mom", what), Number(o, "sqrMom", what), Number(o, "eps", what),
+                      Number(o, "wd", what)});
+  }
+  return hypers;
+}
+
+io::Metadata MetadataFromJs(const Napi::Value& value) {
+  io::Metadata metadata;
+  if (value.IsUndefined() || value.IsNull()) return metadata;
+  const Napi::Object o = ObjectArg(value, "metadata");
+  const Napi::Array keys = o.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+    const Napi::Value v = o.Get(key);
+    if (!v.IsString()) throw CodedError(kArg, "metadata." + key + " must be a string");
+    metadata[key] = v.As<Napi::String>().Utf8Value();
+  }
+  return metadata;
+}
+
+Napi::Array NamedTensorsToJs(Napi::Env env, const io::NamedTensors& tensors) {
+  auto out = Napi::Array::New(env, tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    auto entry = Napi::Object::New(env);
+    entry.Set("name", tensors[i].name);
+    entry.Set("dtype", DtypeName(tensors[i].tensor.scalar_type()));
+    entry.Set("shape", ShapeToArray(env, tensors[i].tensor.sizes()));
+    entry.Set("data", TypedArrayFromTensor(env, tensors[i].tensor));
+    out.Set(static_cast<uint32_t>(i), entry);
+  }
+  return out;
+}
+
+}  // namespace fasttune::js

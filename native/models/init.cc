@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "models/init.h"
+
+#include <cmath>
+
+namespace fasttune::models {
+
+namespace {
+
+int64_t ReceptiveField(const torch::Tensor& weight) {
+  int64_t field = 1;
+  for (int64_t d = 2; d < weight.dim(); ++d) field *= weight.size(d);
+  return field;
+}
+
+}  // namespace
+
+int64_t FanIn(const torch::Tensor& weight) { return weight.size(1) * ReceptiveField(weight); }
+
+int64_t FanOut(const torch::Tensor& weight) { return weight.size(0) * ReceptiveField(weight); }
+
+void KaimingNormal(torch::Tensor& weight, int64_t fan, at::Generator& generator) {
+  torch::NoGradGuard noGrad;
+  weight.normal_(0.0, std::sqrt(2.0 / static_cast<double>(fan)), generator);
+}
+
+void LinearDefault(torch::Tensor& weight, torch::Tensor& bias, at::Generator& generator) {
+  torch::NoGradGuard noGrad;
+  const double bound = 1.0 / std::sqrt(static_cast<double>(FanIn(weight)));
+  weight.uniform_(-bound, bound, generator);
+  if (bias.defined()) bias.uniform_(-bound, bound, generator);
+}
+
+}  // namespace fasttune::models

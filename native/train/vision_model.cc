@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "train/vision_model.h"
+
+#include <mutex>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/functional/loss.h>
+
+#include "core/device.h"
+#include "core/error.h"
+#include "io/safetensors.h"
+
+namespace fasttune::train {
+
+namespace {
+
+models::VisionNet BuildNet(const VisionModelOptions& options, const at::Generator& generator) {
+  if (options.arch != "resnet34") throw CodedError(kArg, "arch must be 'resnet34', got '" + options.arch + "'");
+  if (options.nOut < 1) throw CodedError(kArg, "nOut must be at least 1, got " + std::to_string(options.nOut));
+  if (!(options.ps >= 0 && options.ps <= 1)) throw CodedError(kArg, "ps must lie in [0, 1]");
+  return models::BuildResnet34(options.nOut, options.ps, generator);
+}
+
+std::vector<OptimizedParam> OptimizedParams(const models::VisionNet& net, bool wdBnBias) {
+  std::vector<OptimizedParam> params;
+  for (const models::StateEntry* e : net.Params()) {
+    params.push_back({e->name, e->tensor, e->group, wdBnBias || !(e->isNorm || e->isBias)});
+  }
+  return params;
+}
+
+// Zeroes the gradients in place when a step ends, also when it fails half-way (the next step must
+// not add to stale ones).
+class ZeroGradOnExit {
+ public:
+  explicit ZeroGradOnExit(Optimizer& optimizer) : optimizer_(optimizer) {}
+  ~ZeroGradOnExit() {
+    try {
+      optimizer_.ZeroGrad();
+    } catch (...) {
+      // A device failure here already surfaced (or will) through the step itself.
+    }
+  }
+
+ private:
+  Optimizer& optimizer_;
+};
+
+torch::Tensor ToHost(const torch::Tensor& t) { return t.detach().to(torch::kCPU).contiguous(); }
+
+}  // namespace
+
+// The snapshot slot: every state tensor, which parameters had a gradient, optimizer and scaler.
+struct VisionModel::SavedState {
+  std::vector<torch::Tensor> state;
+  std::vector<bool> hadGrad;
+  std::vector<Optimizer::Slot> optimizer;
+  std::optional<GradScalerState> scaler;
+};
+
+VisionModel::VisionModel(const VisionModelOptions& options)
+    : options_(options),
+      device_(ResolveDevice(options.device)),
+      generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)),
+      net_(BuildNet(options, generator_)),
+      optimizer_(options.optimizer, OptimizedParams(net_, options.wdBnBias), models::VisionNet::kGroups),
+      preprocess_(options.normalization, device_, options.channelsLast),
+      precision_(options.precision) {
+  if (!(options.labelSmoothing >= 0 && options.labelSmoothing <= 1)) throw CodedError(kArg, "labelSmoothing must lie in [0, 1]");
+  net_.net->to(device_);
+  if (options.channelsLast) {
+    torch::NoGradGuard noGrad;
+    for (models::StateEntry& e : net_.state) {
+      if (e.tensor.dim() == 4) e.tensor.set_data(e.tensor.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+  }
+  SetPrecision(options.precision, options.gradScaler);
+}
+
+VisionModel::~VisionModel() = default;
+
+std::vector<ParamInfo> VisionModel::Params() const {
+  std::vector<ParamInfo> info;
+  for (const models::StateEntry* e : net_.Params()) {
+    info.push_back({e->name, e->tensor.sizes().vec(), e->group, e->isNorm,
+                    !options_.wdBnBias && (e->isNorm || e->isBias), e->tensor.requires_grad()});
+  }
+  return info;
+}
+
+void VisionModel::FreezeTo(int64_t n) {
+  const int64_t frozen = std::max<int64_t>(0, n >= 0 ? n : nGroups() + n);
+  for (const models::StateEntry* e : net_.Params()) {
+    const bool trainable = e->group >= frozen || (options_.trainBn && e->isNorm);
+    torch::Tensor t = e->tensor;
+    t.requires_grad_(trainable);
+  }
+  optimizer_.ClearState();
+}
+
+torch::Tensor VisionModel::Labels(const Batch& batch) const {
+  const torch::Tensor labels = batch.labels.to(torch::kInt64);
+  if (labels.dim() != 1 || labels.size(0) != batch.images.size(0)) {
+    throw CodedError(kArg, "expected one label per image (" + std::to_string(batch.images.size(0)) + "), got " +
+                               std::to_string(labels.numel()));
+  }
+  if (labels.numel() > 0 && (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= nOut())) {
+    throw CodedError(kArg, "labels must lie in [0, " + std::to_string(nOut()) + ")");
+  }
+  return labels.to(device_);
+}
+
+torch::Tensor VisionModel::Forward(const torch::Tensor& images, bool train) {
+  net_.net->train(train);
+  torch::Tensor logits = net_.net->forward(preprocess_(images));
+  return logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
+}
+
+torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor& labels) const {
+  namespace F = torch::nn::functional;
+  return F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().label_smoothing(options_.labelSmoothing));
+}
+
+std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch& batch) {
+  const torch::Tensor labels = Labels(batch);
+  torch::Tensor logits;
+  torch::Tensor loss;
+  {
+    AutocastScope autocast(device_.type(), precision_);
+    logits = Forward(batch.images, true);
+    loss = Loss(logits, labels);
+  }
+  (scaler_ ? loss * scaler_->scale() : loss).backward();
+  return {logits, loss};
+}
+
+StepOutput VisionModel::TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits) {
+  if (static_cast<int>(hypers.size()) != nGroups()) {
+    throw CodedError(kArg, "expected hyper-parameters for " + std::to_string(nGroups()) + " parameter groups, got " +
+                               std::to_string(hypers.size()));
+  }
+  ZeroGradOnExit zeroGrad(optimizer_);
+  const auto [logits, loss] = ForwardBackward(batch);
+  bool finite = true;
+  if (scaler_) {
+    finite = scaler_->Unscale(optimizer_.Gradients());
+    scaler_->Update(finite);
+  }
+  if (finite) optimizer_.Step(hypers);
+  return {loss.item<double>(), keepLogits ? ToHost(logits) : torch::Tensor()};
+}
+
+double VisionModel::AccumulateStep(const Batch& batch) {
+  try {
+    return ForwardBackward(batch).second.item<double>();
+  } catch (...) {
+    optimizer_.ZeroGrad();  // half-accumulated gradients would corrupt the next step
+    throw;
+  }
+}
+
+StepOutput VisionModel::EvalStep(const Batch& batch) {
+  const torch::Tensor labels = Labels(batch);
+  c10::InferenceMode inference;
+  AutocastScope autocast(device_.type(), precision_);
+  torch::Tensor logits = Forward(batch.images, false);
+  return {Loss(logits, labels).item<double>(), ToHost(logits)};
+}
+
+torch::Tensor VisionModel::Predict(const torch::Tensor& images) {
+  c10::InferenceMode inference;
+  AutocastScope autocast(device_.type(), precision_);
+  return ToHost(Forward(images, false));
+}
+
+void VisionModel::Snapshot() {
+  auto saved = std::make_unique<SavedState>();
+  torch::NoGradGuard noGrad;
+  for (const models::StateEntry& e : net_.state) {
+    saved->state.push_back(e.tensor.detach().clone());
+    if (e.isParam) saved->hadGrad.push_back(e.tensor.grad().defined());
+  }
+  saved->optimizer = optimizer_.CopyState();
+  if (scaler_) saved->scaler = scaler_->state();
+  saved_ = std::move(saved);
+}
+
+void VisionModel::Restore() {
+  if (!saved_) throw CodedError(kArg, "restore() needs a snapshot(): there is none, or it was already restored");
+  torch::NoGradGuard noGrad;
+  size_t param = 0;
+  for (size_t i = 0; i < net_.state.size(); ++i) {
+    torch::Tensor t = net_.state[i].tensor;
+    t.detach().copy_(saved_->state[i]);
+    if (!net_.state[i].isParam) continue;
+    // Gradients are zero between steps; what matters is which parameters had one.
+    if (saved_->hadGrad[param++]) {
+      if (t.grad().defined()) {
+        t.mutable_grad().zero_();
+      } else {
+        t.mutable_grad() = torch::zeros_like(t);
+      }
+    } else {
+      t.mutable_grad() = torch::Tensor();
+    }
+  }
+  optimizer_.LoadState(saved_->optimizer);
+  if (scaler_ && saved_->scaler) scaler_->set_state(*saved_->scaler);
+  saved_.reset();
+}
+
+void VisionModel::LoadWeights(const std::string& path, models::WeightsPart part) {
+  const io::WeightsFile file = io::ReadWeights(path);
+  const std::vector<models::WeightsAssignment> assignments = models::MatchWeights(net_.state, file, part, path);
+  torch::NoGradGuard noGrad;
+  for (const models::WeightsAssignment& a : assignments) {
+    torch::Tensor target = a.target;
+    target.detach().copy_(a.source);
+  }
+}
+
+void VisionModel::SaveWeights(const std::string& path, const io::Metadata& metadata) const {
+  io::WriteSafetensors(path, StateDict(), metadata);
+}
+
+io::NamedTensors VisionModel::StateDict() const {
+  // Values leave through this copy on the CPU; callers copy them out before the next job runs.
+  io::NamedTensors out;
+  for (const models::StateEntry& e : net_.state) out.push_back({e.name, ToHost(e.tensor)});
+  return out;
+}
+
+std::vector<NamedGradient> VisionModel::Gradients() const {
+  std::vector<NamedGradient> out;
+  for (const models::StateEntry* e : net_.Params()) {
+    const torch::Tensor& grad = e->tensor.grad();
+    out.push_back({e->name, grad.defined() ? ToHost(grad) : torch::Tensor()});
+  }
+  return out;
+}
+
+void VisionModel::SetPrecision(Precision precision, std::optional<GradScalerOptions> scaler) {
+  if (precision == Precision::kFp16 && !device_.is_cuda()) {
+    throw CodedError(kArg, "fp16 mixed precision needs a CUDA device (this model is on " + device_.str() +
+                               "); use bf16 on the CPU");
+  }
+  precision_ = precision;
+  if (scaler) {
+    scaler_.emplace(*scaler);
+  } else {
+    scaler_.reset();
+  }
+}
+
+std::optional<GradScalerState> VisionModel::ScalerState() const {
+  if (!scaler_) return std::nullopt;
+  return scaler_->state();
+}
+
+void VisionModel::Seed(uint64_t seed) {
+  std::lock_guard<std::mutex> lock(generator_.mutex());
+  generator_.set_current_seed(seed);
+}
+
+}  // namespace fasttune::train

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+// A trainable fastai vision model: network, parameter groups and freezing, optimizer, mixed
+// precision, preprocessing and weights I/O. Every method is one unit of native work; the bindings
+// run the long ones off the event loop, one at a time per model.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <c10/core/Device.h>
+
+#include "io/weights.h"
+#include "models/vision_net.h"
+#include "models/weights_map.h"
+#include "train/autocast.h"
+#include "train/grad_scaler.h"
+#include "train/optimizer.h"
+#include "train/preprocess.h"
+
+namespace fasttune::train {
+
+struct VisionModelOptions {
+  std::string arch = "resnet34";
+  int64_t nOut = 0;
+  std::string device = "auto";
+  bool trainBn = true;     // BatchNorm parameters stay trainable in frozen groups
+  bool wdBnBias = false;   // weight decay on BatchNorm and bias parameters too
+  OptimizerKind optimizer = OptimizerKind::kAdam;
+  Normalization normalization;
+  double labelSmoothing = 0;
+  double ps = 0.5;         // head dropout: ps/2, then ps
+  Precision precision = Precision::kFp32;
+  std::optional<GradScalerOptions> gradScaler;  // dynamic loss scaling (default: on for fp16)
+  bool channelsLast = false;
+  uint64_t seed = 0;       // weights init and dropout masks
+};
+
+// Pixels (uint8 n x h x w x 3, CPU) and class indices (n, CPU, any integer type).
+struct Batch {
+  torch::Tensor images;
+  torch::Tensor labels;
+};
+
+struct StepOutput {
+  double loss = 0;
+  torch::Tensor logits;  // float32, CPU, n x nOut (train steps: only when asked for)
+};
+
+struct ParamInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  int group = 0;
+  bool isNorm = false;
+  bool noDecay = false;
+  bool trainable = false;
+};
+
+// A gradient by parameter name; undefined when the parameter has none.
+struct NamedGradient {
+  std::string name;
+  torch::Tensor grad;
+};
+
+class VisionModel {
+ public:
+  explicit VisionModel(const VisionModelOptions& options);
+  ~VisionModel();
+  VisionModel(const VisionModel&) = delete;
+  VisionModel& operator=(const VisionModel&) = delete;
+
+  int64_t nOut() const { return net_.nOut; }
+  int nGroups() const { return models::VisionNet::kGroups; }
+  std::string device() const { return device_.str(); }
+  Precision precision() const { return precision_; }
+
+  std::vector<ParamInfo> Params() const;
+
+  // Groups below `n` frozen (n < 0 counts from the end); BatchNorm stays trainable with trainBn.
+  // Clears the optimizer state.
+  void FreezeTo(int64_t n);
+
+  // Forward, loss, backward, optimizer step (skipped when scaled gradients overflow), zeroed
+  // gradients. `keepLogits` returns the train-mode logits too (for training metrics).
+  StepOutput TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits);
+  // Forward, loss and backward only: gradients add up until the next TrainStep steps with their
+  // sum and zeroes them (gradient accumulation). Returns the loss.
+  double AccumulateStep(const Batch& batch);
+  StepOutput EvalStep(const Batch& batch);
+  torch::Tensor Predict(const torch::Tensor& images);
+
+  void Snapshot();
+  void Restore();
+
+  void LoadWeights(const std::string& path, models::WeightsPart part);
+  void SaveWeights(const std::string& path, const io::Metadata& metadata) const;
+
+  // Copies on the CPU, in state-dict order.
+  io::NamedTensors StateDict() const;
+  std::vector<NamedGradient> Gradients() const;
+  io::NamedTensors OptimizerState() const { return optimizer_.StateTensors(); }
+
+  // Autocast dtype; fp16 brings a loss scaler unless `scaler` says otherwise.
+  void SetPrecision(Precision precision, std::optional<GradScalerOptions> scaler);
+  std::optional<GradScalerState> ScalerState() const;
+
+  // Restarts the dropout masks' random stream.
+  void Seed(uint64_t seed);
+
+ private:
+  struct SavedState;
+
+  torch::Tensor Forward(const torch::Tensor& images, bool train);
+  // Train-mode forward, loss and backward (of the scaled loss with a loss scaler); the logits
+  // and the unscaled loss come back.
+  std::pair<torch::Tensor, torch::Tensor> ForwardBackward(const Batch& batch);
+  torch::Tensor Loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
+  torch::Tensor Labels(const Batch& batch) const;
+
+  VisionModelOptions options_;
+  c10::Device device_;
+  at::Generator generator_;
+  models::VisionNet net_;
+  Optimizer optimizer_;
+  Preprocessor preprocess_;
+  Precision precision_;
+  std::optional<GradScaler> scaler_;
+  std::unique_ptr<SavedState> saved_;
+};
+
+}  // namespace fasttune::train

@@ -1,0 +1,347 @@
+// fastai's vision model (ResNet-34 body + fastai head) living in native memory: freezing,
+// one-call training and evaluation steps, snapshots, weights, device and precision.
+import { imagenetStats, type Stats } from '../augment/normalize.js';
+import { withCallerStack } from '../errors.js';
+import type { Batch } from '../data/types.js';
+import type { WeightsTensor } from '../io/weights.js';
+import { native, type NativeGradScalerOptions, type NativeModel } from '../native.js';
+import { argError, checkBatch, checkBoolean, checkHypers, checkImages, checkInteger, checkNumber, checkOneOf } from './args.js';
+import type { EvalResult, GroupHypers, ModelCore } from './types.js';
+
+/** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
+export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}` | 'auto';
+
+/** Autocast dtype: bf16 works on CPU and CUDA; fp16 (with loss scaling) needs CUDA. */
+export type Precision = 'fp32' | 'bf16' | 'fp16';
+
+/** Dynamic loss scaling, PyTorch GradScaler's defaults. */
+export interface GradScalerOptions {
+  /** Starting scale (default 2^16). */
+  initScale?: number;
+  /** Factor after `growthInterval` steps without inf/NaN gradients (default 2). */
+  growthFactor?: number;
+  /** Factor after a step with inf/NaN gradients, which is skipped (default 0.5). */
+  backoffFactor?: number;
+  /** Clean steps before the scale grows (default 2000). */
+  growthInterval?: number;
+}
+
+/** Where the loss scaler stands. */
+export interface GradScalerState {
+  scale: number;
+  /** Clean steps since the scale last changed. */
+  growthTracker: number;
+  /** Steps skipped because scaled gradients were not finite. */
+  skippedSteps: number;
+}
+
+export interface VisionModelOptions {
+  /** Architecture; only `'resnet34'` for now. */
+  arch?: 'resnet34';
+  /** Number of classes. */
+  nOut: number;
+  /** Default `'auto'`. Asking for CUDA where there is none is an error. */
+  device?: DeviceName;
+  /** Keep BatchNorm parameters trainable in frozen groups (fastai's `train_bn`, default true). */
+  trainBn?: boolean;
+  /** Apply weight decay to BatchNorm and bias parameters too (fastai's `wd_bn_bias`, default false). */
+  wdBnBias?: boolean;
+  /** fastai's Adam (default) or SGD with momentum; both with decoupled weight decay. */
+  optimizer?: 'adam' | 'sgd';
+  /** Input normalization (default ImageNet statistics); `false` feeds pixels in [0, 1]. */
+  normalize?: Stats | false;
+  /** Label smoothing of the cross-entropy loss, as `nn.CrossEntropyLoss(label_smoothing)` (default 0). */
+  labelSmoothing?: number;
+  /** Head dropout, fastai's `ps`: ps/2 before the hidden layer, ps before the output (default 0.5). */
+  ps?: number;
+  /** Mixed precision (default `'fp32'`); see {@link VisionModel.toFp16}. */
+  precision?: Precision;
+  /** Loss scaling: default on for fp16 and off otherwise; options or true turn it on for any precision. */
+  gradScaler?: boolean | GradScalerOptions;
+  /** Channels-last memory format for weights and inputs (often faster on GPUs). */
+  channelsLast?: boolean;
+  /** Seeds the random initialisation and the dropout masks (default 0). */
+  seed?: number;
+}
+
+/** One parameter tensor and how the optimizer treats it. */
+export interface ParamInfo {
+  /** State-dict key, fastai's (e.g. `0.4.0.conv1.weight`, `1.8.weight`). */
+  name: string;
+  shape: number[];
+  /** Parameter group: 0 stem + layer1 + layer2, 1 layer3 + layer4, 2 head. */
+  group: number;
+  /** Belongs to a BatchNorm layer (stays trainable when frozen, with trainBn). */
+  isNorm: boolean;
+  /** Excluded from weight decay. */
+  noDecay: boolean;
+  /** Receives gradients now. */
+  trainable: boolean;
+}
+
+/** Which part of the model a weights file fills. */
+export type WeightsPart = 'auto' | 'full' | 'body';
+
+export interface LoadWeightsOptions {
+  /**
+   * `'full'`: the whole model in our keys. `'body'`: the ResNet body, from a torchvision/timm
+   * ResNet-34 state dict (its `fc` dropped), from our body keys, or from a whole model of ours.
+   * `'auto'` (default): `'body'` for torchvision/timm keys or when head keys are absent, else `'full'`.
+   */
+  part?: WeightsPart;
+}
+
+/** A parameter's gradient; `data` is null when it has none (frozen since the start). */
+export interface NamedGradient {
+  name: string;
+  data: Float32Array | null;
+}
+
+const WHERE = 'createVisionModel';
+
+function resolveScaler(where: string, value: boolean | GradScalerOptions | undefined, precision: Precision): NativeGradScalerOptions | null {
+  if (value === undefined) value = precision === 'fp16';
+  if (value === false) return null;
+  const o = value === true ? {} : value;
+  if (typeof o !== 'object' || o === null) throw argError(where, 'gradScaler', 'a boolean or { initScale, growthFactor, backoffFactor, growthInterval }', o);
+  return {
+    initScale: checkNumber(where, 'gradScaler.initScale', o.initScale ?? 65536, Number.MIN_VALUE, Number.MAX_VALUE),
+    growthFactor: checkNumber(where, 'gradScaler.growthFactor', o.growthFactor ?? 2, 1, Number.MAX_VALUE),
+    backoffFactor: checkNumber(where, 'gradScaler.backoffFactor', o.backoffFactor ?? 0.5, Number.MIN_VALUE, 1),
+    growthInterval: checkInteger(where, 'gradScaler.growthInterval', o.growthInterval ?? 2000, 1),
+  };
+}
+
+function checkStats(stats: Stats): { mean: number[]; std: number[] } {
+  if (typeof stats !== 'object' || stats === null) throw argError(WHERE, 'options.normalize', 'false or { mean, std }', stats);
+  const triple = (name: 'mean' | 'std', min: number) => {
+    const v = stats[name];
+    if (!Array.isArray(v) || v.length !== 3) throw argError(WHERE, `options.normalize.${name}`, 'an array of 3 numbers', v);
+    return v.map((x, i) => checkNumber(WHERE, `options.normalize.${name}[${i}]`, x, min, Number.MAX_VALUE));
+  };
+  return { mean: triple('mean', -Number.MAX_VALUE), std: triple('std', Number.MIN_VALUE) };
+}
+
+function checkDevice(device: unknown): string {
+  if (typeof device !== 'string' || !/^(cpu|cuda|auto|cuda:\d{1,3})$/.test(device)) {
+    throw argError(WHERE, 'options.device', "'cpu', 'cuda', 'cuda:N' or 'auto'", device);
+  }
+  return device;
+}
+
+/**
+ * fastai's vision model for image classification: a ResNet-34 body with torchvision's parameter
+ * names and fastai's head, in three parameter groups. Each step is one native call that runs off
+ * the event loop; a model runs one call at a time (a concurrent call fails with `E_BUSY`).
+ *
+ * @example
+ * ```ts
+ * using model = await createVisionModel({ nOut: 37 });   // or call dispose()
+ * await model.loadWeights('resnet34-b627a593.safetensors');     // pretrained body
+ * model.freeze();
+ * const loss = await model.trainStep(batch, hypers);
+ * ```
+ */
+export class VisionModel implements ModelCore {
+  readonly #native: NativeModel;
+  readonly #optimizer: 'adam' | 'sgd';
+  /** Number of parameter groups (3: fastai's ResNet split). */
+  readonly nGroups: number;
+  /** Number of classes. */
+  readonly nOut: number;
+  /** The device, e.g. `'cpu'` or `'cuda:0'`. */
+  readonly device: string;
+
+  /** @internal Use {@link createVisionModel}. */
+  constructor(model: NativeModel, optimizer: 'adam' | 'sgd') {
+    this.#native = model;
+    this.#optimizer = optimizer;
+    this.nGroups = model.nGroups;
+    this.nOut = model.nOut;
+    this.device = model.device;
+  }
+
+  /** Current mixed precision. */
+  get precision(): Precision {
+    return this.#native.precision as Precision;
+  }
+
+  /** True after {@link dispose}. */
+  get disposed(): boolean {
+    return this.#native.disposed;
+  }
+
+  /** Every parameter tensor with its group, kind and whether it is trainable now. */
+  paramInfo(): ParamInfo[] {
+    return this.#native.paramInfo();
+  }
+
+  /**
+   * Freezes groups below `n` (negative `n` counts from the end) and unfreezes the rest; with
+   * trainBn, BatchNorm parameters stay trainable. Clears the optimizer state, as fastai does.
+   */
+  freezeTo(n: number): void {
+    checkInteger('freezeTo', 'n', n, Number.MIN_SAFE_INTEGER);
+    if (n >= this.nGroups) {
+      process.emitWarning(`freezeTo(${n}): the model has ${this.nGroups} parameter groups; all of them are frozen`);
+    }
+    this.#native.freezeTo(n);
+  }
+
+  /** Only the head (and BatchNorm, with trainBn) trainable: `freezeTo(-1)`. */
+  freeze(): void {
+    this.freezeTo(-1);
+  }
+
+  /** Everything trainable: `freezeTo(0)`. */
+  unfreeze(): void {
+    this.freezeTo(0);
+  }
+
+  /**
+   * One training step: pixels to the device, normalize, forward in train mode, cross-entropy,
+   * backward, optimizer step with `hypers[g]` for group g, gradients zeroed. Resolves to the loss.
+   * `batch.augment` is not applied yet.
+   */
+  async trainStep(batch: Batch, hypers: readonly GroupHypers[]): Promise<number> {
+    checkBatch('trainStep', batch, this.nOut);
+    checkHypers('trainStep', hypers, this.nGroups, this.#optimizer);
+    return withCallerStack(this.#native.trainStep(batch, hypers, false));
+  }
+
+  /** {@link trainStep} that also returns the train-mode logits (for training metrics). */
+  async trainStepWithLogits(batch: Batch, hypers: readonly GroupHypers[]): Promise<EvalResult> {
+    checkBatch('trainStepWithLogits', batch, this.nOut);
+    checkHypers('trainStepWithLogits', hypers, this.nGroups, this.#optimizer);
+    return withCallerStack(this.#native.trainStep(batch, hypers, true));
+  }
+
+  /**
+   * Forward, loss and backward in train mode without an optimizer step: gradients add up until
+   * the next {@link trainStep}, which steps with their sum (gradient accumulation). Resolves to
+   * the loss; {@link gradients} shows what was accumulated.
+   */
+  async accumulateStep(batch: Batch): Promise<number> {
+    checkBatch('accumulateStep', batch, this.nOut);
+    return withCallerStack(this.#native.accumulateStep(batch));
+  }
+
+  /** Forward and loss in eval mode without gradients: the loss and the logits (batch x classes). */
+  async evalStep(batch: Batch): Promise<EvalResult> {
+    checkBatch('evalStep', batch, this.nOut);
+    return withCallerStack(this.#native.evalStep(batch));
+  }
+
+  /** Logits (n x classes, row-major) for uint8 RGB pixels of shape [n, height, width, 3], in eval mode. */
+  async predict(images: Uint8Array, shape: readonly [number, number, number, number]): Promise<Float32Array> {
+    checkImages('predict', images, shape);
+    return withCallerStack(this.#native.predict(images, shape));
+  }
+
+  /** Keeps a copy of weights, BatchNorm buffers, optimizer state and loss-scaler state (one slot). */
+  async snapshot(): Promise<void> {
+    return withCallerStack(this.#native.snapshot());
+  }
+
+  /** Returns to the last snapshot, bit for bit, and frees it. */
+  async restore(): Promise<void> {
+    return withCallerStack(this.#native.restore());
+  }
+
+  /**
+   * Loads weights from a safetensors file or a PyTorch checkpoint. Errors (`E_WEIGHTS`) list
+   * missing, unexpected and mis-shaped keys by name. The optimizer state is kept.
+   */
+  async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<void> {
+    if (typeof path !== 'string' || path === '') throw argError('loadWeights', 'path', 'a non-empty string', path);
+    const part = checkOneOf('loadWeights', 'options.part', options.part ?? 'auto', ['auto', 'full', 'body'] as const);
+    return withCallerStack(this.#native.loadWeights(path, part));
+  }
+
+  /** Writes every weight and buffer (our keys) and `metadata` as a safetensors file, atomically. */
+  async saveWeights(path: string, metadata: Record<string, string> = {}): Promise<void> {
+    if (typeof path !== 'string' || path === '') throw argError('saveWeights', 'path', 'a non-empty string', path);
+    for (const [key, value] of Object.entries(metadata)) {
+      if (typeof value !== 'string') throw argError('saveWeights', `metadata.${key}`, 'a string', value);
+    }
+    return withCallerStack(this.#native.saveWeights(path, metadata));
+  }
+
+  /** Copies of every weight and buffer, in PyTorch's state-dict order. */
+  async stateDict(): Promise<WeightsTensor[]> {
+    return withCallerStack(this.#native.stateDict());
+  }
+
+  /** The parameters' current gradients (zero between steps; null where there is none). */
+  async gradients(): Promise<NamedGradient[]> {
+    return withCallerStack(this.#native.gradients());
+  }
+
+  /** The optimizer state as tensors named `<param>.grad_avg`, `.sqr_avg`, `.step` (fastai's names). */
+  async optimizerState(): Promise<WeightsTensor[]> {
+    return withCallerStack(this.#native.optimizerState());
+  }
+
+  /** fp16 autocast with dynamic loss scaling (CUDA only); weights and optimizer stay fp32. */
+  toFp16(scaler: GradScalerOptions = {}): this {
+    this.#native.setPrecision('fp16', resolveScaler('toFp16', scaler, 'fp16'));
+    return this;
+  }
+
+  /** bf16 autocast (CPU or CUDA), no loss scaling. */
+  toBf16(): this {
+    this.#native.setPrecision('bf16', null);
+    return this;
+  }
+
+  /** Back to full fp32, no loss scaling. */
+  toFp32(): this {
+    this.#native.setPrecision('fp32', null);
+    return this;
+  }
+
+  /** The loss scaler's state, or null without loss scaling. */
+  scalerState(): GradScalerState | null {
+    return this.#native.scalerState();
+  }
+
+  /** Restarts the random stream of the dropout masks. */
+  seed(seed: number): void {
+    checkInteger('seed', 'seed', seed, 0);
+    this.#native.seed(seed);
+  }
+
+  /** Frees the native model now. Idempotent; fails with E_BUSY while a call runs. */
+  dispose(): void {
+    this.#native.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** Builds fastai's ResNet-34 vision model with a freshly initialised body and head (unfrozen). */
+export async function createVisionModel(options: VisionModelOptions): Promise<VisionModel> {
+  if (typeof options !== 'object' || options === null) throw argError(WHERE, 'options', 'an object with at least nOut', options);
+  const precision = checkOneOf(WHERE, 'options.precision', options.precision ?? 'fp32', ['fp32', 'bf16', 'fp16'] as const);
+  const optimizer = checkOneOf(WHERE, 'options.optimizer', options.optimizer ?? 'adam', ['adam', 'sgd'] as const);
+  const normalize = options.normalize ?? imagenetStats;
+  const resolved = {
+    arch: checkOneOf(WHERE, 'options.arch', options.arch ?? 'resnet34', ['resnet34'] as const),
+    nOut: checkInteger(WHERE, 'options.nOut', options.nOut, 1, 1_000_000),
+    device: checkDevice(options.device ?? 'auto'),
+    trainBn: checkBoolean(WHERE, 'options.trainBn', options.trainBn ?? true),
+    wdBnBias: checkBoolean(WHERE, 'options.wdBnBias', options.wdBnBias ?? false),
+    optimizer,
+    normalize: normalize === false ? null : checkStats(normalize),
+    labelSmoothing: checkNumber(WHERE, 'options.labelSmoothing', options.labelSmoothing ?? 0, 0, 1),
+    ps: checkNumber(WHERE, 'options.ps', options.ps ?? 0.5, 0, 1),
+    precision,
+    gradScaler: resolveScaler(WHERE, options.gradScaler, precision),
+    channelsLast: checkBoolean(WHERE, 'options.channelsLast', options.channelsLast ?? false),
+    seed: checkInteger(WHERE, 'options.seed', options.seed ?? 0, 0),
+  };
+  const model = await withCallerStack(native().createVisionModel(resolved));
+  return new VisionModel(model, optimizer);
+}

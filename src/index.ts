@@ -24,6 +24,10 @@ export {
   type ParamInfo,
   type Precision,
   type VisionModelOptions,
+  type VisionModelSettings,
   type WeightsPart,
 } from './model/vision-model.js';
 export type { EvalResult, GroupHypers, ModelCore } from './model/types.js';
+export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './export/load-learner.js';
+export type { ExportMetadata, ValidResizeConfig } from './export/metadata.js';
+export * from './interpret/index.js';

@@ -1,0 +1,68 @@
+// Building the DataLoaders and the Learner from the options of `train` and `lr-find` (loaded when
+// a command runs, so that `fasttune --help` and `doctor` never load the addon or sharp).
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { augTransforms } from '../augment/aug-transforms.js';
+import { ImageDataLoaders } from '../data/dataloaders.js';
+import { getImageFiles } from '../data/files.js';
+import { Resize } from '../data/transforms.js';
+import { FasttuneError } from '../errors.js';
+import { Learner } from '../learner/learner.js';
+import { errorRate } from '../learner/metrics.js';
+import type { ProgressOutput } from '../learner/progress.js';
+import { createVisionModel, type DeviceName } from '../model/vision-model.js';
+import { resolvePretrained } from '../vision/pretrained.js';
+import { type OptionValues, UsageError } from './command.js';
+import { numberOption } from './options.js';
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
+}
+
+/** The DataLoaders the options describe: by folder (train/valid or a random split) or by a name pattern. */
+export async function dataFromOptions(dir: string, values: OptionValues): Promise<ImageDataLoaders> {
+  if (!(await isDirectory(dir))) throw new FasttuneError(`${dir} is not a folder of images`, 'E_IO');
+  const size = numberOption(values, 'size', 224, { integer: true, min: 8, max: 4096 });
+  const common = {
+    bs: numberOption(values, 'bs', 64, { integer: true, min: 1 }),
+    seed: numberOption(values, 'seed', 42, { integer: true, min: 0 }),
+    itemTfms: Resize(size),
+    ...(values['no-augment'] ? {} : { batchTfms: augTransforms() }),
+  };
+  const validPct = values['valid-pct'] === undefined ? undefined : numberOption(values, 'valid-pct', 0.2, { min: 0, max: 0.99 });
+  if (typeof values.pattern === 'string') {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(values.pattern);
+    } catch (error) {
+      throw new UsageError(`--pattern is not a valid regular expression: ${(error as Error).message}`);
+    }
+    const files = await getImageFiles(dir);
+    if (files.length === 0) throw new FasttuneError(`no image files under ${dir}`, 'E_IO');
+    return ImageDataLoaders.fromNameRe(dir, files, pattern, { ...common, validPct: validPct ?? 0.2 });
+  }
+  const split = (await isDirectory(join(dir, 'train'))) && (await isDirectory(join(dir, 'valid')));
+  return ImageDataLoaders.fromFolder(dir, { ...common, ...(split && validPct === undefined ? {} : { validPct: validPct ?? 0.2 }) });
+}
+
+/** fastai's vision learner for the options: ResNet body (pretrained unless told not to), fresh head, body frozen when pretrained. */
+export async function learnerFromOptions(dls: ImageDataLoaders, values: OptionValues, output: ProgressOutput): Promise<Learner> {
+  const arch = values.arch ?? 'resnet34';
+  if (arch !== 'resnet34') throw new UsageError(`--arch must be resnet34 (the only architecture so far), got '${String(arch)}'`);
+  if (values['no-pretrained'] && values.weights !== undefined) throw new UsageError('--weights and --no-pretrained exclude each other');
+  const device = (values.device ?? 'auto') as DeviceName;
+  const model = await createVisionModel({ arch, nOut: dls.c, device, normalize: dls.normalize ?? false });
+  try {
+    const pretrained = !values['no-pretrained'];
+    if (pretrained) {
+      const weights = await resolvePretrained({ arch, weights: typeof values.weights === 'string' ? values.weights : 'DEFAULT' });
+      await model.loadWeights(weights, { part: 'body' });
+    }
+    const learn = new Learner(dls, model, { metrics: [errorRate], output });
+    if (pretrained) learn.freeze();
+    return learn;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}

@@ -19,11 +19,13 @@ import {
   collectLogits,
   concat,
   effectiveLoss,
+  labelled,
   predictionsFrom,
   softmax,
   type Activation,
   type Predictions,
 } from './predictions.js';
+import { serially } from './serial.js';
 import { combineTta, type TtaCombined } from './tta.js';
 
 /** Which items: the validation or training set, or any loader (e.g. `dls.testDl(files)`). */
@@ -130,7 +132,7 @@ export async function predict(learn: Learner, item: ImageInput): Promise<Predict
   const image = await loadImage(item, itemTfm ? { itemTfms: itemTfm, split: 'valid' } : {});
   const batch: Batch = { images: image.data, shape: [1, image.height, image.width, 3], labels: new Int32Array(1) };
   if (batchTfm) batch.augment = batchTfm.draw(1, image.height, image.width, new StreamRng(0), 'valid');
-  const { logits } = await learn.model.evalStep(batch);
+  const { logits } = await serially(learn.model, () => learn.model.evalStep(batch));
   const nOut = learn.model.nOut;
   const probs = softmax(logits, nOut);
   const index = argmaxRows(probs, nOut)[0] as number;
@@ -181,7 +183,7 @@ export async function showResults(learn: Learner, file: string, options: ShowRes
   const targets: number[] = [];
   const logits: Float32Array[] = [];
   for await (const batch of dl) {
-    const { logits: batchLogits } = await learn.model.evalStep(batch.labels.some((l) => l < 0) ? { ...batch, labels: new Int32Array(batch.labels.length) } : batch);
+    const { logits: batchLogits } = await serially(learn.model, () => learn.model.evalStep(labelled(batch)));
     const shown = await displayedBatch(batch);
     const [, height, width] = shown.shape;
     const bytes = height * width * 3;

@@ -4,6 +4,7 @@ import { FasttuneError } from '../errors.js';
 import type { Batch, DataLoader } from '../data/types.js';
 import type { LossSpec, ModelCore } from '../model/types.js';
 import { argError } from './args.js';
+import { serially } from './serial.js';
 
 /**
  * What turns a row of logits into the returned values: `'softmax'` (the default, the
@@ -107,17 +108,19 @@ export function activate(logits: Float32Array, nOut: number, act: Activation): F
   return out;
 }
 
-/**
- * The model's logits and the targets of every item of `dl`, in eval mode. Unlabelled items
- * (label −1) go through the model with a placeholder label; their loss is not used.
- */
+/** A batch the model can take: unlabelled items (label −1) get a placeholder label whose loss is not used. */
+export function labelled(batch: Batch): Batch {
+  return batch.labels.some((l) => l < 0) ? { ...batch, labels: new Int32Array(batch.labels.length) } : batch;
+}
+
+/** The model's logits and the targets of every item of `dl`, in eval mode (steps queued per model). */
 export async function collectLogits(model: ModelCore, dl: DataLoader, signal?: AbortSignal): Promise<{ logits: Float32Array; targets: Int32Array }> {
   const logits: Float32Array[] = [];
   const targets: Int32Array[] = [];
   for await (const batch of dl) {
     if (signal?.aborted) throw signal.reason;
-    const input: Batch = batch.labels.some((l) => l < 0) ? { ...batch, labels: new Int32Array(batch.labels.length) } : batch;
-    const out = await model.evalStep(input);
+    const input = labelled(batch);
+    const out = await serially(model, () => model.evalStep(input));
     if (out.logits.length !== batch.labels.length * model.nOut) {
       throw new FasttuneError(`evalStep returned ${out.logits.length} logits for ${batch.labels.length} items of ${model.nOut} classes`, 'E_NATIVE');
     }

@@ -87,6 +87,7 @@ describe('export, then loadLearner in a fresh process', () => {
   });
 
   it('a child process predicts exactly what the training process predicts', async () => {
+    // Concurrent predictions queue their native steps.
     const here = await Promise.all(validFiles.map((f) => run.learn.predict(f)));
     const valid = await run.learn.getPreds();
     const child = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test', 'helpers', 'load-and-predict.ts'), model, ...validFiles], {
@@ -117,7 +118,7 @@ describe('export, then loadLearner in a fresh process', () => {
       expect(maxAbsDiff(preds.probs, (await run.learn.getPreds()).probs)).toBe(0);
       const p = await loaded.predict(validFiles[0] as string);
       expect(p.label).toBe(loaded.dls.vocab[preds.decoded?.[0] as number]);
-      await expect(loaded.tta()).rejects.toThrow(/keeps only the validation transforms/);
+      await expect(loaded.tta({ ds: loaded.dls.testDl(validFiles) })).rejects.toThrow(/keeps only the validation transforms/);
     } finally {
       loaded.model.dispose();
     }

@@ -1,6 +1,6 @@
 // `fasttune lr-find <dir>`: the LR range test on a folder of images, its plot and suggestions.
 import { EXIT, type Command, UsageError } from './command.js';
-import { DATA_OPTIONS, numberOption } from './options.js';
+import { checkModelOptions, DATA_OPTIONS, numberOption } from './options.js';
 
 export const lrFindCommand: Command = {
   name: 'lr-find',
@@ -24,6 +24,7 @@ export const lrFindCommand: Command = {
     const numIt = numberOption(values, 'num-it', 100, { integer: true, min: 1 });
     const plot = typeof values.plot === 'string' ? values.plot : 'lr-find.png';
     if (!/\.(png|svg)$/i.test(plot)) throw new UsageError(`--plot must end in .png or .svg, got '${plot}'`);
+    checkModelOptions(values);
     const { dataFromOptions, learnerFromOptions } = await import('./training-setup.js');
     const dls = await dataFromOptions(dir, values);
     const quiet = { write: () => true };

@@ -25,3 +25,14 @@ export function numberOption(values: OptionValues, name: string, fallback: numbe
   }
   return value;
 }
+
+/** Conflicts between the model options, found before any data is read. */
+export function checkModelOptions(values: OptionValues): void {
+  if (values.arch !== undefined && values.arch !== 'resnet34') {
+    throw new UsageError(`--arch must be resnet34 (the only architecture so far), got '${String(values.arch)}'`);
+  }
+  if (values['no-pretrained'] && values.weights !== undefined) throw new UsageError('--weights and --no-pretrained exclude each other');
+  if (values.device !== undefined && !/^(cpu|cuda|auto|cuda:\d+)$/.test(String(values.device))) {
+    throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${String(values.device)}'`);
+  }
+}

@@ -1,7 +1,7 @@
 // `fasttune train <dir>`: fastai's recipe from the command line — data from a folder, a ResNet
 // with a pretrained body, fine_tune (or one cycle), then one exported model file.
 import { EXIT, type Command, UsageError } from './command.js';
-import { DATA_OPTIONS, numberOption } from './options.js';
+import { checkModelOptions, DATA_OPTIONS, numberOption } from './options.js';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -32,6 +32,7 @@ export const trainCommand: Command = {
     const lrGiven = values.lr === undefined ? undefined : numberOption(values, 'lr', 0, { min: Number.MIN_VALUE });
     const out = typeof values.out === 'string' ? values.out : 'model.safetensors';
 
+    checkModelOptions(values);
     const { dataFromOptions, learnerFromOptions } = await import('./training-setup.js');
     const dls = await dataFromOptions(dir, values);
     const learn = await learnerFromOptions(dls, values, io.stdout);

@@ -21,7 +21,7 @@ async function isDirectory(path: string): Promise<boolean> {
 
 /** The DataLoaders the options describe: by folder (train/valid or a random split) or by a name pattern. */
 export async function dataFromOptions(dir: string, values: OptionValues): Promise<ImageDataLoaders> {
-  if (!(await isDirectory(dir))) throw new FasttuneError(`${dir} is not a folder of images`, 'E_IO');
+  // Every option is read before any file is: a bad command line is a usage error (exit 2).
   const size = numberOption(values, 'size', 224, { integer: true, min: 8, max: 4096 });
   const common = {
     bs: numberOption(values, 'bs', 64, { integer: true, min: 1 }),
@@ -30,13 +30,16 @@ export async function dataFromOptions(dir: string, values: OptionValues): Promis
     ...(values['no-augment'] ? {} : { batchTfms: augTransforms() }),
   };
   const validPct = values['valid-pct'] === undefined ? undefined : numberOption(values, 'valid-pct', 0.2, { min: 0, max: 0.99 });
+  let pattern: RegExp | undefined;
   if (typeof values.pattern === 'string') {
-    let pattern: RegExp;
     try {
       pattern = new RegExp(values.pattern);
     } catch (error) {
       throw new UsageError(`--pattern is not a valid regular expression: ${(error as Error).message}`);
     }
+  }
+  if (!(await isDirectory(dir))) throw new FasttuneError(`${dir} is not a folder of images`, 'E_IO');
+  if (pattern) {
     const files = await getImageFiles(dir);
     if (files.length === 0) throw new FasttuneError(`no image files under ${dir}`, 'E_IO');
     return ImageDataLoaders.fromNameRe(dir, files, pattern, { ...common, validPct: validPct ?? 0.2 });
@@ -47,9 +50,7 @@ export async function dataFromOptions(dir: string, values: OptionValues): Promis
 
 /** fastai's vision learner for the options: ResNet body (pretrained unless told not to), fresh head, body frozen when pretrained. */
 export async function learnerFromOptions(dls: ImageDataLoaders, values: OptionValues, output: ProgressOutput): Promise<Learner> {
-  const arch = values.arch ?? 'resnet34';
-  if (arch !== 'resnet34') throw new UsageError(`--arch must be resnet34 (the only architecture so far), got '${String(arch)}'`);
-  if (values['no-pretrained'] && values.weights !== undefined) throw new UsageError('--weights and --no-pretrained exclude each other');
+  const arch = 'resnet34';
   const device = (values.device ?? 'auto') as DeviceName;
   const model = await createVisionModel({ arch, nOut: dls.c, device, normalize: dls.normalize ?? false });
   try {

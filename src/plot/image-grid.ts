@@ -63,13 +63,16 @@ export async function writeImageGrid(path: string, cells: readonly GridCell[], o
   const maxH = Math.max(...cells.map((c) => c.height));
   const k = Math.max(1, Math.ceil(MIN_SIDE / Math.max(maxW, maxH)));
   const lines = Math.max(...cells.map((c) => c.caption.length));
-  const cellW = maxW * k + GAP;
+  const fontSize = 12;
+  // Wide enough for the longest caption line (about 0.6 em per character).
+  const textW = Math.ceil(Math.max(0, ...cells.flatMap((c) => c.caption.map((l) => l.text.length))) * 0.6 * fontSize) + 4;
+  const columnW = Math.max(maxW * k, Math.min(textW, 480));
+  const cellW = columnW + GAP;
   const cellH = maxH * k + lines * LINE_HEIGHT + GAP;
   const titleH = options.title ? LINE_HEIGHT + GAP : 0;
   const rows = Math.ceil(cells.length / ncols);
   const canvasW = Math.min(cells.length, ncols) * cellW + GAP;
   const canvasH = titleH + rows * cellH + GAP;
-  const fontSize = 12;
   const layers: sharp.OverlayOptions[] = [];
   const texts: string[] = [];
   if (options.title) {
@@ -79,7 +82,8 @@ export async function writeImageGrid(path: string, cells: readonly GridCell[], o
     if (cell.pixels.length !== cell.width * cell.height * 3) {
       throw new FasttuneError(`image grid: cell ${i} has ${cell.pixels.length} bytes for ${cell.width}×${cell.height}×3`, 'E_ARG');
     }
-    const left = GAP + (i % ncols) * cellW;
+    const columnLeft = GAP + (i % ncols) * cellW;
+    const left = columnLeft + Math.floor((columnW - cell.width * k) / 2);
     const top = titleH + GAP + Math.floor(i / ncols) * cellH;
     const pixels = enlarge(cell.pixels, cell.width, cell.height, k);
     layers.push({
@@ -91,7 +95,7 @@ export async function writeImageGrid(path: string, cells: readonly GridCell[], o
     cell.caption.forEach((line, j) => {
       const y = top + (j + 1) * LINE_HEIGHT - 5;
       texts.push(
-        `<text x="${left + (maxW * k) / 2}" y="${y}" font-size="${fontSize}" text-anchor="middle" fill="${escapeXml(line.color ?? '#222')}">${escapeXml(fit(line.text, maxW * k, fontSize))}</text>`,
+        `<text x="${columnLeft + columnW / 2}" y="${y}" font-size="${fontSize}" text-anchor="middle" fill="${escapeXml(line.color ?? '#222')}">${escapeXml(fit(line.text, columnW, fontSize))}</text>`,
       );
     });
   });

@@ -28,7 +28,7 @@ async function inputSize(learn: Learner, options: ImageDataLoader['options']): P
 }
 
 /** The metadata `learn.export` writes for `learn`. */
-export async function exportMetadata(learn: Learner): Promise<ExportMetadata> {
+async function exportMetadata(learn: Learner): Promise<ExportMetadata> {
   const model = learn.model;
   if (!(model instanceof VisionModel)) throw new FasttuneError('export: only a VisionModel (createVisionModel, visionLearner) can be exported', 'E_ARG');
   const options = loaderOptions(learn);

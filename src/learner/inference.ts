@@ -103,7 +103,7 @@ export function predictionLoader(learn: Learner, where: string, ds: unknown = 'v
 }
 
 /** The validation item transform and batch transform of the Learner's data, if any. */
-export function validTransforms(learn: Learner): { itemTfm: ItemTransform | undefined; batchTfm: BatchTransform | undefined } {
+function validTransforms(learn: Learner): { itemTfm: ItemTransform | undefined; batchTfm: BatchTransform | undefined } {
   const dl = learn.dls.valid;
   if (!isDerivable(dl)) return { itemTfm: undefined, batchTfm: undefined };
   return { itemTfm: dl.options.itemTfm, batchTfm: dl.options.batchTfm };

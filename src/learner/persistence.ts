@@ -32,7 +32,7 @@ export interface PersistentModel extends ModelCore {
 }
 
 /** The metadata key of a saved state. */
-export const STATE_KEY = 'fasttune.state';
+const STATE_KEY = 'fasttune.state';
 const STATE_FORMAT = 'fasttune-training-state';
 const STATE_FORMAT_VERSION = 1;
 const OPT_PREFIX = 'opt.';
@@ -61,8 +61,8 @@ function persistent(model: ModelCore, where: string): PersistentModel {
 }
 
 /** `path/modelDir/name.safetensors` (a name that is already a path to a .safetensors file is kept). */
-export function statePath(learn: Learner, name: string): string {
-  checkString('name', name);
+function statePath(learn: Learner, name: string, where = 'save'): string {
+  checkString(`${where}: name`, name);
   return resolve(learn.path, learn.modelDir, name.endsWith('.safetensors') ? name : `${name}.safetensors`);
 }
 
@@ -143,7 +143,7 @@ export async function loadState(learn: Learner, name: string, options: LoadOptio
   checkKeys('load', o, ['withOpt']);
   const withOpt = o.withOpt === undefined ? true : checkBoolean('load: withOpt', o.withOpt);
   const model = persistent(learn.model, 'load');
-  const path = statePath(learn, name);
+  const path = statePath(learn, name, 'load');
   const file = await readWeights(path);
   const state = parseState(file.metadata, path, model);
   const weights = file.tensors.filter((t) => !t.name.startsWith(OPT_PREFIX) && t.name !== RNG_NAME);

@@ -26,4 +26,6 @@ export {
   type VisionModelOptions,
   type WeightsPart,
 } from './model/vision-model.js';
-export type { EvalResult, GroupHypers, ModelCore } from './model/types.js';
+export type { EvalResult, GroupHypers, ModelCore, ModelSettings, OptimizerKind } from './model/types.js';
+export { visionLearner, cnnLearner, VisionLearner, type VisionLearnerOptions } from './vision/vision-learner.js';
+export { resnet34, type Architecture } from './vision/architectures.js';

@@ -48,6 +48,14 @@ export interface NativeBatch {
   images: Uint8Array;
   shape: readonly number[];
   labels: Int32Array;
+  augment?: AugmentParams;
+}
+
+export interface NativeModelSettings {
+  labelSmoothing: number;
+  optimizer: string;
+  wdBnBias: boolean;
+  trainBn: boolean;
 }
 
 export interface NativeHypers {
@@ -70,12 +78,13 @@ export interface NativeModel {
   setPrecision(precision: string, scaler: NativeGradScalerOptions | null): void;
   scalerState(): { scale: number; growthTracker: number; skippedSteps: number } | null;
   seed(seed: number): void;
+  configure(settings: NativeModelSettings): void;
   dispose(): void;
   trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits?: false): Promise<number>;
   trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits: true): Promise<EvalResult>;
   accumulateStep(batch: NativeBatch): Promise<number>;
   evalStep(batch: NativeBatch): Promise<EvalResult>;
-  predict(images: Uint8Array, shape: readonly number[]): Promise<Float32Array>;
+  predict(images: Uint8Array, shape: readonly number[], augment?: AugmentParams): Promise<Float32Array>;
   snapshot(): Promise<void>;
   restore(): Promise<void>;
   loadWeights(path: string, part: string): Promise<void>;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "js/augment_wrap.h"
 #include "js/convert.h"
 #include "js/errors.h"
 
@@ -102,10 +103,27 @@ torch::Tensor ImagesFromJs(const Napi::Value& images, const Napi::Value& shape) 
   return TensorFromTypedArray(images.As<Napi::TypedArray>(), dims, "images");
 }
 
+std::optional<train::AugmentParams> OptionalAugmentFromJs(const Napi::Value& value, const torch::Tensor& images) {
+  if (value.IsUndefined() || value.IsNull()) return std::nullopt;
+  return AugmentParamsFromJs(value, images.size(0), images.size(1), images.size(2));
+}
+
+train::ModelSettings ModelSettingsFromJs(const Napi::Value& value) {
+  const std::string what = "settings";
+  const Napi::Object o = ObjectArg(value, what);
+  train::ModelSettings settings;
+  settings.labelSmoothing = Number(o, "labelSmoothing", what);
+  settings.optimizer = train::ParseOptimizerKind(String(o, "optimizer", what));
+  settings.wdBnBias = Bool(o, "wdBnBias", what);
+  settings.trainBn = Bool(o, "trainBn", what);
+  return settings;
+}
+
 train::Batch BatchFromJs(const Napi::Value& value, bool withLabels) {
   const Napi::Object o = ObjectArg(value, "batch");
   train::Batch batch;
   batch.images = ImagesFromJs(o.Get("images"), o.Get("shape"));
+  batch.augment = OptionalAugmentFromJs(o.Get("augment"), batch.images);
   if (!withLabels) return batch;
   const Napi::Value labels = o.Get("labels");
   if (!labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {

@@ -56,6 +56,7 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&ModelWrap::SetPrecision>("setPrecision"),
           InstanceMethod<&ModelWrap::ScalerState>("scalerState"),
           InstanceMethod<&ModelWrap::Seed>("seed"),
+          InstanceMethod<&ModelWrap::Configure>("configure"),
           InstanceMethod<&ModelWrap::Dispose>("dispose"),
           InstanceMethod<&ModelWrap::TrainStep>("trainStep"),
           InstanceMethod<&ModelWrap::AccumulateStep>("accumulateStep"),
@@ -212,6 +213,15 @@ Napi::Value ModelWrap::Seed(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value ModelWrap::Configure(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value {
+    const train::ModelSettings settings = ModelSettingsFromJs(info[0]);
+    Usable(env)->Configure(settings);
+    return env.Undefined();
+  });
+}
+
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
@@ -260,8 +270,9 @@ Napi::Value ModelWrap::EvalStep(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     torch::Tensor images = ImagesFromJs(info[0], info[1]);
+    std::optional<train::AugmentParams> augment = OptionalAugmentFromJs(info[2], images);
     return RunJob<torch::Tensor>(
-        info, [images = std::move(images)](Model& m) { return m.Predict(images); },
+        info, [images = std::move(images), augment = std::move(augment)](Model& m) { return m.Predict(images, augment); },
         [](Napi::Env env, torch::Tensor& logits) -> Napi::Value { return TypedArrayFromTensor(env, logits); });
   });
 }

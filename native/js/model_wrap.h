@@ -44,6 +44,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value SetPrecision(const Napi::CallbackInfo& info);
   Napi::Value ScalerState(const Napi::CallbackInfo& info);
   Napi::Value Seed(const Napi::CallbackInfo& info);
+  Napi::Value Configure(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   Napi::Value TrainStep(const Napi::CallbackInfo& info);

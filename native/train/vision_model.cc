@@ -98,13 +98,24 @@ std::vector<ParamInfo> VisionModel::Params() const {
 }
 
 void VisionModel::FreezeTo(int64_t n) {
-  const int64_t frozen = std::max<int64_t>(0, n >= 0 ? n : nGroups() + n);
+  frozen_ = std::max<int64_t>(0, n >= 0 ? n : nGroups() + n);
   for (const models::StateEntry* e : net_.Params()) {
-    const bool trainable = e->group >= frozen || (options_.trainBn && e->isNorm);
+    const bool trainable = e->group >= frozen_ || (options_.trainBn && e->isNorm);
     torch::Tensor t = e->tensor;
     t.requires_grad_(trainable);
   }
   optimizer_.ClearState();
+}
+
+void VisionModel::Configure(const ModelSettings& settings) {
+  if (!(settings.labelSmoothing >= 0 && settings.labelSmoothing < 1)) throw CodedError(kArg, "labelSmoothing must lie in [0, 1)");
+  options_.labelSmoothing = settings.labelSmoothing;
+  options_.optimizer = settings.optimizer;
+  options_.wdBnBias = settings.wdBnBias;
+  options_.trainBn = settings.trainBn;
+  optimizer_ = Optimizer(options_.optimizer, OptimizedParams(net_, options_.wdBnBias), models::VisionNet::kGroups);
+  saved_.reset();  // its optimizer slots belong to the old update rule
+  FreezeTo(frozen_);
 }
 
 torch::Tensor VisionModel::Labels(const Batch& batch) const {
@@ -119,9 +130,13 @@ torch::Tensor VisionModel::Labels(const Batch& batch) const {
   return labels.to(device_);
 }
 
-torch::Tensor VisionModel::Forward(const torch::Tensor& images, bool train) {
+torch::Tensor VisionModel::Input(const torch::Tensor& images, const std::optional<AugmentParams>& augment) const {
+  return preprocess_(images, augment ? &*augment : nullptr);
+}
+
+torch::Tensor VisionModel::Forward(const torch::Tensor& input, bool train) {
   net_.net->train(train);
-  torch::Tensor logits = net_.net->forward(preprocess_(images));
+  torch::Tensor logits = net_.net->forward(input);
   return logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
 }
 
@@ -132,11 +147,12 @@ torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor
 
 std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch& batch) {
   const torch::Tensor labels = Labels(batch);
+  const torch::Tensor input = Input(batch.images, batch.augment);
   torch::Tensor logits;
   torch::Tensor loss;
   {
     AutocastScope autocast(device_.type(), precision_);
-    logits = Forward(batch.images, true);
+    logits = Forward(input, true);
     loss = Loss(logits, labels);
   }
   (scaler_ ? loss * scaler_->scale() : loss).backward();
@@ -171,15 +187,17 @@ double VisionModel::AccumulateStep(const Batch& batch) {
 StepOutput VisionModel::EvalStep(const Batch& batch) {
   const torch::Tensor labels = Labels(batch);
   c10::InferenceMode inference;
+  const torch::Tensor input = Input(batch.images, batch.augment);
   AutocastScope autocast(device_.type(), precision_);
-  torch::Tensor logits = Forward(batch.images, false);
+  torch::Tensor logits = Forward(input, false);
   return {Loss(logits, labels).item<double>(), ToHost(logits)};
 }
 
-torch::Tensor VisionModel::Predict(const torch::Tensor& images) {
+torch::Tensor VisionModel::Predict(const torch::Tensor& images, const std::optional<AugmentParams>& augment) {
   c10::InferenceMode inference;
+  const torch::Tensor input = Input(images, augment);
   AutocastScope autocast(device_.type(), precision_);
-  return ToHost(Forward(images, false));
+  return ToHost(Forward(input, false));
 }
 
 void VisionModel::Snapshot() {

@@ -17,6 +17,7 @@
 #include "io/weights.h"
 #include "models/vision_net.h"
 #include "models/weights_map.h"
+#include "train/augment.h"
 #include "train/autocast.h"
 #include "train/grad_scaler.h"
 #include "train/optimizer.h"
@@ -40,10 +41,20 @@ struct VisionModelOptions {
   uint64_t seed = 0;       // weights init and dropout masks
 };
 
-// Pixels (uint8 n x h x w x 3, CPU) and class indices (n, CPU, any integer type).
+// Pixels (uint8 n x h x w x 3, CPU), class indices (n, CPU, any integer type) and the batch
+// augmentation drawn for them (none: the pixels go in as they are).
 struct Batch {
   torch::Tensor images;
   torch::Tensor labels;
+  std::optional<AugmentParams> augment;
+};
+
+// What the Learner chooses once (see ModelSettings in src/model/types.ts).
+struct ModelSettings {
+  double labelSmoothing = 0;
+  OptimizerKind optimizer = OptimizerKind::kAdam;
+  bool wdBnBias = false;
+  bool trainBn = true;
 };
 
 struct StepOutput {
@@ -84,6 +95,10 @@ class VisionModel {
   // Clears the optimizer state.
   void FreezeTo(int64_t n);
 
+  // Loss, update rule, weight decay on BatchNorm/bias and trainBn; rebuilds the optimizer (its
+  // state and any snapshot are dropped) and re-applies the current freeze.
+  void Configure(const ModelSettings& settings);
+
   // Forward, loss, backward, optimizer step (skipped when scaled gradients overflow), zeroed
   // gradients. `keepLogits` returns the train-mode logits too (for training metrics).
   StepOutput TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits);
@@ -91,7 +106,7 @@ class VisionModel {
   // sum and zeroes them (gradient accumulation). Returns the loss.
   double AccumulateStep(const Batch& batch);
   StepOutput EvalStep(const Batch& batch);
-  torch::Tensor Predict(const torch::Tensor& images);
+  torch::Tensor Predict(const torch::Tensor& images, const std::optional<AugmentParams>& augment);
 
   void Snapshot();
   void Restore();
@@ -124,7 +139,9 @@ class VisionModel {
  private:
   struct SavedState;
 
-  torch::Tensor Forward(const torch::Tensor& images, bool train);
+  // Pixels to the network's input (augmented, normalized); outside autocast.
+  torch::Tensor Input(const torch::Tensor& images, const std::optional<AugmentParams>& augment) const;
+  torch::Tensor Forward(const torch::Tensor& input, bool train);
   // Train-mode forward, loss and backward (of the scaled loss with a loss scaler); the logits
   // and the unscaled loss come back.
   std::pair<torch::Tensor, torch::Tensor> ForwardBackward(const Batch& batch);
@@ -140,6 +157,7 @@ class VisionModel {
   Precision precision_;
   std::optional<GradScaler> scaler_;
   std::unique_ptr<SavedState> saved_;
+  int64_t frozen_ = 0;  // groups below this are frozen
 };
 
 }  // namespace fasttune::train

@@ -2,11 +2,13 @@
 // one-call training and evaluation steps, snapshots, weights, device and precision.
 import { imagenetStats, type Stats } from '../augment/normalize.js';
 import { withCallerStack } from '../errors.js';
+import { checkAugmentParams } from '../augment/apply.js';
+import type { AugmentParams } from '../augment/types.js';
 import type { Batch } from '../data/types.js';
 import type { WeightsTensor } from '../io/weights.js';
 import { native, type NativeGradScalerOptions, type NativeModel } from '../native.js';
 import { argError, checkBatch, checkBoolean, checkHypers, checkImages, checkInteger, checkNumber, checkOneOf } from './args.js';
-import type { EvalResult, GroupHypers, ModelCore } from './types.js';
+import type { EvalResult, GroupHypers, ModelCore, ModelSettings } from './types.js';
 
 /** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
 export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}` | 'auto';
@@ -164,7 +166,7 @@ function checkDevice(device: unknown): string {
  */
 export class VisionModel implements ModelCore {
   readonly #native: NativeModel;
-  readonly #optimizer: 'adam' | 'sgd';
+  #optimizer: 'adam' | 'sgd';
   /** Number of parameter groups (3: fastai's ResNet split). */
   readonly nGroups: number;
   /** Number of classes. */
@@ -222,9 +224,32 @@ export class VisionModel implements ModelCore {
   }
 
   /**
-   * One training step: pixels to the device, normalize, forward in train mode, cross-entropy,
-   * backward, optimizer step with `hypers[g]` for group g, gradients zeroed. Resolves to the loss.
-   * `batch.augment` is not applied yet.
+   * The Learner's settings: the loss (label smoothing), the optimizer's update rule, weight decay
+   * on BatchNorm and bias parameters, and whether BatchNorm stays trainable in frozen groups (the
+   * current freeze is re-applied). Clears the optimizer state and any snapshot. Fails with E_BUSY
+   * while a step runs.
+   */
+  configure(settings: ModelSettings): void {
+    const where = 'configure';
+    if (typeof settings !== 'object' || settings === null) throw argError(where, 'settings', 'an object { loss, optimizer, wdBnBias, trainBn }', settings);
+    const { loss } = settings;
+    if (typeof loss !== 'object' || loss === null || loss.kind !== 'crossEntropy') {
+      throw argError(where, 'settings.loss', "{ kind: 'crossEntropy', labelSmoothing }", loss);
+    }
+    const native = {
+      labelSmoothing: checkNumber(where, 'settings.loss.labelSmoothing', loss.labelSmoothing, 0, 1, true),
+      optimizer: checkOneOf(where, 'settings.optimizer', settings.optimizer, ['adam', 'sgd'] as const),
+      wdBnBias: checkBoolean(where, 'settings.wdBnBias', settings.wdBnBias),
+      trainBn: checkBoolean(where, 'settings.trainBn', settings.trainBn),
+    };
+    this.#native.configure(native);
+    this.#optimizer = native.optimizer;
+  }
+
+  /**
+   * One training step: pixels to the device, `batch.augment` (resample, lighting) on [0, 1]
+   * floats, normalize, forward in train mode, cross-entropy, backward, optimizer step with
+   * `hypers[g]` for group g, gradients zeroed. Resolves to the loss.
    */
   async trainStep(batch: Batch, hypers: readonly GroupHypers[]): Promise<number> {
     checkBatch('trainStep', batch, this.nOut);
@@ -249,16 +274,23 @@ export class VisionModel implements ModelCore {
     return withCallerStack(this.#native.accumulateStep(batch));
   }
 
-  /** Forward and loss in eval mode without gradients: the loss and the logits (batch x classes). */
+  /**
+   * Forward and loss in eval mode without gradients (after `batch.augment`, e.g. a validation
+   * resize): the loss and the logits (batch x classes).
+   */
   async evalStep(batch: Batch): Promise<EvalResult> {
     checkBatch('evalStep', batch, this.nOut);
     return withCallerStack(this.#native.evalStep(batch));
   }
 
-  /** Logits (n x classes, row-major) for uint8 RGB pixels of shape [n, height, width, 3], in eval mode. */
-  async predict(images: Uint8Array, shape: readonly [number, number, number, number]): Promise<Float32Array> {
+  /**
+   * Logits (n x classes, row-major) for uint8 RGB pixels of shape [n, height, width, 3], in eval
+   * mode, after `augment` when given (as for a batch).
+   */
+  async predict(images: Uint8Array, shape: readonly [number, number, number, number], augment?: AugmentParams): Promise<Float32Array> {
     checkImages('predict', images, shape);
-    return withCallerStack(this.#native.predict(images, shape));
+    if (augment !== undefined) checkAugmentParams('predict', augment, shape[0]);
+    return withCallerStack(this.#native.predict(images, shape, augment));
   }
 
   /** Keeps a copy of weights, BatchNorm buffers, optimizer state and loss-scaler state (one slot). */

@@ -3,7 +3,8 @@
 1. A small fastai ResNet-34 learner model (spec 1.4, 14.1; 3 classes, seeded random weights and
    BatchNorm statistics) in eval mode on a few uint8 images, preprocessed as the native model does
    ((x/255 - mean)/std, spec 9.9): logits, softmax probabilities, per-item cross-entropy with and
-   without label smoothing (spec 10). The tests feed the same pixels as PNG files.
+   without label smoothing (spec 10); and after the validation resize of aug_transforms(size=24)
+   (spec 9.7). The tests feed the same pixels as PNG files.
 2. Per-item losses on fixed logits (nn.CrossEntropyLoss(reduction='none', label_smoothing)).
 3. TTA's combination (spec 10): A = mean (or max) of the augmented passes, lerp(A, P, beta), max.
 4. Interpretation on a fixed prediction set (spec 12): confusion matrix (fastai's formula),
@@ -72,6 +73,17 @@ with torch.no_grad():
     logits = model(x)
     # One image at a time, as predict runs it (a batch of one takes other kernel paths).
     single = torch.cat([model(x[i:i + 1]) for i in range(N_IMAGES)])
+# The validation draw of aug_transforms(size=24): an identity affine resample (bilinear,
+# reflection, align_corners) of the [0, 1] pixels to 24 x 24 before normalizing; 32/24 < 2, so no
+# area pre-shrink.
+x01 = (images.permute(0, 3, 1, 2).float() / 255).contiguous()
+grid = F.affine_grid(torch.eye(3)[:2].expand(N_IMAGES, 2, 3), (N_IMAGES, 3, 24, 24), align_corners=True)
+resized = F.grid_sample(x01, grid, mode="bilinear", padding_mode="reflection", align_corners=True)
+xr = ((resized - MEAN) / STD).contiguous()
+with torch.no_grad():
+    logits_resized = model(xr)
+    single_resized = torch.cat([model(xr[i:i + 1]) for i in range(N_IMAGES)])
+
 write_safetensors(f"{out}/weights.safetensors", model.state_dict())
 write_safetensors(f"{out}/model.safetensors", {
     "images": images,
@@ -82,6 +94,8 @@ write_safetensors(f"{out}/model.safetensors", {
     "losses": F.cross_entropy(logits, labels, reduction="none"),
     "losses_ls": F.cross_entropy(logits, labels, reduction="none", label_smoothing=0.1),
     "loss_ls_mean": F.cross_entropy(logits, labels, label_smoothing=0.1).reshape(1),
+    "probs_resized": torch.softmax(logits_resized, -1),
+    "probs_resized_single": torch.softmax(single_resized, -1),
 }, {"versions": versions(), "size": SIZE, "nOut": N_OUT})
 
 # 2. Per-item losses on fixed logits.

@@ -40,7 +40,7 @@ export const lrFindCommand: Command = {
       }
       return EXIT.ok;
     } finally {
-      learn.model.dispose();
+      learn.dispose();
       dls.close();
     }
   },

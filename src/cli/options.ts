@@ -5,7 +5,7 @@ export const DATA_OPTIONS: Record<string, OptionSpec> = {
   pattern: { type: 'string', valueName: 'regex', description: 'label each file by group 1 of this regex on its name (default: by parent folder)' },
   'valid-pct': { type: 'string', valueName: 'fraction', description: 'validation share of a random split (default 0.2; folders train/ and valid/ split by themselves)' },
   seed: { type: 'string', valueName: 'n', description: 'seed of the split, shuffles and augmentation (default 42)' },
-  size: { type: 'string', valueName: 'pixels', description: 'image side after resizing (default 224)' },
+  size: { type: 'string', valueName: 'pixels', description: 'image side the model sees (default 224; items are presized to 460/224 of it, then augmented and resized)' },
   bs: { type: 'string', valueName: 'n', description: 'batch size (default 64)' },
   'no-augment': { type: 'boolean', description: 'no batch augmentation (flips, rotations, lighting...)' },
   arch: { type: 'string', valueName: 'name', description: 'architecture (default resnet34, the only one so far)' },

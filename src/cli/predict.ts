@@ -38,7 +38,7 @@ export const predictCommand: Command = {
       }
       return EXIT.ok;
     } finally {
-      learn.model.dispose();
+      learn.dispose();
     }
   },
 };

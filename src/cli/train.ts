@@ -51,7 +51,7 @@ export const trainCommand: Command = {
       io.stdout.write(`wrote ${out}\n`);
       return EXIT.ok;
     } finally {
-      learn.model.dispose();
+      learn.dispose();
       dls.close();
     }
   },

@@ -7,11 +7,11 @@ import { ImageDataLoaders } from '../data/dataloaders.js';
 import { getImageFiles } from '../data/files.js';
 import { Resize } from '../data/transforms.js';
 import { FasttuneError } from '../errors.js';
-import { Learner } from '../learner/learner.js';
 import { errorRate } from '../learner/metrics.js';
 import type { ProgressOutput } from '../learner/progress.js';
-import { createVisionModel, type DeviceName } from '../model/vision-model.js';
-import { resolvePretrained } from '../vision/pretrained.js';
+import type { DeviceName } from '../model/vision-model.js';
+import { resnet34 } from '../vision/architectures.js';
+import { visionLearner, type VisionLearner } from '../vision/vision-learner.js';
 import { type OptionValues, UsageError } from './command.js';
 import { numberOption } from './options.js';
 
@@ -26,8 +26,11 @@ export async function dataFromOptions(dir: string, values: OptionValues): Promis
   const common = {
     bs: numberOption(values, 'bs', 64, { integer: true, min: 1 }),
     seed: numberOption(values, 'seed', 42, { integer: true, min: 0 }),
-    itemTfms: Resize(size),
-    ...(values['no-augment'] ? {} : { batchTfms: augTransforms() }),
+    // fastai's presizing: a larger item size (460 for 224), then augmentation and the final size
+    // in one resample on the device.
+    ...(values['no-augment']
+      ? { itemTfms: Resize(size) }
+      : { itemTfms: Resize(Math.round((size * 460) / 224)), batchTfms: augTransforms({ size, minScale: 0.75 }) }),
   };
   const validPct = values['valid-pct'] === undefined ? undefined : numberOption(values, 'valid-pct', 0.2, { min: 0, max: 0.99 });
   let pattern: RegExp | undefined;
@@ -48,22 +51,20 @@ export async function dataFromOptions(dir: string, values: OptionValues): Promis
   return ImageDataLoaders.fromFolder(dir, { ...common, ...(split && validPct === undefined ? {} : { validPct: validPct ?? 0.2 }) });
 }
 
-/** fastai's vision learner for the options: ResNet body (pretrained unless told not to), fresh head, body frozen when pretrained. */
-export async function learnerFromOptions(dls: ImageDataLoaders, values: OptionValues, output: ProgressOutput): Promise<Learner> {
-  const arch = 'resnet34';
-  const device = (values.device ?? 'auto') as DeviceName;
-  const model = await createVisionModel({ arch, nOut: dls.c, device, normalize: dls.normalize ?? false });
+/** fastai's vision learner for the options: a ResNet body (pretrained unless told not to, then frozen) and a fresh head. */
+export async function learnerFromOptions(dls: ImageDataLoaders, values: OptionValues, output: ProgressOutput): Promise<VisionLearner> {
+  const pretrained = !values['no-pretrained'];
   try {
-    const pretrained = !values['no-pretrained'];
-    if (pretrained) {
-      const weights = await resolvePretrained({ arch, weights: typeof values.weights === 'string' ? values.weights : 'DEFAULT' });
-      await model.loadWeights(weights, { part: 'body' });
-    }
-    const learn = new Learner(dls, model, { metrics: [errorRate], output });
-    if (pretrained) learn.freeze();
-    return learn;
+    return await visionLearner(dls, resnet34, {
+      pretrained,
+      ...(pretrained && typeof values.weights === 'string' && { weights: values.weights }),
+      device: (values.device ?? 'auto') as DeviceName,
+      metrics: [errorRate],
+      output,
+    });
   } catch (error) {
-    model.dispose();
+    // The library's hint names its option; on the command line it is a flag.
+    if (error instanceof FasttuneError) error.message = error.message.replace('pass pretrained: false', 'pass --no-pretrained');
     throw error;
   }
 }

@@ -3,14 +3,16 @@ import { readWeights } from '../io/weights.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
 import { itemTransformFromConfig } from '../data/transforms.js';
 import { FasttuneError } from '../errors.js';
-import { Learner } from '../learner/learner.js';
+import { crossEntropyLossFlat } from '../learner/loss.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import { createVisionModel, type DeviceName } from '../model/vision-model.js';
+import { checkArchitecture } from '../vision/architectures.js';
+import { VisionLearner } from '../vision/vision-learner.js';
 import { parseExportMetadata, type ExportMetadata } from './metadata.js';
 import { validResizeTransform } from './valid-resize.js';
 
-/** A loaded Learner: its `dls` are ImageDataLoaders without items, for `testDl`. */
-export type InferenceLearner = Learner & { readonly dls: ImageDataLoaders };
+/** A loaded Learner: its `dls` are ImageDataLoaders without items, for `testDl`. Free it with `dispose()`. */
+export type InferenceLearner = VisionLearner & { readonly dls: ImageDataLoaders };
 
 export interface LoadLearnerOptions {
   /** Where the model runs (default 'cpu', as fastai's `cpu=True`). */
@@ -58,11 +60,8 @@ export async function loadLearner(path: string, options: LoadLearnerOptions = {}
       normalize: meta.normalize,
       bs: options.bs,
     });
-    // The loss (label smoothing included) is the model's own setting.
-    return new Learner(dls, model, {
-      progress: false,
-      ...(options.output ? { output: options.output } : {}),
-    }) as InferenceLearner;
+    const learnerOptions = { lossFunc: crossEntropyLossFlat({ labelSmoothing: meta.loss.labelSmoothing }), progress: false, ...(options.output ? { output: options.output } : {}) };
+    return new VisionLearner(dls, model, learnerOptions, checkArchitecture('loadLearner', meta.arch), false) as InferenceLearner;
   } catch (error) {
     model.dispose();
     throw error;

@@ -123,7 +123,7 @@ export function parseExportMetadata(metadata: Record<string, string>, file: stri
     normalize: norm ? { mean: norm.numbers('mean', 3), std: norm.numbers('std', 3, Number.MIN_VALUE) } : null,
     itemTfm: item ? itemTfmConfig(item) : null,
     validResize: resize ? validResizeConfig(resize) : null,
-    loss: { kind: loss.string('kind', ['crossEntropy']) as 'crossEntropy', labelSmoothing: loss.number('labelSmoothing', 0, 1) },
+    loss: { kind: loss.string('kind', ['crossEntropy']) as 'crossEntropy', labelSmoothing: loss.number('labelSmoothing', 0, 1 - Number.EPSILON) },
     activation: r.string('activation', ['softmax']) as 'softmax',
     ps: r.number('ps', 0, 1),
   };

@@ -173,17 +173,21 @@ export class VisionModel implements ModelCore {
   readonly nOut: number;
   /** The device, e.g. `'cpu'` or `'cuda:0'`. */
   readonly device: string;
-  /** Architecture, classes, normalization, loss and head settings it was built with. */
-  readonly settings: VisionModelSettings;
+  #settings: VisionModelSettings;
 
   /** @internal Use {@link createVisionModel}. */
   constructor(model: NativeModel, optimizer: 'adam' | 'sgd', settings: VisionModelSettings) {
     this.#native = model;
     this.#optimizer = optimizer;
-    this.settings = Object.freeze({ ...settings });
+    this.#settings = Object.freeze({ ...settings });
     this.nGroups = model.nGroups;
     this.nOut = model.nOut;
     this.device = model.device;
+  }
+
+  /** Architecture, classes, normalization, loss (as last configured) and head settings. */
+  get settings(): VisionModelSettings {
+    return this.#settings;
   }
 
   /** Current mixed precision. */
@@ -244,6 +248,7 @@ export class VisionModel implements ModelCore {
     };
     this.#native.configure(native);
     this.#optimizer = native.optimizer;
+    this.#settings = Object.freeze({ ...this.#settings, labelSmoothing: native.labelSmoothing });
   }
 
   /**

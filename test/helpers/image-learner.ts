@@ -1,7 +1,7 @@
 // A small image-classification setup for end-to-end tests: a folder of generated PNGs in three
-// class folders, its DataLoaders and a Learner around the native ResNet-34 (CI-sized: 32 px).
+// class folders, its DataLoaders and a visionLearner around the native ResNet-34 (CI-sized: 32 px).
 import { join } from 'node:path';
-import { augTransforms, createVisionModel, errorRate, ImageDataLoaders, Learner, Resize, type VisionModel } from '../../src/index.js';
+import { augTransforms, errorRate, ImageDataLoaders, Resize, resnet34, visionLearner, type VisionLearner, type VisionModel } from '../../src/index.js';
 import { writeTree } from './images.js';
 
 export const CLASSES = ['cat', 'dog', 'fox'];
@@ -12,13 +12,16 @@ export async function writeClassFolders(root: string, perClass = 8): Promise<str
 }
 
 export interface SmallLearner {
-  learn: Learner;
+  learn: VisionLearner;
   model: VisionModel;
   dls: ImageDataLoaders;
   dispose(): void;
 }
 
-/** Resize(32) items, fastai's batch augmentation, bs 4, a quarter held out (`seed`); the model from `modelSeed`. */
+/**
+ * Resize(32) items, fastai's batch augmentation, bs 4, a quarter held out (`seed`); visionLearner
+ * without pretrained weights, initialised from `modelSeed`.
+ */
 export async function smallLearner(
   root: string,
   { seed = 1, modelSeed = seed, augment = true, path }: { seed?: number; modelSeed?: number; augment?: boolean; path?: string } = {},
@@ -31,14 +34,20 @@ export async function smallLearner(
     ...(augment ? { batchTfms: augTransforms() } : {}),
     decodeWorkers: 0,
   });
-  const model = await createVisionModel({ nOut: dls.c, device: 'cpu', seed: modelSeed, normalize: dls.normalize ?? false });
-  const learn = new Learner(dls, model, { metrics: [errorRate], progress: false, path: path ?? join(root, '..') });
+  const learn = await visionLearner(dls, resnet34, {
+    pretrained: false,
+    device: 'cpu',
+    seed: modelSeed,
+    metrics: [errorRate],
+    progress: false,
+    path: path ?? join(root, '..'),
+  });
   return {
     learn,
-    model,
+    model: learn.model,
     dls,
     dispose() {
-      model.dispose();
+      learn.dispose();
       dls.close();
     },
   };

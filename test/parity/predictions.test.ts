@@ -9,10 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClassificationInterpretation,
   ImageDataLoaders,
+  augTransforms,
   Learner,
   combineTta,
   createVisionModel,
   crossEntropyPerItem,
+  labelSmoothingCrossEntropy,
   softmax,
   type Predictions,
   type VisionModel,
@@ -184,6 +186,27 @@ describe('predict and getPreds vs PyTorch on the same weights and pixels', () =>
     console.info(`parity predict probs: max rel ${worst.toExponential(2)}`);
   });
 
+  it('with batch transforms: their validation resize, in predict and getPreds', async () => {
+    const all = files.map((_, i) => i);
+    const resizing = await ImageDataLoaders.fromLists(dir, files, labels.map((l) => vocab[l] as string), {
+      splitter: () => ({ train: all, valid: all }),
+      bs: 6,
+      seed: 0,
+      decodeWorkers: 0,
+      batchTfms: augTransforms({ size: 24 }),
+    });
+    try {
+      const l = new Learner(resizing, model, { progress: false });
+      const batch = m.get('probs_resized').data as Float32Array;
+      const single = m.get('probs_resized_single').data as Float32Array;
+      expectClose((await l.getPreds()).probs, batch, tol, 'getPreds after the resize');
+      for (let i = 0; i < n; i++) expectClose((await l.predict(files[i] as string)).probs, single.subarray(i * 3, i * 3 + 3), tol, `predict ${i} after the resize`);
+      console.info(`parity resized: max rel ${maxRelDiff((await l.getPreds()).probs, batch).toExponential(2)}`);
+    } finally {
+      resizing.close();
+    }
+  });
+
   it('getPreds on a test loader (unlabelled) agrees', async () => {
     const preds = await learn.getPreds({ ds: dls.testDl(files, { bs: 5 }) });
     expect(Array.from(preds.targets)).toEqual(new Array(n).fill(-1));
@@ -192,11 +215,11 @@ describe('predict and getPreds vs PyTorch on the same weights and pixels', () =>
     await expect(learn.getPreds({ ds: dls.testDl(files), withLoss: true })).rejects.toThrow(/withLoss needs labelled items/);
   });
 
-  it('per-item losses with label smoothing follow the model: their mean is its loss', async () => {
-    const smoothed = await createVisionModel({ nOut: 3, device: 'cpu', labelSmoothing: 0.1 });
+  it('per-item losses with label smoothing are the model\'s loss: their mean is its validation loss', async () => {
+    const smoothed = await createVisionModel({ nOut: 3, device: 'cpu' });
     try {
       await smoothed.loadWeights(join(fixturesDir, 'predictions', 'weights.safetensors'), { part: 'full' });
-      const l = new Learner(dls, smoothed, { progress: false });
+      const l = new Learner(dls, smoothed, { progress: false, lossFunc: labelSmoothingCrossEntropy({ eps: 0.1 }) });
       const { losses } = await l.getPreds({ withLoss: true });
       expectClose(losses as Float32Array, m.get('losses_ls').data as Float32Array, { atol: 1e-6, rtol: 1e-6 }, 'smoothed losses');
       const mean = Array.from(losses as Float32Array).reduce((s, v) => s + v, 0) / n;

@@ -135,8 +135,9 @@ function parseState(metadata: Record<string, string>, path: string, model: Model
 /**
  * fastai's `learn.load`: the weights, and with `withOpt` (when the file has them) the frozen
  * groups, optimizer state, hyper-parameters, dropout generator and training loader epoch, so that
- * a fit with `startEpoch` continues exactly where the saved one stopped. Everything is checked
- * before anything changes.
+ * a fit with `startEpoch` continues exactly where the saved one stopped. The file and its
+ * metadata are checked before anything changes; the weights, then the optimizer state, are each
+ * loaded all or nothing (the native side checks every name and shape first).
  */
 export async function loadState(learn: Learner, name: string, options: LoadOptions = {}): Promise<string> {
   const o = checkOptionsObject('load: options', options);

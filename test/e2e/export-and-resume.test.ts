@@ -1,7 +1,6 @@
 // Train briefly on generated images, then: export and load in a fresh process (same predictions),
 // save mid-fit and resume (same weights as an uninterrupted run), trackers that save and load the
 // best model, and the interpretation plots.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import {
 } from '../../src/index.js';
 import { CapturedOutput } from '../helpers/learner-kit.js';
 import { smallLearner, writeClassFolders, type SmallLearner } from '../helpers/image-learner.js';
+import { runNode } from '../helpers/spawn-node.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
@@ -90,13 +90,12 @@ describe('export, then loadLearner in a fresh process', () => {
     // Concurrent predictions queue their native steps.
     const here = await Promise.all(validFiles.map((f) => run.learn.predict(f)));
     const valid = await run.learn.getPreds();
-    const child = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test', 'helpers', 'load-and-predict.ts'), model, ...validFiles], {
+    const child = await runNode(['--import', 'tsx', join(root, 'test', 'helpers', 'load-and-predict.ts'), model, ...validFiles], {
       cwd: root,
-      encoding: 'utf8',
       timeout: 120_000,
     });
     expect(child.stderr).toBe('');
-    expect(child.status).toBe(0);
+    expect(child.code).toBe(0);
     const out = JSON.parse(child.stdout) as { predicted: { label: string; index: number; probs: number[] }[]; testProbs: number[]; vocab: string[] };
     expect(out.vocab).toEqual(run.dls.vocab);
     let worst = 0;

@@ -1,24 +1,22 @@
 // `fasttune doctor` as a user runs it: a separate process, the real addon, sharp and records.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { versions } from '../../src/index.js';
+import { runNode } from '../helpers/spawn-node.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const torchHome = mkdtempSync(join(tmpdir(), 'fasttune-doctor-'));
 afterAll(() => rmSync(torchHome, { recursive: true, force: true }));
 
 function fasttune(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
+  return runNode(['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
     cwd: root,
-    encoding: 'utf8',
     env: { ...process.env, TORCH_HOME: torchHome },
     timeout: 120_000,
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('fasttune doctor (spawned)', () => {
@@ -26,8 +24,8 @@ describe('fasttune doctor (spawned)', () => {
     expect(readFileSync(join(root, 'src', 'cli', 'main.ts'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
-  it('reports this machine and exits 0', () => {
-    const { code, stdout, stderr } = fasttune('doctor');
+  it('reports this machine and exits 0', async () => {
+    const { code, stdout, stderr } = await fasttune('doctor');
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const v = versions();
@@ -38,8 +36,8 @@ describe('fasttune doctor (spawned)', () => {
     expect(stdout).toMatch(/No problems found\.\n$/);
   });
 
-  it('agrees with the addon in --json, and with the recorded resolution', () => {
-    const { code, stdout } = fasttune('doctor', '--json');
+  it('agrees with the addon in --json, and with the recorded resolution', async () => {
+    const { code, stdout } = await fasttune('doctor', '--json');
     expect(code).toBe(0);
     const { checks } = JSON.parse(stdout) as { checks: { name: string; status: string; value: string }[] };
     const get = (name: string) => checks.find((c) => c.name === name);
@@ -51,16 +49,16 @@ describe('fasttune doctor (spawned)', () => {
     expect(get('LibTorch resolution')).toMatchObject({ status: 'ok', value: `${record.source}: ${record.reason}` });
   });
 
-  it('sees pretrained weights put in TORCH_HOME', () => {
+  it('sees pretrained weights put in TORCH_HOME', async () => {
     const dir = join(torchHome, 'hub', 'checkpoints');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'resnet34-b627a593.pth'), 'x');
-    const { stdout } = fasttune('doctor');
+    const { stdout } = await fasttune('doctor');
     expect(stdout).toContain(`resnet34 found at ${join(dir, 'resnet34-b627a593.pth')}`);
   });
 
-  it('exits 2 on a wrong command line', () => {
-    const { code, stderr, stdout } = fasttune('doctr');
+  it('exits 2 on a wrong command line', async () => {
+    const { code, stderr, stdout } = await fasttune('doctr');
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/unknown command 'doctr'/);

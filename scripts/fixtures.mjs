@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Regenerates the PyTorch reference fixtures whose generator changed since they were made.
 // Each scripts/reference/<name>.py writes into test/fixtures/<name>/; a stamp file keeps the hash
-// of the generator (and of common.py) that produced it.
+// of the generator (and of the modules the generators share) that produced it.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,16 +14,19 @@ const fixturesDir = join(root, 'test', 'fixtures');
 // Debian's interpreter carries python3-torch; a pyenv python3 earlier on PATH does not.
 export const python = process.env.FASTTUNE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
+// Imported by generators, not run on their own.
+const sharedModules = ['common.py', 'fastai_resnet.py'];
+
 function hashOf(name) {
   const hash = createHash('sha256');
-  hash.update(readFileSync(join(refDir, 'common.py')));
+  for (const module of sharedModules) hash.update(readFileSync(join(refDir, module)));
   hash.update(readFileSync(join(refDir, `${name}.py`)));
   return hash.digest('hex');
 }
 
 export function generators() {
   return readdirSync(refDir)
-    .filter((f) => f.endsWith('.py') && f !== 'common.py')
+    .filter((f) => f.endsWith('.py') && !sharedModules.includes(f))
     .map((f) => f.slice(0, -3))
     .sort();
 }

@@ -13,44 +13,20 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision
 
 from common import deterministic, out_dir, versions, write_safetensors
+from fastai_resnet import MEAN, STD, resnet34_with_head
 
 N_OUT = 3
 SIZE = 32
 N_IMAGES = 6
-MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 
 out = out_dir()
 deterministic(0)
 
 
-class ConcatPool(nn.Module):
-    def forward(self, x):
-        return torch.cat([F.adaptive_max_pool2d(x, 1), F.adaptive_avg_pool2d(x, 1)], 1)
-
-
-class Flatten(nn.Module):
-    def forward(self, x):
-        return x.view(x.size(0), -1)
-
-
-def head_bn(n):
-    bn = nn.BatchNorm1d(n)
-    bn.weight.data.fill_(1.0)
-    bn.bias.data.fill_(1e-3)
-    return bn
-
-
 def build():
-    resnet = torchvision.models.resnet34(weights=None)
-    body = nn.Sequential(*list(resnet.children())[:-2])
-    head = nn.Sequential(ConcatPool(), Flatten(), head_bn(1024), nn.Dropout(0.25), nn.Linear(1024, 512, bias=False),
-                         nn.ReLU(inplace=True), head_bn(512), nn.Dropout(0.5), nn.Linear(512, N_OUT, bias=False))
-    for lin in (head[4], head[8]):
-        nn.init.kaiming_normal_(lin.weight)
+    resnet, body, head = resnet34_with_head(N_OUT)
     model = nn.Sequential(body, head)
     with torch.no_grad():  # BatchNorm away from its init, so that eval mode matters
         for m in model.modules():

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 import torchvision
 
 from common import deterministic, out_dir, versions, write_safetensors
+from fastai_resnet import MEAN, STD, resnet34_with_head
 
 N_OUT = 3
 SIZE = 64
@@ -39,8 +40,6 @@ N_TRAIN = 3 * BS
 N_VALID = 2 * BS
 DROP_SEED = 4321
 BETA = 0.98
-MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 COLOURS = torch.tensor([[190.0, 80.0, 70.0], [80.0, 180.0, 90.0], [80.0, 90.0, 190.0]])
 NAN = float("nan")
 
@@ -54,30 +53,8 @@ def f32(x):
 
 # ---- model (spec 14.1) --------------------------------------------------------------------------
 
-class ConcatPool(nn.Module):
-    def forward(self, x):
-        return torch.cat([F.adaptive_max_pool2d(x, 1), F.adaptive_avg_pool2d(x, 1)], 1)
-
-
-class Flatten(nn.Module):
-    def forward(self, x):
-        return x.view(x.size(0), -1)
-
-
-def head_bn(n):
-    bn = nn.BatchNorm1d(n)
-    bn.weight.data.fill_(1.0)
-    bn.bias.data.fill_(1e-3)
-    return bn
-
-
 def build():
-    resnet = torchvision.models.resnet34(weights=None)
-    body = nn.Sequential(*list(resnet.children())[:-2])
-    head = nn.Sequential(ConcatPool(), Flatten(), head_bn(1024), nn.Dropout(0.25), nn.Linear(1024, 512, bias=False),
-                         nn.ReLU(inplace=True), head_bn(512), nn.Dropout(0.5), nn.Linear(512, N_OUT, bias=False))
-    for lin in (head[4], head[8]):
-        nn.init.kaiming_normal_(lin.weight)
+    resnet, body, head = resnet34_with_head(N_OUT)
     with torch.no_grad():  # statistics of a "pretrained" body, not of a fresh init
         for m in resnet.modules():
             if isinstance(m, nn.BatchNorm2d):

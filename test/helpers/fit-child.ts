@@ -5,6 +5,8 @@
 // mode 'resume': the same fit resumed from 'interrupted', then learn.save('final').
 // mode 'save-loop' / 'export-loop': trains one batch, then saves / exports 'target' over and
 // over, announcing each write, until killed.
+// mode 'full-disk': under a file-size limit (ulimit -f, set by the parent), export and save
+// 'target' once each and report the errors.
 // Results are one JSON line on stdout prefixed 'result '.
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +35,12 @@ try {
   } else if (mode === 'resume') {
     await learn.fitOneCycle(2, 2e-3, { cbs, resume: 'interrupted' });
     say(`result ${JSON.stringify({ saved: await learn.save('final') })}`);
+  } else if (mode === 'full-disk') {
+    process.on('SIGXFSZ', () => {}); // a write past the limit then fails with EFBIG instead of killing us
+    const failure = (error: unknown) => ({ code: (error as { code?: string }).code, message: (error as Error).message });
+    const exported = await learn.export(join(workdir, 'target.safetensors')).then(() => null, failure);
+    const saved = await learn.save('target').then(() => null, failure);
+    say(`result ${JSON.stringify({ exported, saved })}`);
   } else if (mode === 'save-loop' || mode === 'export-loop') {
     const oneBatch: Callback = {
       name: 'OneBatch',

@@ -29,7 +29,7 @@ const out = { samples: [], baseline: null, seconds: 0 };
 const started = Date.now();
 out.baseline = sample('start', 0);
 
-const dls = await ImageDataLoaders.fromFolder(dir, { validPct: 0.25, seed: 1, bs: 4, itemTfms: Resize(16), decodeWorkers: 0 });
+const dls = await ImageDataLoaders.fromFolder(dir, { validPct: 0.1, seed: 1, bs: 4, itemTfms: Resize(16), decodeWorkers: 0 });
 const learn = await visionLearner(dls, resnet34, { pretrained: false, device: 'cpu', seed: 1, progress: false });
 
 // Training: whole epochs, cut at `steps` batches; a sample every steps/nSamples batches.
@@ -62,7 +62,7 @@ dls.close();
 
 // Learners made and disposed.
 for (let i = 0; i < learners; i++) {
-  const d = await ImageDataLoaders.fromFolder(dir, { validPct: 0.25, seed: 1, bs: 4, itemTfms: Resize(16), decodeWorkers: 0 });
+  const d = await ImageDataLoaders.fromFolder(dir, { validPct: 0.1, seed: 1, bs: 4, itemTfms: Resize(16), decodeWorkers: 0 });
   const l = await visionLearner(d, resnet34, { pretrained: false, device: 'cpu', seed: i, progress: false });
   await l.predict(files[i % files.length]);
   l.dispose();

@@ -19,7 +19,7 @@ interface FuzzResult {
   seconds: number;
 }
 const fuzzImages = fuzz as (options: object) => Promise<FuzzResult>;
-const COUNT = 1500;
+const COUNT = 600;
 
 describe('image fuzzing', () => {
   it(`predicts or refuses naming the file, for each of ${COUNT} seeded corruptions`, async () => {

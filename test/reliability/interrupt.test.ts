@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWeights } from '../../src/index.js';
-import { writeClassFolders } from '../helpers/image-learner.js';
+import { FitInterruptedError, SaveOnInterruptCallback, readWeights, type Callback } from '../../src/index.js';
+import { smallLearner, writeClassFolders } from '../helpers/image-learner.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const child = join(root, 'test', 'helpers', 'fit-child.ts');
@@ -103,5 +103,41 @@ describe('SIGINT during fit', () => {
     });
     console.info(`interrupt: stopped at epoch ${result.point.epoch} batch ${result.point.iter}; ${a.tensors.length} tensors (weights, optimizer state, dropout generator), ${differing} differ`);
     expect(differing).toBe(0);
+  });
+});
+
+describe('SaveOnInterruptCallback in process', () => {
+  it('listens only during the fit, and resume checks what it is given', async () => {
+    const work = join(dir, 'in-process');
+    const run = await smallLearner(images, { path: work, seed: 3 });
+    try {
+      const listeners = process.listenerCount('SIGINT');
+      const cb = new SaveOnInterruptCallback({ fname: 'ctrl-c' });
+      let during = -1;
+      const poke: Callback = {
+        name: 'Poke',
+        afterBatch: (learn) => {
+          during = process.listenerCount('SIGINT');
+          if (learn.training && learn.iter === 0) process.emit('SIGINT', 'SIGINT');
+        },
+      };
+      const error = await run.learn.fitOneCycle(2, 2e-3, { cbs: [poke, cb] }).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(FitInterruptedError);
+      expect(error).toMatchObject({ code: 'E_INTERRUPTED', signal: 'SIGINT', checkpoint: join(work, 'models', 'ctrl-c.safetensors') });
+      expect((error as Error).message).toMatch(/interrupted by SIGINT at epoch 0, batch 1; checkpoint saved to .*ctrl-c\.safetensors/);
+      expect(during).toBe(listeners + 1);
+      expect(process.listenerCount('SIGINT')).toBe(listeners);
+      expect(run.learn.cbs).not.toContain(cb);
+
+      // Resume needs the same fit and a checkpoint of an interrupted one.
+      await expect(run.learn.fitOneCycle(3, 2e-3, { resume: 'ctrl-c' })).rejects.toThrow(/saved by a fit of 2 epochs; this one has 3/);
+      await expect(run.learn.fitOneCycle(2, 2e-3, { resume: 'ctrl-c', startEpoch: 1 })).rejects.toMatchObject({ code: 'E_ARG' });
+      await run.learn.save('plain');
+      await expect(run.learn.fitOneCycle(2, 2e-3, { resume: 'plain' })).rejects.toThrow(/is not the checkpoint of an interrupted fit/);
+      await expect(run.learn.fitOneCycle(2, 2e-3, { resume: 'missing' })).rejects.toMatchObject({ code: 'E_IO' });
+      expect(() => new SaveOnInterruptCallback({ signals: ['INT' as NodeJS.Signals] })).toThrow(/signals/);
+    } finally {
+      run.dispose();
+    }
   });
 });

@@ -5,7 +5,7 @@
 // predict or fail with a FasttuneError naming the file. A crash or hang is caught here, recorded
 // with its case file, and the run goes on from the next case.
 //
-//   node scripts/fuzz-images.mjs [count=1000] [seed=1] [--json] [--timeout-ms=20000] [--crash-dir=fuzz-crashes]
+//   node scripts/fuzz-images.mjs [count=1000] [seed=1] [--json] [--timeout-ms=60000] [--crash-dir=fuzz-crashes]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -15,7 +15,7 @@ import { runFuzzChildren } from './lib/fuzz-runner.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const options = { count: 1000, seed: 1, json: false, timeoutMs: 20_000, crashDir: join(root, 'fuzz-crashes') };
+  const options = { count: 1000, seed: 1, json: false, timeoutMs: 60_000, crashDir: join(root, 'fuzz-crashes') };
   const positional = [];
   for (const arg of argv) {
     if (arg === '--json') options.json = true;
@@ -34,7 +34,7 @@ function parseArgs(argv) {
  * Runs `count` image cases seeded by `seed`; resolves with the tallies (`read`: predicted,
  * `refused`: a FasttuneError naming the file) and any wrong errors, crashes and hangs.
  */
-export async function fuzzImages({ count, seed, timeoutMs = 20_000, crashDir = join(root, 'fuzz-crashes'), log = () => {} }) {
+export async function fuzzImages({ count, seed, timeoutMs = 60_000, crashDir = join(root, 'fuzz-crashes'), log = () => {} }) {
   const dir = mkdtempSync(join(tmpdir(), 'fasttune-image-fuzz-'));
   const result = { cases: 0, seed, read: 0, refused: 0, wrong: [], crashes: [], hangs: [], byHow: {}, seconds: 0 };
   const started = Date.now();

@@ -8,12 +8,12 @@
 //                                 [--crash-dir=fuzz-crashes] [--corpus=a.pth,b.safetensors]
 //
 // FASTTUNE_ADDON selects another build of the addon (e.g. one with sanitizers).
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureFixtures } from './fixtures.mjs';
+import { runFuzzChildren } from './lib/fuzz-runner.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'test', 'fixtures');
@@ -46,50 +46,6 @@ function parseArgs(argv) {
   return options;
 }
 
-// Runs cases [start, end) in one child; resolves with where it stopped and why.
-function runChild({ corpus, seed, start, end, dir, timeoutMs, addon }, report) {
-  return new Promise((resolve) => {
-    const config = JSON.stringify({ corpus, seed, start, count: end - start, dir });
-    const env = addon ? { ...process.env, FASTTUNE_ADDON: addon } : process.env;
-    const child = spawn(process.execPath, [join(root, 'scripts', 'weights-fuzz', 'child.mjs'), config], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let current = null;
-    let pending = '';
-    let stderr = '';
-    let hung = false;
-    let timer;
-    const arm = (ms) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        hung = true;
-        child.kill('SIGKILL');
-      }, ms);
-    };
-    arm(timeoutMs + 60_000);  // starting up (loading LibTorch) is not a case
-    child.stdout.on('data', (chunk) => {
-      pending += chunk;
-      let newline;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        const [verb, index, ...rest] = line.split(' ');
-        if (verb === 'start') current = { index: Number(index), how: JSON.parse(rest.join(' ')) };
-        if (verb === 'done') {
-          report(current, rest.join(' '));
-          current = null;
-        }
-        arm(timeoutMs);
-      }
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr = (stderr + chunk).slice(-20_000);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ current, code, signal, hung, stderr });
-    });
-  });
-}
-
 /**
  * Runs `count` cases seeded by `seed` and resolves with the tallies; crashes and hangs are listed
  * with their saved case files. `addon` overrides the addon the cases run against.
@@ -110,24 +66,26 @@ export async function fuzzWeights({ count, seed, timeoutMs = 20_000, crashDir = 
     else if (outcome === 'refused') { result.refused++; tally.refused++; }
     else { result.wrong.push({ index: current.index, how: current.how, error: JSON.parse(outcome.slice('wrong '.length)) }); tally.failed++; }
   };
-  let next = 0;
   try {
-    while (next < count) {
-      const run = await runChild({ corpus, seed, start: next, end: count, dir, timeoutMs, addon }, report);
-      if (run.current === null && run.code === 0) break;
-      if (run.current === null) throw new Error(`fuzz child failed before its first case (exit ${run.code ?? run.signal}):\n${run.stderr}`);
-      // The case that started without finishing killed or stalled the child: keep it.
-      const { index, how } = run.current;
-      mkdirSync(crashDir, { recursive: true });
-      const saved = join(crashDir, `seed${seed}-case${index}.bin`);
-      copyFileSync(join(dir, `case-${index}.bin`), saved);
-      const entry = { index, how, file: saved, exit: run.signal ?? run.code, stderr: run.stderr.slice(-4000) };
-      (run.hung ? result.hangs : result.crashes).push(entry);
+    const config = (start, end) => JSON.stringify({ corpus, seed, start, count: end - start, dir });
+    const { crashes, hangs } = await runFuzzChildren({
+      name: 'fuzz-weights',
+      args: (start, end) => [join(root, 'scripts', 'weights-fuzz', 'child.mjs'), config(start, end)],
+      env: addon ? { ...process.env, FASTTUNE_ADDON: addon } : process.env,
+      count,
+      timeoutMs,
+      crashDir,
+      caseFile: (index) => join(dir, `case-${index}.bin`),
+      savedName: (index) => `seed${seed}-case${index}.bin`,
+      report,
+      log,
+    });
+    for (const entry of [...crashes, ...hangs]) {
       result.cases++;
-      (result.byHow[how] ??= { read: 0, refused: 0, failed: 0 }).failed++;
-      log(`fuzz-weights: case ${index} (${how}) ${run.hung ? 'hung' : `crashed (${entry.exit})`}; saved as ${saved}`);
-      next = index + 1;
+      (result.byHow[entry.how] ??= { read: 0, refused: 0, failed: 0 }).failed++;
     }
+    result.crashes = crashes;
+    result.hangs = hangs;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'E_IO' // a file is missing, unreadable or corrupt
   | 'E_WEIGHTS' // weights do not fit the model
   | 'E_NAN' // training produced a NaN or infinite loss
-  | 'E_LOAD'; // the native addon could not be loaded
+  | 'E_LOAD' // the native addon could not be loaded
+  | 'E_INTERRUPTED'; // a fit stopped on a signal (SIGINT) after saving a checkpoint
 
 /**
  * The one error class fasttune throws. `code` says what kind of failure it is; the message says

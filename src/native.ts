@@ -98,12 +98,21 @@ export interface NativeModel {
   setRandomState(state: Uint8Array): void;
 }
 
+/** Native objects not yet freed, process-wide (worker threads included). */
+export interface LiveNativeObjects {
+  /** VisionModels (each holds its weights, optimizer state and snapshot). */
+  models: number;
+  /** Native jobs queued, running or not yet settled. */
+  jobs: number;
+}
+
 /** The raw native surface. Public classes wrap it; nothing outside src/ sees it. */
 export interface Binding {
   setErrorClass(cls: typeof FasttuneError): void;
   versions(): NativeVersions;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  liveObjects(): LiveNativeObjects;
   readWeights(path: string): Promise<WeightsContents>;
   writeWeights(
     path: string,

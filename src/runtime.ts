@@ -1,7 +1,7 @@
 import { FasttuneError } from './errors.js';
-import { native, type NativeVersions } from './native.js';
+import { native, type LiveNativeObjects, type NativeVersions } from './native.js';
 
-export type { NativeVersions };
+export type { LiveNativeObjects, NativeVersions };
 
 /** LibTorch's version and build, CUDA availability, threads and the Node-API version. */
 export function versions(): NativeVersions {
@@ -19,4 +19,12 @@ export function setNumThreads(n: number): void {
 /** LibTorch's intra-op thread count. */
 export function getNumThreads(): number {
   return native().getNumThreads();
+}
+
+/**
+ * How many native objects are alive now, process-wide: models not yet freed (by `dispose()` or
+ * garbage collection) and jobs not yet settled. Flat over a long run means nothing leaks.
+ */
+export function liveNativeObjects(): LiveNativeObjects {
+  return native().liveObjects();
 }

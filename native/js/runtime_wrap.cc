@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "js/runtime_wrap.h"
 
+#include "core/live_objects.h"
 #include "core/runtime.h"
 #include "js/addon_data.h"
 #include "js/errors.h"
@@ -50,6 +51,16 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), CurrentThreads());
 }
 
+// liveObjects() -> { models, jobs }: native objects not yet freed, process-wide.
+Napi::Value LiveObjectsToJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const LiveObjects live = CurrentLiveObjects();
+  auto out = Napi::Object::New(env);
+  out.Set("models", Napi::Number::New(env, static_cast<double>(live.models)));
+  out.Set("jobs", Napi::Number::New(env, static_cast<double>(live.jobs)));
+  return out;
+}
+
 }  // namespace
 
 void InitRuntime(Napi::Env env, Napi::Object exports) {
@@ -58,6 +69,7 @@ void InitRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("liveObjects", Napi::Function::New(env, LiveObjectsToJs, "liveObjects"));
 }
 
 }  // namespace fasttune::js

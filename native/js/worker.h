@@ -11,6 +11,7 @@
 
 #include <napi.h>
 
+#include "core/live_objects.h"
 #include "js/errors.h"
 
 namespace fasttune::js {
@@ -108,6 +109,7 @@ class Job final : public Napi::AsyncWorker {
   ToJs toJs_;
   std::shared_ptr<BusyFlag> busy_;
   Napi::ObjectReference owner_;
+  LiveCounter<LiveKind::kJob> live_;
   std::optional<Result> result_;
   std::optional<Failure> failure_;
 };

@@ -14,6 +14,7 @@
 #include <ATen/core/Generator.h>
 #include <c10/core/Device.h>
 
+#include "core/live_objects.h"
 #include "io/weights.h"
 #include "models/vision_net.h"
 #include "models/weights_map.h"
@@ -158,6 +159,7 @@ class VisionModel {
   std::optional<GradScaler> scaler_;
   std::unique_ptr<SavedState> saved_;
   int64_t frozen_ = 0;  // groups below this are frozen
+  LiveCounter<LiveKind::kModel> live_;
 };
 
 }  // namespace fasttune::train

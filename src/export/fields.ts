@@ -31,6 +31,11 @@ export class FieldReader {
     return new FasttuneError(`${this.file}: metadata field '${this.prefix}.${field}' must be ${expected}, got ${shown}`, 'E_IO');
   }
 
+  /** Whether the object has `field` at all (for fields newer files add). */
+  has(field: string): boolean {
+    return this.values[field] !== undefined;
+  }
+
   isNull(field: string): boolean {
     return this.values[field] === null;
   }

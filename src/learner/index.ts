@@ -23,7 +23,8 @@ export { TrackerCallback, EarlyStoppingCallback, SaveModelCallback, type Compari
 export { softmax, crossEntropyPerItem, type Activation, type Predictions } from './predictions.js';
 export { combineTta, type TtaCombineOptions, type TtaCombined } from './tta.js';
 export type { DatasetChoice, GetPredsOptions, Prediction, TtaOptions, TtaResult, ShowResultsOptions } from './inference.js';
-export type { SaveOptions, LoadOptions } from './persistence.js';
+export type { SaveOptions, LoadOptions, ResumePoint } from './persistence.js';
+export { SaveOnInterruptCallback, FitInterruptedError, INTERRUPTED_EXIT_CODE, type SaveOnInterruptOptions } from './interrupt.js';
 export { LRFinder, type LRFinderOptions } from './lr-finder.js';
 export { accuracy, errorRate, topKAccuracy, metric, type Metric } from './metrics.js';
 export { crossEntropyLossFlat, labelSmoothingCrossEntropy, type LossSpec } from './loss.js';

@@ -56,7 +56,7 @@ import {
   type TtaOptions,
   type TtaResult,
 } from './inference.js';
-import { loadState, saveState, type LoadOptions, type SaveOptions } from './persistence.js';
+import { loadState, loadStateWithResumePoint, saveState, type LoadOptions, type ResumePoint, type SaveOptions } from './persistence.js';
 import type { Predictions } from './predictions.js';
 
 /** Options of the {@link Learner} constructor; defaults are fastai's. */
@@ -101,6 +101,12 @@ export interface FitOptions {
   startEpoch?: number;
   /** Aborting stops the fit between batches; the fit then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * A checkpoint written by {@link SaveOnInterruptCallback} (its name under `path/modelDir`, or a
+   * path): loads it and continues from the batch after the one it was saved at. Give the same
+   * fit call (epochs, learning rates, options) as the interrupted one.
+   */
+  resume?: string;
 }
 
 export interface FitOneCycleOptions extends FitOptions {
@@ -125,7 +131,7 @@ export interface FitFlatCosOptions extends FitOptions {
   pctStart?: number;
 }
 
-export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'lrMax' | 'startEpoch'> {
+export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'lrMax' | 'startEpoch' | 'resume'> {
   /** Epochs with the body frozen (default 1). */
   freezeEpochs?: number;
   /** The first group's peak is baseLr/2/lrMult in the unfrozen phase (default 100). */
@@ -148,7 +154,7 @@ export interface LrFindOptions<N extends SuggestionName> {
   signal?: AbortSignal;
 }
 
-const FIT_KEYS = ['wd', 'cbs', 'resetOpt', 'startEpoch', 'signal'] as const;
+const FIT_KEYS = ['wd', 'cbs', 'resetOpt', 'startEpoch', 'signal', 'resume'] as const;
 const DEFAULT_MOMS: readonly [number, number, number] = [0.95, 0.85, 0.95];
 
 /** How each phase of the loop is announced and which exception cancels it. */
@@ -169,6 +175,8 @@ interface FitPlan {
   resetOpt: boolean;
   startEpoch: number;
   signal: AbortSignal | undefined;
+  /** The checkpoint to resume from, if any. */
+  resume: string | undefined;
 }
 
 /**
@@ -236,6 +244,8 @@ export class Learner {
   lrFinder: LRFinder | undefined;
   /** True while a fit runs (not during a bare `validate`). */
   inFit = false;
+  /** Training batches the current epoch skips because a resumed fit starts after them (else 0). */
+  resumeIter = 0;
 
   private callbacks: Callback[] = [];
   private progressMode: ProgressMode = 'auto';
@@ -559,6 +569,7 @@ export class Learner {
     this.signal = plan.signal;
     try {
       this.throwIfAborted();
+      const start = plan.resume === undefined ? { epoch: plan.startEpoch, iter: 0 } : await this.resumeFrom(plan.resume, plan.nEpoch);
       this.ensureOptimizer(plan.resetOpt);
       const wd = plan.wd ?? (this.wd === undefined ? undefined : spreadHyper('learn.wd', this.wd, this.model.nGroups, checkNonNegative));
       if (wd) this.setHyper('wd', wd);
@@ -567,8 +578,9 @@ export class Learner {
       this.epoch = 0;
       this.inFit = true;
       const cancelled = await this.phase('fit', async () => {
-        for (let epoch = plan.startEpoch; epoch < plan.nEpoch; epoch++) {
+        for (let epoch = start.epoch; epoch < plan.nEpoch; epoch++) {
           this.epoch = epoch;
+          this.resumeIter = epoch === start.epoch ? start.iter : 0;
           await this.phase('epoch', async () => {
             await this.runTraining();
             await this.runValidation();
@@ -580,6 +592,7 @@ export class Learner {
       throw error instanceof CancelError && error.cause !== undefined ? error.cause : error;
     } finally {
       this.inFit = false;
+      this.resumeIter = 0;
       this.signal = undefined;
       for (const cb of added) this.callbacks = this.callbacks.filter((c) => c !== cb);
     }
@@ -587,6 +600,7 @@ export class Learner {
 
   private async runTraining(): Promise<void> {
     this.dl = this.dls.train;
+    this.nIter = this.dl.length;
     this.training = true;
     await this.phase('train', () => this.allBatches());
   }
@@ -597,11 +611,30 @@ export class Learner {
     await this.phase('validate', () => this.allBatches());
   }
 
+  /** Loads a checkpoint of an interrupted fit; returns where this fit starts. */
+  private async resumeFrom(name: string, nEpoch: number): Promise<{ epoch: number; iter: number }> {
+    const { path, resumePoint } = await loadStateWithResumePoint(this, name, {}, { where: 'resume', needResumePoint: true });
+    const point = resumePoint as ResumePoint;
+    if (point.nEpoch !== nEpoch) {
+      throw new FasttuneError(`resume: ${path} was saved by a fit of ${point.nEpoch} epochs; this one has ${nEpoch}. Resume with the same fit call`, 'E_ARG');
+    }
+    if (point.loaderEpoch !== null && typeof (this.dls.train as { epoch?: unknown }).epoch === 'number') {
+      (this.dls.train as unknown as { epoch: number }).epoch = point.loaderEpoch;
+    }
+    return { epoch: point.epoch, iter: point.iter };
+  }
+
   private async allBatches(): Promise<void> {
     const dl = this.dl as DataLoader;
     this.nIter = dl.length;
+    // A resumed epoch draws the same batches as the interrupted one and skips those already trained.
+    const skip = this.training ? this.resumeIter : 0;
     let i = 0;
     for await (const batch of dl) {
+      if (i < skip) {
+        i++;
+        continue;
+      }
       this.throwIfAborted();
       this.iter = i++;
       this.batch = batch;
@@ -680,6 +713,7 @@ export class Learner {
       resetOpt: o.resetOpt === undefined ? false : checkBoolean(`${where}: resetOpt`, o.resetOpt),
       startEpoch,
       signal: checkSignal(`${where}: signal`, o.signal),
+      resume: checkResume(where, o),
     };
   }
 
@@ -788,6 +822,15 @@ function checkCallbacks(where: string, cbs: unknown): Callback[] {
     }
   });
   return list as Callback[];
+}
+
+function checkResume(where: string, o: Record<string, unknown>): string | undefined {
+  if (o.resume === undefined) return undefined;
+  const name = checkString(`${where}: resume`, o.resume);
+  if (o.startEpoch !== undefined || o.resetOpt === true) {
+    throw new FasttuneError(`${where}: resume takes its start and optimizer state from the checkpoint; leave startEpoch and resetOpt out`, 'E_ARG');
+  }
+  return name;
 }
 
 function checkSignal(where: string, signal: unknown): AbortSignal | undefined {

@@ -39,6 +39,18 @@ const OPT_PREFIX = 'opt.';
 const RNG_NAME = 'rng.dropout';
 const HYPER_NAMES = ['lr', 'mom', 'sqrMom', 'eps', 'wd'] as const;
 
+/**
+ * Where a fit stopped mid-way, saved with a checkpoint so that `fit…(n, { resume })` continues
+ * from the next batch: the fit's epoch count, the epoch and training batch to start at, and the
+ * training loader epoch that was running (null when the loader has no settable epoch).
+ */
+export interface ResumePoint {
+  nEpoch: number;
+  epoch: number;
+  iter: number;
+  loaderEpoch: number | null;
+}
+
 interface SavedState {
   formatVersion: number;
   libraryVersion: string;
@@ -49,6 +61,8 @@ interface SavedState {
   frozenTo: number;
   /** The next epoch of the training loader, when it has a settable one. */
   trainEpoch: number | null;
+  /** Where an interrupted fit stopped (absent in files of plain saves). */
+  resumePoint?: ResumePoint | null;
 }
 
 function persistent(model: ModelCore, where: string): PersistentModel {
@@ -72,7 +86,7 @@ function trainEpochOf(learn: Learner): number | null {
 }
 
 /** fastai's `learn.save`; resolves to the file written. */
-export async function saveState(learn: Learner, name: string, options: SaveOptions = {}): Promise<string> {
+export async function saveState(learn: Learner, name: string, options: SaveOptions = {}, resumePoint: ResumePoint | null = null): Promise<string> {
   const o = checkOptionsObject('save: options', options);
   checkKeys('save', o, ['withOpt']);
   const withOpt = o.withOpt === undefined ? true : checkBoolean('save: withOpt', o.withOpt);
@@ -93,6 +107,7 @@ export async function saveState(learn: Learner, name: string, options: SaveOptio
     hypers: withOpt && learn.hypers ? learn.hypers.map((h) => ({ ...h })) : null,
     frozenTo: learn.frozenTo,
     trainEpoch: withOpt ? trainEpochOf(learn) : null,
+    resumePoint,
   };
   await mkdir(dirname(path), { recursive: true });
   await writeWeights(path, tensors, { format: STATE_FORMAT, [STATE_KEY]: JSON.stringify(state) });
@@ -106,7 +121,7 @@ function parseState(metadata: Record<string, string>, path: string, model: Model
   if (formatVersion > STATE_FORMAT_VERSION) {
     throw new FasttuneError(`${path} was saved in format ${formatVersion} by a newer fasttune; this version reads format ${STATE_FORMAT_VERSION}`, 'E_IO');
   }
-  r.only(['formatVersion', 'libraryVersion', 'nOut', 'nGroups', 'withOpt', 'hypers', 'frozenTo', 'trainEpoch']);
+  r.only(['formatVersion', 'libraryVersion', 'nOut', 'nGroups', 'withOpt', 'hypers', 'frozenTo', 'trainEpoch', 'resumePoint']);
   const nGroups = r.integer('nGroups', 1);
   if (nGroups !== model.nGroups) {
     throw new FasttuneError(`${path} was saved from a model with ${nGroups} parameter groups; this one has ${model.nGroups}`, 'E_WEIGHTS');
@@ -129,6 +144,20 @@ function parseState(metadata: Record<string, string>, path: string, model: Model
     hypers,
     frozenTo: r.integer('frozenTo', 0, nGroups),
     trainEpoch: r.isNull('trainEpoch') ? null : r.integer('trainEpoch', 0),
+    resumePoint: parseResumePoint(r),
+  };
+}
+
+function parseResumePoint(r: FieldReader): ResumePoint | null {
+  const p = r.has('resumePoint') ? r.object('resumePoint', true) : null;
+  if (!p) return null;
+  p.only(['nEpoch', 'epoch', 'iter', 'loaderEpoch']);
+  const nEpoch = p.integer('nEpoch', 1);
+  return {
+    nEpoch,
+    epoch: p.integer('epoch', 0, nEpoch),
+    iter: p.integer('iter', 0),
+    loaderEpoch: p.isNull('loaderEpoch') ? null : p.integer('loaderEpoch', 0),
   };
 }
 
@@ -140,23 +169,39 @@ function parseState(metadata: Record<string, string>, path: string, model: Model
  * loaded all or nothing (the native side checks every name and shape first).
  */
 export async function loadState(learn: Learner, name: string, options: LoadOptions = {}): Promise<string> {
-  const o = checkOptionsObject('load: options', options);
-  checkKeys('load', o, ['withOpt']);
-  const withOpt = o.withOpt === undefined ? true : checkBoolean('load: withOpt', o.withOpt);
-  const model = persistent(learn.model, 'load');
-  const path = statePath(learn, name, 'load');
+  return (await loadStateWithResumePoint(learn, name, options)).path;
+}
+
+/** {@link loadState}, also returning where an interrupted fit stopped (null for a plain save). */
+export async function loadStateWithResumePoint(
+  learn: Learner,
+  name: string,
+  options: LoadOptions = {},
+  { where = 'load', needResumePoint = false }: { where?: string; needResumePoint?: boolean } = {},
+): Promise<{ path: string; resumePoint: ResumePoint | null }> {
+  const o = checkOptionsObject(`${where}: options`, options);
+  checkKeys(where, o, ['withOpt']);
+  const withOpt = o.withOpt === undefined ? true : checkBoolean(`${where}: withOpt`, o.withOpt);
+  const model = persistent(learn.model, where);
+  const path = statePath(learn, name, where);
   const file = await readWeights(path);
   const state = parseState(file.metadata, path, model);
   const weights = file.tensors.filter((t) => !t.name.startsWith(OPT_PREFIX) && t.name !== RNG_NAME);
   const optimizer = file.tensors.filter((t) => t.name.startsWith(OPT_PREFIX)).map((t) => ({ ...t, name: t.name.slice(OPT_PREFIX.length) }));
   const rng = file.tensors.find((t) => t.name === RNG_NAME);
   if (rng && !(rng.data instanceof Uint8Array)) throw new FasttuneError(`${path}: tensor '${RNG_NAME}' must hold bytes (U8)`, 'E_IO');
+  if (needResumePoint && !(withOpt && state?.withOpt && state.resumePoint)) {
+    throw new FasttuneError(
+      `${where}: ${path} is not the checkpoint of an interrupted fit (it has no resume point); load it with learn.load and pass startEpoch instead`,
+      'E_ARG',
+    );
+  }
 
   await model.loadStateDict(weights, path);
-  if (!withOpt) return path;
+  if (!withOpt) return { path, resumePoint: null };
   if (!state?.withOpt) {
-    process.emitWarning(`load: ${path} does not contain an optimizer state; only the weights were loaded`, { code: 'FASTTUNE_NO_OPT_STATE' });
-    return path;
+    process.emitWarning(`${where}: ${path} does not contain an optimizer state; only the weights were loaded`, { code: 'FASTTUNE_NO_OPT_STATE' });
+    return { path, resumePoint: null };
   }
   // Freezing clears the optimizer state, so it comes first.
   learn.freezeTo(state.frozenTo);
@@ -164,5 +209,5 @@ export async function loadState(learn: Learner, name: string, options: LoadOptio
   learn.hypers = state.hypers ? state.hypers.map((h) => ({ ...h })) : undefined;
   if (rng && model.setRandomState) model.setRandomState(rng.data as Uint8Array);
   if (state.trainEpoch !== null && trainEpochOf(learn) !== null) (learn.dls.train as unknown as { epoch: number }).epoch = state.trainEpoch;
-  return path;
+  return { path, resumePoint: state.resumePoint ?? null };
 }

@@ -19,9 +19,15 @@ export class TrainEvalCallback implements Callback {
 
   beforeTrain(learn: Learner): void {
     learn.pctTrain = learn.epoch / learn.nEpoch;
+    // A resumed epoch starts after some batches: step over them as if they had run.
+    for (let i = 0; i < learn.resumeIter; i++) this.step(learn);
   }
 
   afterBatch(learn: Learner): void {
+    this.step(learn);
+  }
+
+  private step(learn: Learner): void {
     learn.pctTrain += 1 / (learn.nIter * learn.nEpoch);
     learn.trainIter += 1;
   }

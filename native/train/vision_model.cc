@@ -176,10 +176,9 @@ torch::Tensor VisionModel::Predict(const torch::Tensor& images) {
 void VisionModel::Snapshot() {
   auto saved = std::make_unique<SavedState>();
   torch::NoGradGuard noGrad;
-  for (const models::StateEntry& e : net_.state) {
-    saved->state.push_back(e.tensor.detach().clone());
-    if (e.isParam) saved->hadGrad.push_back(e.tensor.grad().defined());
-  }
+  for (const models::StateEntry& e : net_.state) saved->state.push_back(e.tensor.detach().clone());
+  const size_t nParams = net_.Params().size();
+  for (size_t i = 0; i < nParams; ++i) saved->hadGrad.push_back(optimizer_.HasGradient(i));
   saved->optimizer = optimizer_.CopyState();
   if (scaler_) saved->scaler = scaler_->state();
   saved_ = std::move(saved);
@@ -188,22 +187,12 @@ void VisionModel::Snapshot() {
 void VisionModel::Restore() {
   if (!saved_) throw CodedError(kArg, "restore() needs a snapshot(): there is none, or it was already restored");
   torch::NoGradGuard noGrad;
-  size_t param = 0;
   for (size_t i = 0; i < net_.state.size(); ++i) {
     torch::Tensor t = net_.state[i].tensor;
     t.detach().copy_(saved_->state[i]);
-    if (!net_.state[i].isParam) continue;
-    // Gradients are zero between steps; what matters is which parameters had one.
-    if (saved_->hadGrad[param++]) {
-      if (t.grad().defined()) {
-        t.mutable_grad().zero_();
-      } else {
-        t.mutable_grad() = torch::zeros_like(t);
-      }
-    } else {
-      t.mutable_grad() = torch::Tensor();
-    }
   }
+  // Gradients are zero between steps; what matters is which parameters had one.
+  for (size_t i = 0; i < saved_->hadGrad.size(); ++i) optimizer_.SetZeroGradient(i, saved_->hadGrad[i]);
   optimizer_.LoadState(saved_->optimizer);
   if (scaler_ && saved_->scaler) scaler_->set_state(*saved_->scaler);
   saved_.reset();
@@ -232,9 +221,10 @@ io::NamedTensors VisionModel::StateDict() const {
 
 std::vector<NamedGradient> VisionModel::Gradients() const {
   std::vector<NamedGradient> out;
-  for (const models::StateEntry* e : net_.Params()) {
-    const torch::Tensor& grad = e->tensor.grad();
-    out.push_back({e->name, grad.defined() ? ToHost(grad) : torch::Tensor()});
+  const std::vector<const models::StateEntry*> params = net_.Params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const torch::Tensor grad = optimizer_.Gradient(i);
+    out.push_back({params[i]->name, grad.defined() ? ToHost(grad) : torch::Tensor()});
   }
   return out;
 }

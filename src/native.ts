@@ -34,6 +34,8 @@ export interface NativeModelOptions {
   precision: string;
   gradScaler: NativeGradScalerOptions | null;
   channelsLast: boolean;
+  /** Fold BatchNorm into the neighbouring layers for fp32 eval and predict (default true). */
+  foldBn?: boolean;
   seed: number;
 }
 

@@ -112,8 +112,20 @@ torch::Tensor VisionModel::Labels(const Batch& batch) const {
 
 torch::Tensor VisionModel::Forward(const torch::Tensor& images, bool train) {
   net_.net->train(train);
-  torch::Tensor logits = net_.net->forward(preprocess_(images));
+  const torch::Tensor x = preprocess_(images);
+  // Folding changes float32 rounding only; under autocast the low-precision rounding of folded
+  // weights would differ from PyTorch's by far more, so mixed precision keeps the modules.
+  const bool folded = !train && options_.foldBn && precision_ == Precision::kFp32;
+  torch::Tensor logits = folded ? Folded().Forward(x) : net_.net->forward(x);
   return logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
+}
+
+const models::FoldedNet& VisionModel::Folded() {
+  if (!folded_) {
+    const auto format = options_.channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    folded_ = std::make_unique<models::FoldedNet>(net_, format);
+  }
+  return *folded_;
 }
 
 torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor& labels) const {
@@ -123,6 +135,7 @@ torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor
 
 std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch& batch) {
   const torch::Tensor labels = Labels(batch);
+  WeightsChanged();  // train mode moves the BatchNorm statistics; the step moves the weights
   torch::Tensor logits;
   torch::Tensor loss;
   {
@@ -187,6 +200,7 @@ void VisionModel::Snapshot() {
 void VisionModel::Restore() {
   if (!saved_) throw CodedError(kArg, "restore() needs a snapshot(): there is none, or it was already restored");
   torch::NoGradGuard noGrad;
+  WeightsChanged();
   for (size_t i = 0; i < net_.state.size(); ++i) {
     torch::Tensor t = net_.state[i].tensor;
     t.detach().copy_(saved_->state[i]);
@@ -202,6 +216,7 @@ void VisionModel::LoadWeights(const std::string& path, models::WeightsPart part)
   const io::WeightsFile file = io::ReadWeights(path);
   const std::vector<models::WeightsAssignment> assignments = models::MatchWeights(net_.state, file, part, path);
   torch::NoGradGuard noGrad;
+  WeightsChanged();
   for (const models::WeightsAssignment& a : assignments) {
     torch::Tensor target = a.target;
     target.detach().copy_(a.source);

@@ -10,7 +10,6 @@
 #include <torch/nn/modules/pooling.h>
 
 #include "core/error.h"
-#include "models/max_pool.h"
 
 namespace fasttune::models {
 
@@ -74,7 +73,15 @@ FoldedBlock FoldBlock(const nn::Module& block, torch::MemoryFormat format) {
 }
 
 torch::Tensor Conv(const torch::Tensor& x, const FoldedConv& c) {
+  if (x.is_mkldnn()) return at::mkldnn_convolution(x, c.weight, c.bias, {c.padding, c.padding}, {c.stride, c.stride}, {1, 1}, 1);
   return torch::conv2d(x, c.weight, c.bias, c.stride, c.padding);
+}
+
+// oneDNN's own layout: weights reordered once for its convolution, activations kept in its
+// blocked layout from the first convolution to the last (no reorder in between).
+void ToMkldnn(FoldedConv& c) {
+  c.weight = at::mkldnn_reorder_conv2d_weight(c.weight.contiguous().to_mkldnn(), {c.padding, c.padding}, {c.stride, c.stride}, {1, 1}, 1);
+  c.bias = c.bias.to_mkldnn();
 }
 
 }  // namespace
@@ -89,21 +96,34 @@ FoldedNet::FoldedNet(const VisionNet& net, torch::MemoryFormat format) {
   if (body.size() != 8 || head.size() != 9) throw CodedError(kNative, "folding BatchNorm: unexpected model layout");
   stem_ = FoldConv(As<nn::Conv2dImpl>(body[0], "conv"), As<nn::BatchNorm2dImpl>(body[1], "BatchNorm"), format);
   const auto& pool = As<nn::MaxPool2dImpl>(body[3], "max pool").options;
-  pool_ = {(*pool.kernel_size())[0], (*pool.stride())[0], (*pool.padding())[0]};
+  pool_ = {(*pool.kernel_size())[0], (*pool.stride())[0], (*pool.padding())[0]};  // kernel, stride, padding
   for (size_t stage = 4; stage < body.size(); ++stage) {
     for (const ModulePtr& block : body[stage]->children()) blocks_.push_back(FoldBlock(*block, format));
   }
   std::tie(hiddenWeight_, hiddenBias_) = FoldLinear(As<nn::BatchNorm1dImpl>(head[2], "BatchNorm"), As<nn::LinearImpl>(head[4], "linear"));
   std::tie(outWeight_, outBias_) = FoldLinear(As<nn::BatchNorm1dImpl>(head[6], "BatchNorm"), As<nn::LinearImpl>(head[8], "linear"));
+  mkldnn_ = stem_.weight.device().is_cpu() && stem_.weight.scalar_type() == torch::kFloat32 && at::hasMKLDNN() &&
+            at::globalContext().userEnabledMkldnn();
+  if (mkldnn_) {
+    ToMkldnn(stem_);
+    for (FoldedBlock& b : blocks_) {
+      ToMkldnn(b.conv1);
+      ToMkldnn(b.conv2);
+      if (b.downsample) ToMkldnn(*b.downsample);
+    }
+  }
 }
 
 torch::Tensor FoldedNet::Forward(const torch::Tensor& x) const {
-  torch::Tensor h = ReluMaxPool2d(Conv(x, stem_), pool_);
+  // max and ReLU commute: pooling first leaves a quarter of the values to the ReLU.
+  torch::Tensor h = Conv(mkldnn_ ? x.to_mkldnn() : x, stem_);
+  h = torch::max_pool2d(h, pool_[0], pool_[1], pool_[2]).relu_();
   for (const FoldedBlock& block : blocks_) {
     torch::Tensor out = Conv(Conv(h, block.conv1).relu_(), block.conv2);
     out += block.downsample ? Conv(h, *block.downsample) : h;
     h = out.relu_();
   }
+  if (mkldnn_) h = h.to_dense();
   const torch::Tensor pooled =
       torch::cat({std::get<0>(torch::adaptive_max_pool2d(h, {1, 1})), torch::adaptive_avg_pool2d(h, {1, 1})}, 1).flatten(1);
   return torch::linear(torch::linear(pooled, hiddenWeight_, hiddenBias_).relu_(), outWeight_, outBias_);

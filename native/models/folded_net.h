@@ -3,17 +3,19 @@
 // convolutions of the body) or after it (the head's linear layers):
 //   conv -> BN   ==  conv with weight w * s and bias b - mean * s,  s = gamma / sqrt(var + eps)
 //   BN -> linear ==  linear with weight W * s (per input) and bias W (beta - mean * s)
-// computed in double and rounded once. Eval-mode dropout is the identity; the stem's ReLU and
-// max pool run as one pass without indices (models/max_pool.h). A snapshot of the weights: build
-// a new one after they change.
+// computed in double and rounded once. Eval-mode dropout is the identity. On a float32 CPU with
+// oneDNN (LibTorch's default), the convolutions take weights reordered once into oneDNN's layout
+// and pass activations in that layout from the first to the last (no reorder per call, none in
+// between; max pool included, without the indices PyTorch's CPU max_pool2d computes for
+// backward). A snapshot of the weights: build a new one after they change.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <vector>
 
 #include <torch/types.h>
 
-#include "models/max_pool.h"
 #include "models/vision_net.h"
 
 namespace fasttune::models {
@@ -39,9 +41,10 @@ class FoldedNet {
 
  private:
   FoldedConv stem_;
-  PoolShape pool_;
+  std::array<int64_t, 3> pool_{};  // the stem's max pool: kernel, stride, padding
   std::vector<FoldedBlock> blocks_;
   torch::Tensor hiddenWeight_, hiddenBias_, outWeight_, outBias_;
+  bool mkldnn_ = false;  // convolutions on oneDNN tensors (float32 CPU with oneDNN)
 };
 
 }  // namespace fasttune::models

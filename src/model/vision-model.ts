@@ -62,11 +62,12 @@ export interface VisionModelOptions {
   channelsLast?: boolean;
   /**
    * Evaluation and prediction in fp32 run a copy of the network with every BatchNorm folded into
-   * the convolution before it or the linear layer after it, and the stem's ReLU and max pool as
-   * one pass (default true; the copy is rebuilt after the weights change). Only float32 rounding
-   * differs: against the model evaluated in float64, folded logits stay within 1e-5 of the largest
-   * logit, as PyTorch's own float32 forward does. `false` computes exactly what PyTorch's modules
-   * compute. Mixed precision always runs the unfolded network.
+   * the convolution before it or the linear layer after it; on the CPU its convolutions keep
+   * weights and activations in oneDNN's own layout (default true; the copy is rebuilt after the
+   * weights change). Only float32 rounding differs: against the model evaluated in float64,
+   * folded logits stay within 1e-5 of the largest logit, as PyTorch's own float32 forward does.
+   * `false` computes exactly what PyTorch's modules compute. Mixed precision always runs the
+   * unfolded network.
    */
   foldBn?: boolean;
   /** Seeds the random initialisation and the dropout masks (default 0). */

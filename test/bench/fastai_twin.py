@@ -70,15 +70,31 @@ def set_hypers(opt, lrs, mom=DEFAULT_HYPERS["mom"]):
         tg["weight_decay"] = DEFAULT_HYPERS["wd"] if tg["decay"] else 0.0
 
 
-def preprocess(images, channels_last):
-    """uint8 NHWC (or NCHW from torchvision) -> normalized float NCHW, as fastai's batch transforms."""
-    x = images.permute(0, 3, 1, 2) if images.shape[-1] == 3 else images
-    x = (x.float().div_(255) - MEAN) / STD
+def preprocess(images, channels_last, device="cpu"):
+    """uint8 NHWC (or NCHW from torchvision) -> normalized float NCHW on `device`, as fastai's batch
+    transforms: the uint8 pixels travel, the float conversion happens there."""
+    x = images.to(device, non_blocking=True)
+    x = x.permute(0, 3, 1, 2) if x.shape[-1] == 3 else x
+    x = (x.float().div_(255) - MEAN.to(device)) / STD.to(device)
     return x.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
 
-def autocast(precision):
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+def autocast(precision, device="cpu"):
+    dtype = torch.float16 if precision == "fp16" else torch.bfloat16
+    return torch.autocast(torch.device(device).type, dtype=dtype, enabled=precision != "fp32")
+
+
+def grad_scaler(precision):
+    """Loss scaling for fp16, as fastai's MixedPrecision (torch's GradScaler defaults)."""
+    enabled = precision == "fp16"
+    if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler("cuda", enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled)
+
+
+def sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
 
 
 def rss_mib(field="VmRSS"):

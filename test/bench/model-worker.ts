@@ -12,10 +12,11 @@
 // Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import type { Batch, DataLoader } from '../../dist/data/types.js';
-import { createVisionModel, Learner, type Callback, type Precision, type VisionModel } from '../../dist/index.js';
+import { createVisionModel, Learner, type Callback, type DeviceName, type Precision, type VisionModel } from '../../dist/index.js';
 
 interface Config {
   mode: 'train' | 'eval' | 'predict';
+  device?: string;
   bs: number;
   size: number;
   nOut: number;
@@ -63,7 +64,7 @@ class MemoryLoader implements DataLoader {
 }
 
 async function model(): Promise<VisionModel> {
-  return createVisionModel({ nOut: cfg.nOut, device: 'cpu', precision: cfg.precision, channelsLast: cfg.channelsLast });
+  return createVisionModel({ nOut: cfg.nOut, device: (cfg.device ?? 'cpu') as DeviceName, precision: cfg.precision, channelsLast: cfg.channelsLast });
 }
 
 function learner(m: VisionModel, train: DataLoader, valid: DataLoader): Learner {

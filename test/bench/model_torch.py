@@ -6,7 +6,7 @@ Prints one JSON line with the measurements.
 import torch
 import torch.nn.functional as F
 
-from fastai_twin import adamw, autocast, build, config, cpu_seconds, emit, now, preprocess, rss_mib, set_hypers
+from fastai_twin import adamw, autocast, build, config, cpu_seconds, emit, grad_scaler, now, preprocess, rss_mib, set_hypers
 
 
 def make_batches(cfg, count):
@@ -17,7 +17,7 @@ def make_batches(cfg, count):
 
 
 def model_for(cfg):
-    model = build(cfg["nOut"])
+    model = build(cfg["nOut"]).to(cfg.get("device", "cpu"))
     if cfg["channelsLast"]:
         model = model.to(memory_format=torch.channels_last)
     return model
@@ -26,8 +26,10 @@ def model_for(cfg):
 def train(cfg):
     """Steps of a plain eager loop; `variant` 'tuned' uses what PyTorch 1.13 offers beyond its defaults."""
     model = model_for(cfg)
+    device = cfg.get("device", "cpu")
     tuned = cfg.get("variant") == "tuned"
     opt = adamw(model, foreach=True) if tuned else adamw(model)
+    scaler = grad_scaler(cfg["precision"])
     model.train()
     batches = make_batches(cfg, min(4, cfg["warmup"] + cfg["steps"]))
     lrs = [cfg.get("lr", 1e-3)] * 3
@@ -37,11 +39,12 @@ def train(cfg):
         start = now()
         images, labels = batches[k % len(batches)]
         set_hypers(opt, lrs)
-        x = preprocess(images, cfg["channelsLast"])
-        with autocast(cfg["precision"]):
-            loss = F.cross_entropy(model(x).float(), labels)
-        loss.backward()
-        opt.step()
+        x = preprocess(images, cfg["channelsLast"], device)
+        with autocast(cfg["precision"], device):
+            loss = F.cross_entropy(model(x).float(), labels.to(device))
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
         opt.zero_grad(set_to_none=tuned)
         loss.item()
         times.append(now() - start)
@@ -53,6 +56,7 @@ def train(cfg):
 def evaluate(cfg):
     """getPreds: eval-mode forward and loss over a loader, probabilities of every item at the end."""
     model = model_for(cfg).eval()
+    device = cfg.get("device", "cpu")
     batches = make_batches(cfg, cfg["batches"])
     passes = []
     for p in range(cfg["warmup"] + cfg["passes"]):
@@ -60,10 +64,10 @@ def evaluate(cfg):
         with torch.inference_mode():
             logits, losses = [], []
             for images, labels in batches:
-                with autocast(cfg["precision"]):
-                    out = model(preprocess(images, cfg["channelsLast"])).float()
-                losses.append(F.cross_entropy(out, labels).item())
-                logits.append(out)
+                with autocast(cfg["precision"], device):
+                    out = model(preprocess(images, cfg["channelsLast"], device)).float()
+                losses.append(F.cross_entropy(out, labels.to(device)).item())
+                logits.append(out.cpu())
             probs = torch.cat(logits).softmax(1)
         assert probs.shape[0] == cfg["batches"] * cfg["bs"]
         passes.append(now() - start)
@@ -73,12 +77,13 @@ def evaluate(cfg):
 def predict(cfg):
     """Latency of one image: preprocess, eval forward, probabilities."""
     model = model_for(cfg).eval()
+    device = cfg.get("device", "cpu")
     (images, _), = make_batches({**cfg, "bs": 1}, 1)
     times = []
     for _ in range(cfg["warmup"] + cfg["calls"]):
         start = now()
-        with torch.inference_mode(), autocast(cfg["precision"]):
-            model(preprocess(images, cfg["channelsLast"])).float().softmax(1)
+        with torch.inference_mode(), autocast(cfg["precision"], device):
+            model(preprocess(images, cfg["channelsLast"], device)).float().softmax(1).cpu()
         times.append(now() - start)
     return {"callSeconds": times[cfg["warmup"]:]}
 

@@ -51,6 +51,14 @@ export interface NativeBatch {
   images: Uint8Array;
   shape: readonly number[];
   labels: Int32Array;
+  augment?: AugmentParams;
+}
+
+export interface NativeModelSettings {
+  labelSmoothing: number;
+  optimizer: string;
+  wdBnBias: boolean;
+  trainBn: boolean;
 }
 
 export interface NativeHypers {
@@ -73,12 +81,13 @@ export interface NativeModel {
   setPrecision(precision: string, scaler: NativeGradScalerOptions | null): void;
   scalerState(): { scale: number; growthTracker: number; skippedSteps: number } | null;
   seed(seed: number): void;
+  configure(settings: NativeModelSettings): void;
   dispose(): void;
   trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits?: false): Promise<number>;
   trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits: true): Promise<EvalResult>;
   accumulateStep(batch: NativeBatch): Promise<number>;
   evalStep(batch: NativeBatch): Promise<EvalResult>;
-  predict(images: Uint8Array, shape: readonly number[]): Promise<Float32Array>;
+  predict(images: Uint8Array, shape: readonly number[], augment?: AugmentParams): Promise<Float32Array>;
   snapshot(): Promise<void>;
   restore(): Promise<void>;
   loadWeights(path: string, part: string): Promise<void>;
@@ -86,6 +95,10 @@ export interface NativeModel {
   stateDict(): Promise<WeightsTensor[]>;
   gradients(): Promise<Array<{ name: string; data: Float32Array | null }>>;
   optimizerState(): Promise<WeightsTensor[]>;
+  loadStateDict(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>, source: string): Promise<void>;
+  loadOptimizerState(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>): Promise<void>;
+  randomState(): Uint8Array;
+  setRandomState(state: Uint8Array): void;
 }
 
 /** The raw native surface. Public classes wrap it; nothing outside src/ sees it. */

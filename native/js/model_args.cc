@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "js/augment_wrap.h"
 #include "js/convert.h"
 #include "js/errors.h"
 
@@ -103,10 +104,27 @@ torch::Tensor ImagesFromJs(const Napi::Value& images, const Napi::Value& shape) 
   return TensorFromTypedArray(images.As<Napi::TypedArray>(), dims, "images");
 }
 
+std::optional<train::AugmentParams> OptionalAugmentFromJs(const Napi::Value& value, const torch::Tensor& images) {
+  if (value.IsUndefined() || value.IsNull()) return std::nullopt;
+  return AugmentParamsFromJs(value, images.size(0), images.size(1), images.size(2));
+}
+
+train::ModelSettings ModelSettingsFromJs(const Napi::Value& value) {
+  const std::string what = "settings";
+  const Napi::Object o = ObjectArg(value, what);
+  train::ModelSettings settings;
+  settings.labelSmoothing = Number(o, "labelSmoothing", what);
+  settings.optimizer = train::ParseOptimizerKind(String(o, "optimizer", what));
+  settings.wdBnBias = Bool(o, "wdBnBias", what);
+  settings.trainBn = Bool(o, "trainBn", what);
+  return settings;
+}
+
 train::Batch BatchFromJs(const Napi::Value& value, bool withLabels) {
   const Napi::Object o = ObjectArg(value, "batch");
   train::Batch batch;
   batch.images = ImagesFromJs(o.Get("images"), o.Get("shape"));
+  batch.augment = OptionalAugmentFromJs(o.Get("augment"), batch.images);
   if (!withLabels) return batch;
   const Napi::Value labels = o.Get("labels");
   if (!labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
@@ -155,6 +173,23 @@ Napi::Array NamedTensorsToJs(Napi::Env env, const io::NamedTensors& tensors) {
     out.Set(static_cast<uint32_t>(i), entry);
   }
   return out;
+}
+
+io::NamedTensors NamedTensorsFromJs(const Napi::Value& value) {
+  if (!value.IsArray()) throw CodedError(kArg, "tensors must be an array");
+  io::NamedTensors tensors;
+  const auto list = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const Napi::Object entry = ObjectArg(list.Get(i), "tensors[" + std::to_string(i) + "]");
+    const Napi::Value name = entry.Get("name");
+    const Napi::Value data = entry.Get("data");
+    if (!name.IsString()) throw CodedError(kArg, "tensors[" + std::to_string(i) + "].name must be a string");
+    const std::string what = "tensor '" + name.As<Napi::String>().Utf8Value() + "'";
+    if (!data.IsTypedArray()) throw CodedError(kArg, what + ": data must be a typed array");
+    tensors.push_back({name.As<Napi::String>().Utf8Value(),
+                       TensorFromTypedArray(data.As<Napi::TypedArray>(), ShapeFromArray(entry.Get("shape"), what), what)});
+  }
+  return tensors;
 }
 
 }  // namespace fasttune::js

@@ -15,8 +15,14 @@ namespace fasttune::js {
 
 train::VisionModelOptions ModelOptionsFromJs(const Napi::Value& value);
 
-// { images: Uint8Array, shape: [n, h, w, 3], labels: Int32Array }, copied.
+// { images: Uint8Array, shape: [n, h, w, 3], labels: Int32Array, augment?: AugmentParams }, copied.
 train::Batch BatchFromJs(const Napi::Value& value, bool withLabels);
+
+// An optional AugmentParams for n images of h x w (undefined or null: none), copied.
+std::optional<train::AugmentParams> OptionalAugmentFromJs(const Napi::Value& value, const torch::Tensor& images);
+
+// { labelSmoothing, optimizer, wdBnBias, trainBn }.
+train::ModelSettings ModelSettingsFromJs(const Napi::Value& value);
 
 // Uint8Array pixels and their [n, h, w, 3] shape, copied.
 torch::Tensor ImagesFromJs(const Napi::Value& images, const Napi::Value& shape);
@@ -29,5 +35,8 @@ io::Metadata MetadataFromJs(const Napi::Value& value);
 
 // [{ name, dtype, shape, data }], as readWeights returns tensors.
 Napi::Array NamedTensorsToJs(Napi::Env env, const io::NamedTensors& tensors);
+
+// [{ name, shape, data }] (data a typed array), copied; the inverse of NamedTensorsToJs.
+io::NamedTensors NamedTensorsFromJs(const Napi::Value& value);
 
 }  // namespace fasttune::js

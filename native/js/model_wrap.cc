@@ -59,6 +59,7 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&ModelWrap::SetPrecision>("setPrecision"),
           InstanceMethod<&ModelWrap::ScalerState>("scalerState"),
           InstanceMethod<&ModelWrap::Seed>("seed"),
+          InstanceMethod<&ModelWrap::Configure>("configure"),
           InstanceMethod<&ModelWrap::Dispose>("dispose"),
           InstanceMethod<&ModelWrap::TrainStep>("trainStep"),
           InstanceMethod<&ModelWrap::AccumulateStep>("accumulateStep"),
@@ -71,6 +72,10 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&ModelWrap::StateDict>("stateDict"),
           InstanceMethod<&ModelWrap::Gradients>("gradients"),
           InstanceMethod<&ModelWrap::OptimizerState>("optimizerState"),
+          InstanceMethod<&ModelWrap::LoadStateDict>("loadStateDict"),
+          InstanceMethod<&ModelWrap::LoadOptimizerState>("loadOptimizerState"),
+          InstanceMethod<&ModelWrap::RandomState>("randomState"),
+          InstanceMethod<&ModelWrap::SetRandomState>("setRandomState"),
       });
   Data(env).modelClass = Napi::Persistent(cls);
   exports.Set("createVisionModel", Napi::Function::New(env, CreateVisionModel, "createVisionModel"));
@@ -213,6 +218,15 @@ Napi::Value ModelWrap::Seed(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value ModelWrap::Configure(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value {
+    const train::ModelSettings settings = ModelSettingsFromJs(info[0]);
+    Usable(env)->Configure(settings);
+    return env.Undefined();
+  });
+}
+
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
@@ -261,8 +275,9 @@ Napi::Value ModelWrap::EvalStep(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     torch::Tensor images = ImagesFromJs(info[0], info[1]);
+    std::optional<train::AugmentParams> augment = OptionalAugmentFromJs(info[2], images);
     return RunJob<torch::Tensor>(
-        info, [images = std::move(images)](Model& m) { return m.Predict(images); },
+        info, [images = std::move(images), augment = std::move(augment)](Model& m) { return m.Predict(images, augment); },
         [](Napi::Env env, torch::Tensor& logits) -> Napi::Value { return TypedArrayFromTensor(env, logits); });
   });
 }
@@ -320,6 +335,44 @@ Napi::Value ModelWrap::OptimizerState(const Napi::CallbackInfo& info) {
     return RunJob<io::NamedTensors>(
         info, [](Model& m) { return m.OptimizerState(); },
         [](Napi::Env env, io::NamedTensors& tensors) -> Napi::Value { return NamedTensorsToJs(env, tensors); });
+  });
+}
+
+// loadStateDict(tensors, source): the whole model from [{ name, shape, data }]; errors name source.
+Napi::Value ModelWrap::LoadStateDict(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    io::NamedTensors tensors = NamedTensorsFromJs(info[0]);
+    if (info.Length() < 2 || !info[1].IsString()) throw CodedError(kArg, "loadStateDict expects tensors and a source name");
+    const std::string source = info[1].As<Napi::String>().Utf8Value();
+    return RunJob<bool>(
+        info, [tensors = std::move(tensors), source](Model& m) { m.LoadStateDict(tensors, source); return true; },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+  });
+}
+
+Napi::Value ModelWrap::LoadOptimizerState(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    io::NamedTensors tensors = NamedTensorsFromJs(info[0]);
+    return RunJob<bool>(
+        info, [tensors = std::move(tensors)](Model& m) { m.LoadOptimizerState(tensors); return true; },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+  });
+}
+
+// A few kilobytes: copied synchronously, refused while a job (which may draw masks) runs.
+Napi::Value ModelWrap::RandomState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value { return TypedArrayFromTensor(env, Usable(env)->RandomState()); });
+}
+
+Napi::Value ModelWrap::SetRandomState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsTypedArray()) throw CodedError(kArg, "setRandomState expects a Uint8Array");
+    const auto array = info[0].As<Napi::TypedArray>();
+    const torch::Tensor state = TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "random state");
+    Usable(env)->SetRandomState(state);
+    return env.Undefined();
   });
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// From the data pipeline's uint8 NHWC pixels to the network's input, on the model's device.
+// From the data pipeline's uint8 NHWC pixels to the network's input, on the model's device:
+// fastai's batch transforms in their order (to float, augmentation, normalization).
 #pragma once
 
 #include <array>
 
 #include <c10/core/Device.h>
 #include <torch/types.h>
+
+#include "train/augment.h"
 
 namespace fasttune::train {
 
@@ -20,8 +23,10 @@ class Preprocessor {
  public:
   Preprocessor(const Normalization& normalization, c10::Device device, bool channelsLast);
 
-  // `images`: uint8, n x h x w x 3 on the CPU. Returns float32 n x 3 x h x w on the device.
-  torch::Tensor operator()(const torch::Tensor& images) const;
+  // `images`: uint8, n x h x w x 3 on the CPU; `augment` (may be null) resamples and lights the
+  // [0, 1] floats before normalization. Returns float32 n x 3 x h' x w' on the device. Call it
+  // outside autocast: everything here computes in float32.
+  torch::Tensor operator()(const torch::Tensor& images, const AugmentParams* augment = nullptr) const;
 
  private:
   c10::Device device_;

@@ -9,6 +9,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "train/optimizer_state.h"
 
 namespace fasttune::train {
 
@@ -45,6 +46,14 @@ class ZeroGradOnExit {
  private:
   Optimizer& optimizer_;
 };
+
+void CopyInto(const std::vector<models::WeightsAssignment>& assignments) {
+  torch::NoGradGuard noGrad;
+  for (const models::WeightsAssignment& a : assignments) {
+    torch::Tensor target = a.target;
+    target.detach().copy_(a.source);
+  }
+}
 
 torch::Tensor ToHost(const torch::Tensor& t) { return t.detach().to(torch::kCPU).contiguous(); }
 
@@ -89,13 +98,24 @@ std::vector<ParamInfo> VisionModel::Params() const {
 }
 
 void VisionModel::FreezeTo(int64_t n) {
-  const int64_t frozen = std::max<int64_t>(0, n >= 0 ? n : nGroups() + n);
+  frozen_ = std::max<int64_t>(0, n >= 0 ? n : nGroups() + n);
   for (const models::StateEntry* e : net_.Params()) {
-    const bool trainable = e->group >= frozen || (options_.trainBn && e->isNorm);
+    const bool trainable = e->group >= frozen_ || (options_.trainBn && e->isNorm);
     torch::Tensor t = e->tensor;
     t.requires_grad_(trainable);
   }
   optimizer_.ClearState();
+}
+
+void VisionModel::Configure(const ModelSettings& settings) {
+  if (!(settings.labelSmoothing >= 0 && settings.labelSmoothing < 1)) throw CodedError(kArg, "labelSmoothing must lie in [0, 1)");
+  options_.labelSmoothing = settings.labelSmoothing;
+  options_.optimizer = settings.optimizer;
+  options_.wdBnBias = settings.wdBnBias;
+  options_.trainBn = settings.trainBn;
+  optimizer_ = Optimizer(options_.optimizer, OptimizedParams(net_, options_.wdBnBias), models::VisionNet::kGroups);
+  saved_.reset();  // its optimizer slots belong to the old update rule
+  FreezeTo(frozen_);
 }
 
 torch::Tensor VisionModel::Labels(const Batch& batch) const {
@@ -110,13 +130,16 @@ torch::Tensor VisionModel::Labels(const Batch& batch) const {
   return labels.to(device_);
 }
 
-torch::Tensor VisionModel::Forward(const torch::Tensor& images, bool train) {
+torch::Tensor VisionModel::Input(const torch::Tensor& images, const std::optional<AugmentParams>& augment) const {
+  return preprocess_(images, augment ? &*augment : nullptr);
+}
+
+torch::Tensor VisionModel::Forward(const torch::Tensor& input, bool train) {
   net_.net->train(train);
-  const torch::Tensor x = preprocess_(images);
   // Folding changes float32 rounding only; under autocast the low-precision rounding of folded
   // weights would differ from PyTorch's by far more, so mixed precision keeps the modules.
   const bool folded = !train && options_.foldBn && precision_ == Precision::kFp32;
-  torch::Tensor logits = folded ? Folded().Forward(x) : net_.net->forward(x);
+  torch::Tensor logits = folded ? Folded().Forward(input) : net_.net->forward(input);
   return logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
 }
 
@@ -136,11 +159,12 @@ torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor
 std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch& batch) {
   const torch::Tensor labels = Labels(batch);
   WeightsChanged();  // train mode moves the BatchNorm statistics; the step moves the weights
+  const torch::Tensor input = Input(batch.images, batch.augment);
   torch::Tensor logits;
   torch::Tensor loss;
   {
     AutocastScope autocast(device_.type(), precision_);
-    logits = Forward(batch.images, true);
+    logits = Forward(input, true);
     loss = Loss(logits, labels);
   }
   (scaler_ ? loss * scaler_->scale() : loss).backward();
@@ -175,15 +199,17 @@ double VisionModel::AccumulateStep(const Batch& batch) {
 StepOutput VisionModel::EvalStep(const Batch& batch) {
   const torch::Tensor labels = Labels(batch);
   c10::InferenceMode inference;
+  const torch::Tensor input = Input(batch.images, batch.augment);
   AutocastScope autocast(device_.type(), precision_);
-  torch::Tensor logits = Forward(batch.images, false);
+  torch::Tensor logits = Forward(input, false);
   return {Loss(logits, labels).item<double>(), ToHost(logits)};
 }
 
-torch::Tensor VisionModel::Predict(const torch::Tensor& images) {
+torch::Tensor VisionModel::Predict(const torch::Tensor& images, const std::optional<AugmentParams>& augment) {
   c10::InferenceMode inference;
+  const torch::Tensor input = Input(images, augment);
   AutocastScope autocast(device_.type(), precision_);
-  return ToHost(Forward(images, false));
+  return ToHost(Forward(input, false));
 }
 
 void VisionModel::Snapshot() {
@@ -215,12 +241,15 @@ void VisionModel::Restore() {
 void VisionModel::LoadWeights(const std::string& path, models::WeightsPart part) {
   const io::WeightsFile file = io::ReadWeights(path);
   const std::vector<models::WeightsAssignment> assignments = models::MatchWeights(net_.state, file, part, path);
-  torch::NoGradGuard noGrad;
   WeightsChanged();
-  for (const models::WeightsAssignment& a : assignments) {
-    torch::Tensor target = a.target;
-    target.detach().copy_(a.source);
-  }
+  CopyInto(assignments);
+}
+
+void VisionModel::LoadStateDict(const io::NamedTensors& tensors, const std::string& source) {
+  const io::WeightsFile file{"tensors", tensors, {}};
+  const std::vector<models::WeightsAssignment> assignments = models::MatchWeights(net_.state, file, models::WeightsPart::kFull, source);
+  WeightsChanged();
+  CopyInto(assignments);
 }
 
 void VisionModel::SaveWeights(const std::string& path, const io::Metadata& metadata) const {
@@ -242,6 +271,31 @@ std::vector<NamedGradient> VisionModel::Gradients() const {
     out.push_back({params[i]->name, grad.defined() ? ToHost(grad) : torch::Tensor()});
   }
   return out;
+}
+
+void VisionModel::LoadOptimizerState(const io::NamedTensors& tensors) {
+  std::vector<OptimizedTensor> params;
+  for (const models::StateEntry* e : net_.Params()) params.push_back({e->name, e->tensor});
+  const std::vector<Optimizer::Slot> slots = SlotsFromTensors(options_.optimizer, params, tensors);
+  optimizer_.LoadState(slots);
+  // A parameter with state had a (zeroed) gradient when it was saved; one without had none.
+  for (size_t i = 0; i < params.size(); ++i) optimizer_.SetZeroGradient(i, slots[i].gradAvg.defined());
+}
+
+torch::Tensor VisionModel::RandomState() const {
+  at::Generator generator = generator_;
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void VisionModel::SetRandomState(const torch::Tensor& state) {
+  const torch::Tensor current = RandomState();
+  if (state.scalar_type() != torch::kUInt8 || state.sizes() != current.sizes()) {
+    throw CodedError(kWeights, "random state must be " + std::to_string(current.numel()) + " bytes, got " +
+                                   std::to_string(state.numel()) + " values of " + std::string(c10::toString(state.scalar_type())));
+  }
+  std::lock_guard<std::mutex> lock(generator_.mutex());
+  generator_.set_state(state.contiguous());
 }
 
 void VisionModel::SetPrecision(Precision precision, std::optional<GradScalerOptions> scaler) {

@@ -18,6 +18,7 @@
 #include "models/folded_net.h"
 #include "models/vision_net.h"
 #include "models/weights_map.h"
+#include "train/augment.h"
 #include "train/autocast.h"
 #include "train/grad_scaler.h"
 #include "train/optimizer.h"
@@ -42,10 +43,20 @@ struct VisionModelOptions {
   uint64_t seed = 0;       // weights init and dropout masks
 };
 
-// Pixels (uint8 n x h x w x 3, CPU) and class indices (n, CPU, any integer type).
+// Pixels (uint8 n x h x w x 3, CPU), class indices (n, CPU, any integer type) and the batch
+// augmentation drawn for them (none: the pixels go in as they are).
 struct Batch {
   torch::Tensor images;
   torch::Tensor labels;
+  std::optional<AugmentParams> augment;
+};
+
+// What the Learner chooses once (see ModelSettings in src/model/types.ts).
+struct ModelSettings {
+  double labelSmoothing = 0;
+  OptimizerKind optimizer = OptimizerKind::kAdam;
+  bool wdBnBias = false;
+  bool trainBn = true;
 };
 
 struct StepOutput {
@@ -86,6 +97,10 @@ class VisionModel {
   // Clears the optimizer state.
   void FreezeTo(int64_t n);
 
+  // Loss, update rule, weight decay on BatchNorm/bias and trainBn; rebuilds the optimizer (its
+  // state and any snapshot are dropped) and re-applies the current freeze.
+  void Configure(const ModelSettings& settings);
+
   // Forward, loss, backward, optimizer step (skipped when scaled gradients overflow), zeroed
   // gradients. `keepLogits` returns the train-mode logits too (for training metrics).
   StepOutput TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits);
@@ -93,18 +108,28 @@ class VisionModel {
   // sum and zeroes them (gradient accumulation). Returns the loss.
   double AccumulateStep(const Batch& batch);
   StepOutput EvalStep(const Batch& batch);
-  torch::Tensor Predict(const torch::Tensor& images);
+  torch::Tensor Predict(const torch::Tensor& images, const std::optional<AugmentParams>& augment);
 
   void Snapshot();
   void Restore();
 
   void LoadWeights(const std::string& path, models::WeightsPart part);
+  // Every weight and buffer from `tensors` (our keys, the whole model); errors name `source`.
+  void LoadStateDict(const io::NamedTensors& tensors, const std::string& source);
   void SaveWeights(const std::string& path, const io::Metadata& metadata) const;
 
   // Copies on the CPU, in state-dict order.
   io::NamedTensors StateDict() const;
   std::vector<NamedGradient> Gradients() const;
   io::NamedTensors OptimizerState() const { return optimizer_.StateTensors(); }
+  // Replaces the optimizer state with tensors named as OptimizerState() names them (all or
+  // nothing). Parameters with state get a zero gradient, the others none, so the next step visits
+  // the same parameters a continuous run would.
+  void LoadOptimizerState(const io::NamedTensors& tensors);
+
+  // The dropout masks' generator state, to resume a run exactly.
+  torch::Tensor RandomState() const;
+  void SetRandomState(const torch::Tensor& state);
 
   // Autocast dtype; fp16 brings a loss scaler unless `scaler` says otherwise.
   void SetPrecision(Precision precision, std::optional<GradScalerOptions> scaler);
@@ -116,7 +141,9 @@ class VisionModel {
  private:
   struct SavedState;
 
-  torch::Tensor Forward(const torch::Tensor& images, bool train);
+  // Pixels to the network's input (augmented, normalized); outside autocast.
+  torch::Tensor Input(const torch::Tensor& images, const std::optional<AugmentParams>& augment) const;
+  torch::Tensor Forward(const torch::Tensor& input, bool train);
   // The folded eval network, built from the current weights on first use after they changed.
   const models::FoldedNet& Folded();
   // Drops the folded network: call whenever weights or BatchNorm statistics change.
@@ -137,6 +164,7 @@ class VisionModel {
   std::optional<GradScaler> scaler_;
   std::unique_ptr<SavedState> saved_;
   std::unique_ptr<models::FoldedNet> folded_;
+  int64_t frozen_ = 0;  // groups below this are frozen
 };
 
 }  // namespace fasttune::train

@@ -50,7 +50,7 @@ export async function applyAugment(
   if (images.length !== n * h * w * c) {
     throw new FasttuneError(`${where}: batch.images has ${images.length} bytes but shape ${JSON.stringify(shape)} needs ${n * h * w * c}`, 'E_ARG');
   }
-  if (augment !== undefined) checkParams(augment, n);
+  if (augment !== undefined) checkAugmentParams(where, augment, n);
   const device = options.device ?? 'cpu';
   if (typeof device !== 'string' || !/^(cpu|auto|cuda(:\d+)?)$/.test(device)) {
     throw invalid(where, 'options.device', "'cpu', 'cuda', 'cuda:N' or 'auto'", device);
@@ -62,7 +62,8 @@ export async function applyAugment(
   return result;
 }
 
-function checkParams(params: AugmentParams, n: number): void {
+/** Checks augmentation parameters for a batch of `n` images; errors name `batch.augment.<field>`. */
+export function checkAugmentParams(where: string, params: AugmentParams, n: number): void {
   if (params === null || typeof params !== 'object') throw invalid(where, 'batch.augment', 'augmentation parameters', params);
   imageSize(where, 'batch.augment.size', params.size);
   if (!Array.isArray(params.size)) throw invalid(where, 'batch.augment.size', '[height, width]', params.size);

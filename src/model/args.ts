@@ -1,5 +1,6 @@
 // Argument checks for the model API: each failure is a FasttuneError(E_ARG) whose sentence names
 // the argument, what was expected and what came.
+import { checkAugmentParams } from '../augment/apply.js';
 import { FasttuneError } from '../errors.js';
 import type { Batch } from '../data/types.js';
 import type { GroupHypers } from './types.js';
@@ -73,6 +74,7 @@ export function checkBatch(where: string, batch: Batch, nOut: number): void {
       throw new FasttuneError(`${where}: batch.labels[${i}] is ${label}, but the model has classes 0 to ${nOut - 1}`, 'E_ARG');
     }
   }
+  if (batch.augment !== undefined) checkAugmentParams(where, batch.augment, n);
 }
 
 export function checkHypers(where: string, hypers: readonly GroupHypers[], nGroups: number, optimizer: 'adam' | 'sgd'): void {

@@ -2,11 +2,13 @@
 // one-call training and evaluation steps, snapshots, weights, device and precision.
 import { imagenetStats, type Stats } from '../augment/normalize.js';
 import { withCallerStack } from '../errors.js';
+import { checkAugmentParams } from '../augment/apply.js';
+import type { AugmentParams } from '../augment/types.js';
 import type { Batch } from '../data/types.js';
 import type { WeightsTensor } from '../io/weights.js';
 import { native, type NativeGradScalerOptions, type NativeModel } from '../native.js';
 import { argError, checkBatch, checkBoolean, checkHypers, checkImages, checkInteger, checkNumber, checkOneOf } from './args.js';
-import type { EvalResult, GroupHypers, ModelCore } from './types.js';
+import type { EvalResult, GroupHypers, ModelCore, ModelSettings } from './types.js';
 
 /** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
 export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}` | 'auto';
@@ -89,6 +91,18 @@ export interface ParamInfo {
   trainable: boolean;
 }
 
+/** What a model was built with, as `export` records it. */
+export interface VisionModelSettings {
+  readonly arch: 'resnet34';
+  readonly nOut: number;
+  /** Input normalization on the device; null: pixels in [0, 1]. */
+  readonly normalize: Readonly<Stats> | null;
+  /** Label smoothing ε of the model's cross-entropy loss. */
+  readonly labelSmoothing: number;
+  /** Head dropout. */
+  readonly ps: number;
+}
+
 /** Which part of the model a weights file fills. */
 export type WeightsPart = 'auto' | 'full' | 'body';
 
@@ -132,6 +146,14 @@ function checkStats(stats: Stats): { mean: number[]; std: number[] } {
   return { mean: triple('mean', -Number.MAX_VALUE), std: triple('std', Number.MIN_VALUE) };
 }
 
+function checkTensorList(where: string, tensors: unknown): void {
+  if (!Array.isArray(tensors)) throw argError(where, 'tensors', 'an array of { name, shape, data }', tensors);
+  tensors.forEach((t: unknown, i) => {
+    const ok = t !== null && typeof t === 'object' && typeof (t as WeightsTensor).name === 'string' && Array.isArray((t as WeightsTensor).shape) && ArrayBuffer.isView((t as WeightsTensor).data);
+    if (!ok) throw argError(where, `tensors[${i}]`, '{ name, shape, data } with a typed array', t);
+  });
+}
+
 function checkDevice(device: unknown): string {
   if (typeof device !== 'string' || !/^(cpu|cuda|auto|cuda:\d{1,3})$/.test(device)) {
     throw argError(WHERE, 'options.device', "'cpu', 'cuda', 'cuda:N' or 'auto'", device);
@@ -154,21 +176,28 @@ function checkDevice(device: unknown): string {
  */
 export class VisionModel implements ModelCore {
   readonly #native: NativeModel;
-  readonly #optimizer: 'adam' | 'sgd';
+  #optimizer: 'adam' | 'sgd';
   /** Number of parameter groups (3: fastai's ResNet split). */
   readonly nGroups: number;
   /** Number of classes. */
   readonly nOut: number;
   /** The device, e.g. `'cpu'` or `'cuda:0'`. */
   readonly device: string;
+  #settings: VisionModelSettings;
 
   /** @internal Use {@link createVisionModel}. */
-  constructor(model: NativeModel, optimizer: 'adam' | 'sgd') {
+  constructor(model: NativeModel, optimizer: 'adam' | 'sgd', settings: VisionModelSettings) {
     this.#native = model;
     this.#optimizer = optimizer;
+    this.#settings = Object.freeze({ ...settings });
     this.nGroups = model.nGroups;
     this.nOut = model.nOut;
     this.device = model.device;
+  }
+
+  /** Architecture, classes, normalization, loss (as last configured) and head settings. */
+  get settings(): VisionModelSettings {
+    return this.#settings;
   }
 
   /** Current mixed precision. */
@@ -209,9 +238,33 @@ export class VisionModel implements ModelCore {
   }
 
   /**
-   * One training step: pixels to the device, normalize, forward in train mode, cross-entropy,
-   * backward, optimizer step with `hypers[g]` for group g, gradients zeroed. Resolves to the loss.
-   * `batch.augment` is not applied yet.
+   * The Learner's settings: the loss (label smoothing), the optimizer's update rule, weight decay
+   * on BatchNorm and bias parameters, and whether BatchNorm stays trainable in frozen groups (the
+   * current freeze is re-applied). Clears the optimizer state and any snapshot. Fails with E_BUSY
+   * while a step runs.
+   */
+  configure(settings: ModelSettings): void {
+    const where = 'configure';
+    if (typeof settings !== 'object' || settings === null) throw argError(where, 'settings', 'an object { loss, optimizer, wdBnBias, trainBn }', settings);
+    const { loss } = settings;
+    if (typeof loss !== 'object' || loss === null || loss.kind !== 'crossEntropy') {
+      throw argError(where, 'settings.loss', "{ kind: 'crossEntropy', labelSmoothing }", loss);
+    }
+    const native = {
+      labelSmoothing: checkNumber(where, 'settings.loss.labelSmoothing', loss.labelSmoothing, 0, 1, true),
+      optimizer: checkOneOf(where, 'settings.optimizer', settings.optimizer, ['adam', 'sgd'] as const),
+      wdBnBias: checkBoolean(where, 'settings.wdBnBias', settings.wdBnBias),
+      trainBn: checkBoolean(where, 'settings.trainBn', settings.trainBn),
+    };
+    this.#native.configure(native);
+    this.#optimizer = native.optimizer;
+    this.#settings = Object.freeze({ ...this.#settings, labelSmoothing: native.labelSmoothing });
+  }
+
+  /**
+   * One training step: pixels to the device, `batch.augment` (resample, lighting) on [0, 1]
+   * floats, normalize, forward in train mode, cross-entropy, backward, optimizer step with
+   * `hypers[g]` for group g, gradients zeroed. Resolves to the loss.
    */
   async trainStep(batch: Batch, hypers: readonly GroupHypers[]): Promise<number> {
     checkBatch('trainStep', batch, this.nOut);
@@ -236,16 +289,23 @@ export class VisionModel implements ModelCore {
     return withCallerStack(this.#native.accumulateStep(batch));
   }
 
-  /** Forward and loss in eval mode without gradients: the loss and the logits (batch x classes). */
+  /**
+   * Forward and loss in eval mode without gradients (after `batch.augment`, e.g. a validation
+   * resize): the loss and the logits (batch x classes).
+   */
   async evalStep(batch: Batch): Promise<EvalResult> {
     checkBatch('evalStep', batch, this.nOut);
     return withCallerStack(this.#native.evalStep(batch));
   }
 
-  /** Logits (n x classes, row-major) for uint8 RGB pixels of shape [n, height, width, 3], in eval mode. */
-  async predict(images: Uint8Array, shape: readonly [number, number, number, number]): Promise<Float32Array> {
+  /**
+   * Logits (n x classes, row-major) for uint8 RGB pixels of shape [n, height, width, 3], in eval
+   * mode, after `augment` when given (as for a batch).
+   */
+  async predict(images: Uint8Array, shape: readonly [number, number, number, number], augment?: AugmentParams): Promise<Float32Array> {
     checkImages('predict', images, shape);
-    return withCallerStack(this.#native.predict(images, shape));
+    if (augment !== undefined) checkAugmentParams('predict', augment, shape[0]);
+    return withCallerStack(this.#native.predict(images, shape, augment));
   }
 
   /** Keeps a copy of weights, BatchNorm buffers, optimizer state and loss-scaler state (one slot). */
@@ -290,6 +350,39 @@ export class VisionModel implements ModelCore {
   /** The optimizer state as tensors named `<param>.grad_avg`, `.sqr_avg`, `.step` (fastai's names). */
   async optimizerState(): Promise<WeightsTensor[]> {
     return withCallerStack(this.#native.optimizerState());
+  }
+
+  /**
+   * Replaces every weight and buffer with `tensors` (our keys, the whole model, as
+   * {@link stateDict} gives them). Errors (`E_WEIGHTS`) name `source` and list missing,
+   * unexpected and mis-shaped keys.
+   */
+  async loadStateDict(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>, source = 'state dict'): Promise<void> {
+    checkTensorList('loadStateDict', tensors);
+    if (typeof source !== 'string') throw argError('loadStateDict', 'source', 'a string', source);
+    return withCallerStack(this.#native.loadStateDict(tensors, source));
+  }
+
+  /**
+   * Replaces the optimizer state (all or nothing) with tensors named as {@link optimizerState}
+   * names them: Adam moments and step counts, SGD momentum buffers. Parameters with state take
+   * part in the next step even when frozen (fastai's re-freeze behaviour), as in the run that saved
+   * it. Errors (`E_WEIGHTS`) list unknown, incomplete and mis-shaped entries.
+   */
+  async loadOptimizerState(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>): Promise<void> {
+    checkTensorList('loadOptimizerState', tensors);
+    return withCallerStack(this.#native.loadOptimizerState(tensors));
+  }
+
+  /** The state of the generator that draws the dropout masks (a few kilobytes). */
+  randomState(): Uint8Array {
+    return this.#native.randomState();
+  }
+
+  /** Sets the dropout generator back to a state from {@link randomState}. */
+  setRandomState(state: Uint8Array): void {
+    if (!(state instanceof Uint8Array)) throw argError('setRandomState', 'state', 'a Uint8Array from randomState()', state);
+    this.#native.setRandomState(state);
   }
 
   /** fp16 autocast with dynamic loss scaling (CUDA only); weights and optimizer stay fp32. */
@@ -354,5 +447,6 @@ export async function createVisionModel(options: VisionModelOptions): Promise<Vi
     seed: checkInteger(WHERE, 'options.seed', options.seed ?? 0, 0),
   };
   const model = await withCallerStack(native().createVisionModel(resolved));
-  return new VisionModel(model, optimizer);
+  const { arch, nOut, labelSmoothing, ps } = resolved;
+  return new VisionModel(model, optimizer, { arch, nOut, labelSmoothing, ps, normalize: resolved.normalize });
 }

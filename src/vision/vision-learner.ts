@@ -1,0 +1,183 @@
+// visionLearner: fastai's vision_learner. A ResNet body (pretrained by default) with fastai's head
+// for the DataLoaders' classes, normalizing with the DataLoaders' statistics, in a Learner that
+// starts frozen when the body is pretrained.
+import { imagenetStats, type Stats } from '../augment/normalize.js';
+import type { DataLoaders } from '../data/types.js';
+import { FasttuneError } from '../errors.js';
+import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject, checkString } from '../learner/args.js';
+import { Learner, type LearnerOptions } from '../learner/learner.js';
+import { createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
+import { checkArchitecture, type Architecture } from './architectures.js';
+import { resolvePretrained } from './pretrained.js';
+
+/** Options of {@link visionLearner}; the defaults are fastai's. */
+export interface VisionLearnerOptions extends LearnerOptions {
+  /** Start from pretrained weights and freeze the body (default true). */
+  pretrained?: boolean;
+  /**
+   * With `pretrained`: a weights name (`'IMAGENET1K_V1'`, the default, found in the torch hub
+   * cache or downloaded) or the path of a `.pth`/`.pt`/`.safetensors` file. A torchvision/timm
+   * state dict fills the body (the head starts fresh); a whole model saved by fasttune (our keys,
+   * `0.*` and `1.*`) fills body and head, whose class count must then match.
+   */
+  weights?: string;
+  /** Outputs of the head (default `dls.c`, one per class; the Learner needs exactly that). */
+  nOut?: number;
+  /** Head dropout, fastai's `ps` (default 0.5: 0.25 before the hidden layer, 0.5 before the output). */
+  ps?: number;
+  /** Default `'auto'`: the first CUDA device if there is one, else the CPU. */
+  device?: DeviceName;
+  /** Mixed precision (default `'fp32'`); also `learn.toFp16()` / `toBf16()` / `toFp32()`. */
+  precision?: Precision;
+  /** Channels-last memory format (often faster on GPUs; default false). */
+  channelsLast?: boolean;
+  /** Seeds the head's (and, without pretrained weights, the body's) initialisation and the dropout masks. */
+  seed?: number;
+}
+
+const LEARNER_KEYS = ['lossFunc', 'metrics', 'lr', 'wd', 'wdBnBias', 'trainBn', 'moms', 'optimizer', 'cbs', 'path', 'modelDir', 'progress', 'output'] as const;
+const MODEL_KEYS = ['pretrained', 'weights', 'nOut', 'ps', 'device', 'precision', 'channelsLast', 'seed'] as const;
+
+/**
+ * A {@link Learner} over fastai's vision model: `learn.model` is the native {@link VisionModel}.
+ * Free it with `dispose()` (or `using`) when done.
+ */
+export class VisionLearner extends Learner {
+  declare readonly model: VisionModel;
+  /** The architecture of the body. */
+  readonly arch: Architecture;
+  /** Whether the body started from pretrained weights. */
+  readonly pretrained: boolean;
+
+  /** @internal Use {@link visionLearner}. */
+  constructor(dls: DataLoaders, model: VisionModel, options: LearnerOptions, arch: Architecture, pretrained: boolean) {
+    super(dls, model, options);
+    this.arch = arch;
+    this.pretrained = pretrained;
+  }
+
+  /** fp16 autocast with dynamic loss scaling (CUDA only); weights and optimizer stay fp32. */
+  toFp16(scaler: GradScalerOptions = {}): this {
+    this.model.toFp16(scaler);
+    return this;
+  }
+
+  /** bf16 autocast (CPU or CUDA), no loss scaling. */
+  toBf16(): this {
+    this.model.toBf16();
+    return this;
+  }
+
+  /** Back to full fp32. */
+  toFp32(): this {
+    this.model.toFp32();
+    return this;
+  }
+
+  /** Frees the native model. Idempotent; fails with E_BUSY while a step runs. */
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function checkDataLoaders(dls: unknown): DataLoaders {
+  const d = dls as Partial<DataLoaders> | null;
+  const loader = (dl: unknown) => dl !== null && typeof dl === 'object' && typeof (dl as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+  if (d === null || typeof d !== 'object' || !loader(d.train) || !loader(d.valid) || !Number.isInteger(d.c) || (d.c as number) < 1) {
+    throw argError('visionLearner: dls', 'DataLoaders with train and valid loaders and c ≥ 1 classes (e.g. from ImageDataLoaders.fromFolder)', dls);
+  }
+  return d as DataLoaders;
+}
+
+/** The statistics the model normalizes with: the DataLoaders' (ImageNet's unless they say otherwise). */
+function normalizationOf(dls: DataLoaders): Stats | false {
+  if (dls.normalize === undefined) return imagenetStats;
+  return dls.normalize === null ? false : dls.normalize;
+}
+
+async function pretrainedPath(arch: Architecture, weights: string): Promise<string> {
+  try {
+    return await resolvePretrained({ arch: arch.name, weights });
+  } catch (error) {
+    if (error instanceof FasttuneError && error.code === 'E_IO') {
+      error.message = `${error.message.replace(/\.$/, '')}, or pass pretrained: false to start from random weights.`;
+    }
+    throw error;
+  }
+}
+
+/**
+ * fastai's `vision_learner`: builds the architecture's body with fastai's head for `dls.c`
+ * classes, loads pretrained weights into it (torchvision's ImageNet weights by default, from the
+ * torch hub cache or downloaded), normalizes on the device with `dls.normalize` (ImageNet's by
+ * default) and returns a {@link VisionLearner} whose body is frozen (BatchNorm stays trainable).
+ * With `pretrained: false` the body gets torchvision's random initialisation and nothing is frozen.
+ *
+ * Offline without the weights file, the error says where to put it (or pass `weights: path`, or
+ * `pretrained: false`). A weights file of another architecture or class count fails with
+ * `E_WEIGHTS`, listing the keys that do not fit.
+ *
+ * @example
+ * ```ts
+ * import { ImageDataLoaders, visionLearner, resnet34, errorRate, Resize, augTransforms, slice } from 'fasttune';
+ *
+ * const dls = await ImageDataLoaders.fromNameRe(dir, files, /^(.*)_\d+\.jpg$/i, {
+ *   validPct: 0.2, seed: 42, itemTfms: Resize(460), batchTfms: augTransforms({ size: 224, minScale: 0.75 }),
+ * });
+ * const learn = await visionLearner(dls, resnet34, { metrics: [errorRate] });
+ * await learn.fitOneCycle(3, 3e-3);          // body frozen: head (+ BatchNorm) only
+ * learn.unfreeze();
+ * const { valley } = await learn.lrFind();    // sweeps, restores weights, suggests
+ * await learn.fitOneCycle(6, { lrMax: slice(1e-6, 1e-4) });   // discriminative LRs
+ * await learn.recorder.plotLoss('loss.png');
+ * learn.dispose();
+ * ```
+ */
+export async function visionLearner(dls: DataLoaders, arch: Architecture | 'resnet34', options: VisionLearnerOptions = {}): Promise<VisionLearner> {
+  const where = 'visionLearner';
+  const data = checkDataLoaders(dls);
+  const architecture = checkArchitecture(where, arch);
+  const o = checkOptionsObject(`${where}: options`, options) as VisionLearnerOptions;
+  checkKeys(where, o, [...LEARNER_KEYS, ...MODEL_KEYS]);
+  const pretrained = o.pretrained === undefined ? true : checkBoolean(`${where}: pretrained`, o.pretrained);
+  if (!pretrained && o.weights !== undefined) {
+    throw new FasttuneError(`${where}: weights is only used with pretrained: true (got weights ${JSON.stringify(o.weights)} with pretrained: false)`, 'E_ARG');
+  }
+  const weights = o.weights === undefined ? architecture.defaultWeights : checkString(`${where}: weights`, o.weights);
+  const nOut = o.nOut === undefined ? data.c : checkInteger(`${where}: nOut`, o.nOut, 1);
+  if (nOut !== data.c) {
+    throw new FasttuneError(`${where}: nOut is ${nOut} but the data has ${data.c} classes (dls.c); the head needs one output per class`, 'E_ARG');
+  }
+  const dlsPath = (dls as { path?: unknown }).path;
+  const learnerOptions: LearnerOptions = { path: typeof dlsPath === 'string' && dlsPath !== '' ? dlsPath : '.' };
+  for (const key of LEARNER_KEYS) if (o[key] !== undefined) Object.assign(learnerOptions, { [key]: o[key] });
+
+  // Weights first: an offline machine learns what is missing before anything is built.
+  const path = pretrained ? await pretrainedPath(architecture, weights) : undefined;
+  const model = await createVisionModel({
+    arch: architecture.name,
+    nOut,
+    normalize: normalizationOf(data),
+    ...(o.device !== undefined && { device: o.device }),
+    ...(o.precision !== undefined && { precision: o.precision }),
+    ...(o.channelsLast !== undefined && { channelsLast: o.channelsLast }),
+    ...(o.seed !== undefined && { seed: o.seed }),
+    ...(o.ps !== undefined && { ps: o.ps }),
+  });
+  try {
+    if (path !== undefined) await model.loadWeights(path);
+    const learn = new VisionLearner(data, model, learnerOptions, architecture, pretrained);
+    if (pretrained) learn.freeze();
+    return learn;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** fastai's former name of {@link visionLearner}. */
+export const cnnLearner = visionLearner;

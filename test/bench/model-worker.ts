@@ -12,7 +12,7 @@
 // Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import type { Batch, DataLoader } from '../../dist/data/types.js';
-import { createVisionModel, Learner, type Callback, type DeviceName, type Precision, type VisionModel } from '../../dist/index.js';
+import { createVisionModel, Learner, setNumThreads, type Callback, type DeviceName, type Precision, type VisionModel } from '../../dist/index.js';
 
 interface Config {
   mode: 'train' | 'eval' | 'predict';
@@ -22,6 +22,10 @@ interface Config {
   nOut: number;
   precision: Precision;
   channelsLast: boolean;
+  /** Default true (the library's default); false evaluates the unfolded modules. */
+  foldBn?: boolean;
+  /** LibTorch intra-op threads (default: the library's, one per core). */
+  threads?: number;
   warmup: number;
   steps: number;
   batches: number;
@@ -64,7 +68,14 @@ class MemoryLoader implements DataLoader {
 }
 
 async function model(): Promise<VisionModel> {
-  return createVisionModel({ nOut: cfg.nOut, device: (cfg.device ?? 'cpu') as DeviceName, precision: cfg.precision, channelsLast: cfg.channelsLast });
+  if (cfg.threads !== undefined) setNumThreads(cfg.threads);
+  return createVisionModel({
+    nOut: cfg.nOut,
+    device: (cfg.device ?? 'cpu') as DeviceName,
+    precision: cfg.precision,
+    channelsLast: cfg.channelsLast,
+    foldBn: cfg.foldBn ?? true,
+  });
 }
 
 function learner(m: VisionModel, train: DataLoader, valid: DataLoader): Learner {

@@ -3,7 +3,7 @@
 // sides alternate, `--reps` times, and every ratio compares runs of the same repetition (a shared
 // machine drifts between repetitions). Prints tables and writes bench-results.json.
 //
-//   npm run bench [-- --cases train,infer,data,e2e,memory,scaling] [--reps 3] [--steps 5]
+//   npm run bench [-- --cases train,infer,data,e2e,memory,scaling,defaults] [--reps 3] [--steps 5]
 //                 [--memory-steps 1000] [--e2e-images 512] [--quick] [--out bench-results.json]
 //                 [--device cuda]   (GPU machines: cases train and infer with AMP and channels-last;
 //                                    FASTTUNE_PYTHON names the Python whose torch sees the GPU)
@@ -17,6 +17,8 @@
 //   e2e      one epoch of fitOneCycle from a JPEG folder at 128 px vs PyTorch + torchvision.
 //   memory   peak RSS of the e2e runs; RSS every 100 training steps up to --memory-steps.
 //   scaling  seconds per training step against batch size and resolution.
+//   defaults fasttune against itself with one default changed (foldBn, channels-last, intra-op
+//            threads, OpenMP wait policy): what each default choice is worth here.
 // Benchmarks are not tests: `npm test` never runs them.
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -27,7 +29,7 @@ import { benchCache, ensureBuilt, fixed, machine, makeImages, median, ours, pair
 
 const { values } = parseArgs({
   options: {
-    cases: { type: 'string', default: 'train,infer,data,e2e,memory,scaling' },
+    cases: { type: 'string', default: 'train,infer,data,e2e,memory,scaling,defaults' },
     reps: { type: 'string' },
     steps: { type: 'string' },
     'memory-steps': { type: 'string' },
@@ -241,6 +243,43 @@ function scalingCase(): void {
   results.scaling = out;
 }
 
+/**
+ * fasttune with one setting changed against fasttune with its default, alternating: ratio =
+ * time with the change / time with the default (above 1: the default is faster).
+ */
+function defaultsCase(): void {
+  const fp32 = MODES[0] as Mode;
+  const bs = 16;
+  const size = 128;
+  const trainSeconds = (extra: object, env: Record<string, string> = {}) =>
+    median(ours<TrainRun>('model-worker.ts', trainConfig(bs, size, fp32, extra), env).stepSeconds);
+  const evalSeconds = (extra: object) =>
+    median(ours<{ passSeconds: number[] }>('model-worker.ts', { mode: 'eval', bs: 16, size: 224, nOut: N_OUT, precision: 'fp32', channelsLast: false, warmup: 1, passes: 2, batches: quick ? 2 : 4, ...extra }).passSeconds);
+  const cores = machine().cores;
+  const variants: Array<[string, string, () => number, () => number]> = [
+    ['foldBn (default true)', 'getPreds fp32, bs 16 @ 224 px: foldBn false', () => evalSeconds({}), () => evalSeconds({ foldBn: false })],
+    ['memory format (default contiguous)', `training fp32, bs ${bs} @ ${size} px: channelsLast true`, () => trainSeconds({}), () => trainSeconds({ channelsLast: true })],
+    [`intra-op threads (default ${cores}, one per core)`, `training fp32, bs ${bs} @ ${size} px: 1 thread`, () => trainSeconds({}), () => trainSeconds({ threads: 1 })],
+    ['OpenMP waiting (default passive)', `training fp32, bs ${bs} @ ${size} px: OMP_WAIT_POLICY=ACTIVE`, () => trainSeconds({}), () => trainSeconds({}, { OMP_WAIT_POLICY: 'ACTIVE' })],
+  ];
+  console.log(`\n## Defaults: fasttune against itself with one setting changed; s per step or pass, medians of ${REPS}`);
+  const rows: string[][] = [];
+  const out: Record<string, Paired> = {};
+  for (const [choice, change, withDefault, changed] of variants) {
+    const d: number[] = [];
+    const c: number[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      d.push(withDefault());
+      c.push(changed());
+    }
+    const p = paired(c, d);
+    out[choice] = p;
+    rows.push([choice, change, fixed(p.theirs, 3), fixed(p.ours, 3), ratioCell(p)]);
+  }
+  console.log(table(['default', 'changed', 'default s', 'changed s', 'changed / default'], rows));
+  results.defaults = out;
+}
+
 if (CUDA && [...cases].some((c) => c !== 'train' && c !== 'infer')) throw new Error('--device cuda runs the train and infer cases only');
 ensureBuilt();
 const info = machine();
@@ -258,6 +297,7 @@ if (cases.has('data')) {
 if (cases.has('e2e') || cases.has('memory')) await e2eCase();
 if (cases.has('memory')) memoryCase();
 if (cases.has('scaling')) scalingCase();
+if (cases.has('defaults') && !CUDA) defaultsCase();
 
 const end = loadavg();
 console.log(`\n## Targets\n${table(['what', 'value', 'target', ''], verdicts)}`);

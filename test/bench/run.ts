@@ -11,7 +11,8 @@
 // Cases:
 //   train    Learner.fit on in-memory uint8 batches vs a plain eager loop with AdamW in fastai's
 //            groups: bs 32 @ 64 px, 16 @ 128 px, 8 @ 224 px; fp32, channels-last, bf16 autocast.
-//            fp32 also against PyTorch with foreach AdamW and set_to_none (beyond its defaults).
+//            fp32 also against PyTorch with foreach AdamW and set_to_none (beyond its defaults;
+//            not with --quick).
 //   infer    getPreds over a loader (eval forward, loss, probabilities) and predict latency at bs 1.
 //   data     decode + presize + crop from photo-sized JPEGs vs torchvision's DataLoader (data-case.ts).
 //   e2e      one epoch of fitOneCycle from a JPEG folder at 128 px vs PyTorch + torchvision.
@@ -120,7 +121,9 @@ function trainCase(): void {
       const goal = mode.name === 'bf16 autocast' ? 1.0 : target;
       rows.push([key, fixed(p.ours, 3), fixed(p.theirs, 3), ratioCell(p), judge(`train ${key}`, p.ratio, goal)]);
     }
-    if (CUDA) continue; // PyTorch 2.x on CUDA already defaults to foreach AdamW and set_to_none
+    // PyTorch 2.x on CUDA already defaults to foreach AdamW and set_to_none; --quick leaves this
+    // information-only row out.
+    if (CUDA || quick) continue;
     const tuned = trainPair(bs, size, MODES[0] as Mode, 'tuned');
     out[`bs ${bs} @ ${size} px, fp32 vs tuned PyTorch`] = tuned;
     rows.push([`bs ${bs} @ ${size} px, fp32 vs foreach + set_to_none`, fixed(tuned.ours, 3), fixed(tuned.theirs, 3), ratioCell(tuned), '(info)']);

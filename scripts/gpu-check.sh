@@ -103,7 +103,7 @@ echo "addon: $addon"
 if has_step tests; then
   log "tests ($(elapsed))"
   # Only the references these suites read (the others need more than torch and torchvision).
-  export FASTTUNE_FIXTURES=vision_model,folded_eval,augment_pixels
+  export FASTTUNE_FIXTURES=vision_model,folded_eval,augment_pixels,vision_learner
   node node_modules/vitest/vitest.mjs run --config test/vitest.config.ts \
     test/gpu test/parity/vision-forward.test.ts test/parity/vision-gradients.test.ts \
     test/parity/vision-optimizer.test.ts test/parity/vision-folded.test.ts test/parity/augment-pixels.test.ts ||

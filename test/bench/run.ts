@@ -5,7 +5,7 @@
 //
 //   npm run bench [-- --cases train,infer,data,e2e,memory,scaling,defaults] [--reps 3] [--steps 5]
 //                 [--memory-steps 1000] [--e2e-images 512] [--quick] [--out bench-results.json]
-//                 [--device cuda]   (GPU machines: cases train and infer with AMP and channels-last;
+//                 [--modes fp32,channels-last,bf16] [--device cuda]   (GPU machines: cases train and infer with AMP and channels-last;
 //                                    FASTTUNE_PYTHON names the Python whose torch sees the GPU)
 //
 // Cases:
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     'e2e-images': { type: 'string' },
     quick: { type: 'boolean', default: false },
     device: { type: 'string', default: 'cpu' },
+    modes: { type: 'string' },
     out: { type: 'string', default: 'bench-results.json' },
   },
 });
@@ -54,7 +55,7 @@ const CUDA = DEVICE.startsWith('cuda');
 type Mode = { name: string; precision: 'fp32' | 'bf16' | 'fp16'; channelsLast: boolean };
 // On a GPU: what one trains with there (AMP, channels-last) at batch sizes that fill it; the
 // targets were set for the CPU, so GPU ratios are printed for information.
-const MODES: Mode[] = CUDA
+const ALL_MODES: Mode[] = CUDA
   ? [
       { name: 'fp32', precision: 'fp32', channelsLast: false },
       { name: 'fp16 AMP + channels-last', precision: 'fp16', channelsLast: true },
@@ -65,6 +66,9 @@ const MODES: Mode[] = CUDA
       { name: 'channels-last', precision: 'fp32', channelsLast: true },
       { name: 'bf16 autocast', precision: 'bf16', channelsLast: false },
     ];
+// --modes picks some of them by name (e.g. fp32,channels-last), the first two for inference.
+const MODES = values.modes ? ALL_MODES.filter((m) => values.modes?.split(',').includes(m.name.split(' ')[0] as string)) : ALL_MODES;
+if (MODES.length === 0) throw new Error(`--modes ${values.modes} names none of ${ALL_MODES.map((m) => m.name.split(' ')[0]).join(', ')}`);
 const TRAIN_SHAPES = CUDA
   ? [
       { bs: 256, size: 64, target: Number.NaN },
@@ -124,7 +128,7 @@ function trainCase(): void {
     // PyTorch 2.x on CUDA already defaults to foreach AdamW and set_to_none; --quick leaves this
     // information-only row out.
     if (CUDA || quick) continue;
-    const tuned = trainPair(bs, size, MODES[0] as Mode, 'tuned');
+    const tuned = trainPair(bs, size, ALL_MODES[0] as Mode, 'tuned');
     out[`bs ${bs} @ ${size} px, fp32 vs tuned PyTorch`] = tuned;
     rows.push([`bs ${bs} @ ${size} px, fp32 vs foreach + set_to_none`, fixed(tuned.ours, 3), fixed(tuned.theirs, 3), ratioCell(tuned), '(info)']);
   }
@@ -218,7 +222,7 @@ function memoryCase(): void {
   }
   const bs = 16;
   const size = 64;
-  const run = ours<TrainRun>('model-worker.ts', { ...trainConfig(bs, size, MODES[0] as Mode), warmup: 0, steps: MEMORY_STEPS, rssEvery: 100 });
+  const run = ours<TrainRun>('model-worker.ts', { ...trainConfig(bs, size, ALL_MODES[0] as Mode), warmup: 0, steps: MEMORY_STEPS, rssEvery: 100 });
   const rss = run.rssMiB;
   const at = (k: number) => rss[String(k)] ?? Number.NaN;
   const growth = (at(MEMORY_STEPS) - at(100)) / at(100);
@@ -230,7 +234,7 @@ function memoryCase(): void {
 
 function scalingCase(): void {
   const reps = 1;
-  const fp32 = MODES[0] as Mode;
+  const fp32 = ALL_MODES[0] as Mode;
   console.log('\n## How cost grows: seconds per training step (fp32), one repetition each');
   const rows: string[][] = [];
   const out: Record<string, Paired> = {};
@@ -251,7 +255,7 @@ function scalingCase(): void {
  * time with the change / time with the default (above 1: the default is faster).
  */
 function defaultsCase(): void {
-  const fp32 = MODES[0] as Mode;
+  const fp32 = ALL_MODES[0] as Mode;
   const bs = 16;
   const size = 128;
   const trainSeconds = (extra: object, env: Record<string, string> = {}) =>

@@ -63,8 +63,14 @@ for m in cmake-js node-addon-api node-api-headers vitest sharp esbuild typescrip
   [ -d "node_modules/$m" ] || fail "node_modules/$m is missing"
 done
 
-PY=${FASTTUNE_PYTHON:-$(command -v python3 || true)}
-[ -n "$PY" ] || fail 'no python3 on PATH (set FASTTUNE_PYTHON to the Python whose torch is the CUDA PyTorch)'
+# FASTTUNE_PYTHON, else the first of python3 on PATH and /usr/bin/python3 that imports torch.
+PY=${FASTTUNE_PYTHON:-}
+if [ -z "$PY" ]; then
+  for candidate in "$(command -v python3 || true)" /usr/bin/python3; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import torch' 2>/dev/null && { PY=$candidate; break; }
+  done
+fi
+[ -n "$PY" ] || fail 'no python3 with torch found (set FASTTUNE_PYTHON to the Python whose torch is the CUDA PyTorch)'
 torch_info=$("$PY" -c 'import json, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda, "available": torch.cuda.is_available(), "devices": torch.cuda.device_count(), "name": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}))' 2>&1 | tail -1) ||
   fail "$PY cannot import torch: $torch_info"
 echo "python $PY, torch $torch_info"

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FasttuneError } from './errors.js';
+import { withOpenMpDefaults } from './openmp.js';
 import type { AugmentParams } from './augment/types.js';
 import type { WeightsContents, WeightsTensor } from './io/weights.js';
 import type { EvalResult } from './model/types.js';
@@ -34,6 +35,8 @@ export interface NativeModelOptions {
   precision: string;
   gradScaler: NativeGradScalerOptions | null;
   channelsLast: boolean;
+  /** Fold BatchNorm into the neighbouring layers for fp32 eval and predict (default true). */
+  foldBn?: boolean;
   seed: number;
 }
 
@@ -141,7 +144,7 @@ function load(): Binding {
   const failures: string[] = [];
   for (const path of candidates) {
     try {
-      const binding = require(path) as Binding;
+      const binding = withOpenMpDefaults(() => require(path) as Binding);
       binding.setErrorClass(FasttuneError);
       return binding;
     } catch (error) {

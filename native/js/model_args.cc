@@ -88,6 +88,7 @@ train::VisionModelOptions ModelOptionsFromJs(const Napi::Value& value) {
   options.precision = train::ParsePrecision(String(o, "precision", what));
   options.gradScaler = GradScalerFromJs(o.Get("gradScaler"));
   options.channelsLast = Bool(o, "channelsLast", what);
+  if (o.Has("foldBn")) options.foldBn = Bool(o, "foldBn", what);
   const int64_t seed = Integer(o, "seed", what);
   if (seed < 0) throw CodedError(kArg, "options.seed must be a non-negative integer");
   options.seed = static_cast<uint64_t>(seed);

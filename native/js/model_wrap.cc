@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "js/model_wrap.h"
 
+#include "core/compute_thread.h"
 #include "core/runtime.h"
 #include "js/addon_data.h"
 #include "js/convert.h"
@@ -24,8 +25,10 @@ Napi::Value CreateVisionModel(const Napi::CallbackInfo& info) {
     return Job<ModelHolder>::Run(
         env,
         [options] {
-          UseConfiguredThreads();
-          return std::make_shared<train::VisionModel>(options);
+          return OnComputeThread([&] {
+            UseConfiguredThreads();
+            return std::make_shared<train::VisionModel>(options);
+          });
         },
         [](Napi::Env env, ModelHolder& model) -> Napi::Value {
           return Data(env).modelClass.New({Napi::External<ModelHolder>::New(env, &model)});
@@ -121,8 +124,10 @@ Napi::Value ModelWrap::RunJob(const Napi::CallbackInfo& info, std::function<Resu
   return Job<Result>::Run(
       env,
       [model, work = std::move(work)] {
-        UseConfiguredThreads();
-        return work(*model);
+        return OnComputeThread([&] {
+          UseConfiguredThreads();
+          return work(*model);
+        });
       },
       std::move(toJs), info.This().As<Napi::Object>(), busy_);
 }

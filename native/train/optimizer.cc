@@ -5,7 +5,10 @@
 #include <map>
 #include <tuple>
 
+#include <torch/csrc/autograd/variable.h>
+
 #include "core/error.h"
+#include "train/fused_update.h"
 
 namespace fasttune::train {
 
@@ -27,7 +30,7 @@ OptimizerKind ParseOptimizerKind(const std::string& name) {
 }
 
 Optimizer::Optimizer(OptimizerKind kind, std::vector<OptimizedParam> params, int groups)
-    : kind_(kind), params_(std::move(params)), slots_(params_.size()), groups_(groups) {}
+    : kind_(kind), params_(std::move(params)), slots_(params_.size()), zeroGrad_(params_.size(), 0), groups_(groups) {}
 
 void Optimizer::Step(const std::vector<Hypers>& hypers) {
   if (static_cast<int>(hypers.size()) != groups_) {
@@ -35,29 +38,46 @@ void Optimizer::Step(const std::vector<Hypers>& hypers) {
                                std::to_string(hypers.size()));
   }
   torch::NoGradGuard noGrad;
+  const bool adam = kind_ == OptimizerKind::kAdam;
   // (group, decay, step count) -> bucket; step counts only differ after state was loaded.
   std::map<std::tuple<int, bool, int64_t>, Bucket> buckets;
   for (size_t i = 0; i < params_.size(); ++i) {
     const OptimizedParam& p = params_[i];
     const torch::Tensor& grad = p.tensor.grad();
-    if (!grad.defined()) continue;
+    if (!grad.defined() && !zeroGrad_[i]) continue;
     Slot& slot = slots_[i];
     if (!slot.gradAvg.defined()) {
       slot.gradAvg = torch::zeros_like(p.tensor);
-      if (kind_ == OptimizerKind::kAdam) slot.sqrAvg = torch::zeros_like(p.tensor);
+      if (adam) slot.sqrAvg = torch::zeros_like(p.tensor);
     }
-    Bucket& b = buckets[{p.group, p.decay, slot.step}];
+    const int64_t previousStep = slot.step++;
+    const Hypers& h = hypers[p.group];
+    const double decay = p.decay && h.wd != 0 ? 1.0 - h.lr * h.wd : 1.0;
+    if (CanFuse(p.tensor, grad, slot.gradAvg, slot.sqrAvg)) {
+      torch::Tensor param = p.tensor;
+      if (adam) {
+        const double step = static_cast<double>(previousStep + 1);
+        FusedAdamUpdate(param, grad, slot.gradAvg, slot.sqrAvg,
+                        {decay, h.mom, h.sqrMom, h.lr / (1.0 - std::pow(h.mom, step)),
+                         std::sqrt(1.0 - std::pow(h.sqrMom, step)), h.eps});
+      } else {
+        FusedSgdUpdate(param, grad, slot.gradAvg, {decay, h.mom, h.lr});
+      }
+      torch::autograd::impl::bump_version(param);  // written through its data pointer
+      continue;
+    }
+    Bucket& b = buckets[{p.group, p.decay, previousStep}];
     b.params.push_back(p.tensor);
-    b.grads.push_back(grad);
+    b.grads.push_back(grad.defined() ? grad : torch::zeros_like(p.tensor));
     b.gradAvgs.push_back(slot.gradAvg);
-    if (kind_ == OptimizerKind::kAdam) b.sqrAvgs.push_back(slot.sqrAvg);
-    ++slot.step;
+    if (adam) b.sqrAvgs.push_back(slot.sqrAvg);
   }
+  // Everything else (other devices and dtypes): the same operations as multi-tensor ops.
   for (auto& [key, b] : buckets) {
     const auto& [group, decay, previousStep] = key;
     const Hypers& h = hypers[group];
     if (decay && h.wd != 0) torch::_foreach_mul_(b.params, 1.0 - h.lr * h.wd);
-    if (kind_ == OptimizerKind::kSgd) {
+    if (!adam) {
       torch::_foreach_mul_(b.gradAvgs, h.mom);
       torch::_foreach_add_(b.gradAvgs, b.grads);
       torch::_foreach_add_(b.params, b.gradAvgs, -h.lr);
@@ -86,9 +106,27 @@ std::vector<torch::Tensor> Optimizer::Gradients() const {
   return grads;
 }
 
+torch::Tensor Optimizer::Gradient(size_t i) const {
+  const torch::Tensor& grad = params_.at(i).tensor.grad();
+  if (grad.defined() || !zeroGrad_[i]) return grad;
+  return torch::zeros_like(params_[i].tensor);
+}
+
+bool Optimizer::HasGradient(size_t i) const { return params_.at(i).tensor.grad().defined() || zeroGrad_[i]; }
+
+void Optimizer::SetZeroGradient(size_t i, bool zero) {
+  torch::Tensor t = params_.at(i).tensor;
+  t.mutable_grad().reset();
+  zeroGrad_[i] = zero;
+}
+
 void Optimizer::ZeroGrad() {
-  std::vector<torch::Tensor> grads = Gradients();
-  if (!grads.empty()) torch::_foreach_zero_(grads);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    torch::Tensor t = params_[i].tensor;
+    if (!t.grad().defined()) continue;
+    t.mutable_grad().reset();
+    zeroGrad_[i] = 1;
+  }
 }
 
 void Optimizer::ClearState() {

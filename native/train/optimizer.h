@@ -3,8 +3,12 @@
 //  Adam: p *= 1 - lr*wd (decoupled, first); m = mom*m + (1-mom)*g; v = sqrMom*v + (1-sqrMom)*g^2;
 //        t += 1; p -= lr/(1 - mom^t) * m / (sqrt(v)/sqrt(1 - sqrMom^t) + eps)
 //  SGD:  p *= 1 - lr*wd; b = mom*b + g; p -= lr*b   (mom 0 is plain SGD)
-// Only parameters with a gradient tensor are visited (frozen-from-the-start ones have none).
+// Only parameters with a gradient are visited (frozen-from-the-start ones have none); a zeroed
+// gradient counts, as in fastai, so a re-frozen weight keeps decaying.
 // Weight decay skips parameters marked `decay = false` (BatchNorm and biases, unless wdBnBias).
+// Zeroed gradients are stored as none (PyTorch's set_to_none) and only remembered as zero: the
+// next backward then hands its gradient over instead of adding it to a buffer of zeros, and no
+// pass clears them. Float32 CPU parameters take a one-pass update (train/fused_update.h).
 #pragma once
 
 #include <string>
@@ -50,10 +54,17 @@ class Optimizer {
   // One step with `hypers[group]` for each group; throws E_ARG when the count is wrong.
   void Step(const std::vector<Hypers>& hypers);
 
-  // Gradients of the parameters a step would visit.
+  // The gradient tensors that hold values (zeroed ones are none).
   std::vector<torch::Tensor> Gradients() const;
 
-  // Zeroes gradients in place (fastai never sets them back to None).
+  // Parameter i's gradient: its tensor, zeros when it was zeroed, undefined when it has none.
+  torch::Tensor Gradient(size_t i) const;
+  // Whether parameter i has a gradient (zero or not); a step visits exactly these.
+  bool HasGradient(size_t i) const;
+  // Gives parameter i a zero gradient (true) or none (false).
+  void SetZeroGradient(size_t i, bool zero);
+
+  // Zeroes the gradients (fastai never sets them back to None; here they are zero by a flag).
   void ZeroGrad();
 
   // Forgets moments and step counts, as fastai does when the frozen set changes.
@@ -69,6 +80,7 @@ class Optimizer {
   OptimizerKind kind_;
   std::vector<OptimizedParam> params_;
   std::vector<Slot> slots_;
+  std::vector<char> zeroGrad_;  // per parameter: has a zero gradient, stored as none
   int groups_;
 };
 

@@ -136,8 +136,19 @@ torch::Tensor VisionModel::Input(const torch::Tensor& images, const std::optiona
 
 torch::Tensor VisionModel::Forward(const torch::Tensor& input, bool train) {
   net_.net->train(train);
-  torch::Tensor logits = net_.net->forward(input);
+  // Folding changes float32 rounding only; under autocast the low-precision rounding of folded
+  // weights would differ from PyTorch's by far more, so mixed precision keeps the modules.
+  const bool folded = !train && options_.foldBn && precision_ == Precision::kFp32;
+  torch::Tensor logits = folded ? Folded().Forward(input) : net_.net->forward(input);
   return logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
+}
+
+const models::FoldedNet& VisionModel::Folded() {
+  if (!folded_) {
+    const auto format = options_.channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    folded_ = std::make_unique<models::FoldedNet>(net_, format);
+  }
+  return *folded_;
 }
 
 torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor& labels) const {
@@ -147,6 +158,7 @@ torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor
 
 std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch& batch) {
   const torch::Tensor labels = Labels(batch);
+  WeightsChanged();  // train mode moves the BatchNorm statistics; the step moves the weights
   const torch::Tensor input = Input(batch.images, batch.augment);
   torch::Tensor logits;
   torch::Tensor loss;
@@ -203,10 +215,9 @@ torch::Tensor VisionModel::Predict(const torch::Tensor& images, const std::optio
 void VisionModel::Snapshot() {
   auto saved = std::make_unique<SavedState>();
   torch::NoGradGuard noGrad;
-  for (const models::StateEntry& e : net_.state) {
-    saved->state.push_back(e.tensor.detach().clone());
-    if (e.isParam) saved->hadGrad.push_back(e.tensor.grad().defined());
-  }
+  for (const models::StateEntry& e : net_.state) saved->state.push_back(e.tensor.detach().clone());
+  const size_t nParams = net_.Params().size();
+  for (size_t i = 0; i < nParams; ++i) saved->hadGrad.push_back(optimizer_.HasGradient(i));
   saved->optimizer = optimizer_.CopyState();
   if (scaler_) saved->scaler = scaler_->state();
   saved_ = std::move(saved);
@@ -215,22 +226,13 @@ void VisionModel::Snapshot() {
 void VisionModel::Restore() {
   if (!saved_) throw CodedError(kArg, "restore() needs a snapshot(): there is none, or it was already restored");
   torch::NoGradGuard noGrad;
-  size_t param = 0;
+  WeightsChanged();
   for (size_t i = 0; i < net_.state.size(); ++i) {
     torch::Tensor t = net_.state[i].tensor;
     t.detach().copy_(saved_->state[i]);
-    if (!net_.state[i].isParam) continue;
-    // Gradients are zero between steps; what matters is which parameters had one.
-    if (saved_->hadGrad[param++]) {
-      if (t.grad().defined()) {
-        t.mutable_grad().zero_();
-      } else {
-        t.mutable_grad() = torch::zeros_like(t);
-      }
-    } else {
-      t.mutable_grad() = torch::Tensor();
-    }
   }
+  // Gradients are zero between steps; what matters is which parameters had one.
+  for (size_t i = 0; i < saved_->hadGrad.size(); ++i) optimizer_.SetZeroGradient(i, saved_->hadGrad[i]);
   optimizer_.LoadState(saved_->optimizer);
   if (scaler_ && saved_->scaler) scaler_->set_state(*saved_->scaler);
   saved_.reset();
@@ -238,12 +240,16 @@ void VisionModel::Restore() {
 
 void VisionModel::LoadWeights(const std::string& path, models::WeightsPart part) {
   const io::WeightsFile file = io::ReadWeights(path);
-  CopyInto(models::MatchWeights(net_.state, file, part, path));
+  const std::vector<models::WeightsAssignment> assignments = models::MatchWeights(net_.state, file, part, path);
+  WeightsChanged();
+  CopyInto(assignments);
 }
 
 void VisionModel::LoadStateDict(const io::NamedTensors& tensors, const std::string& source) {
   const io::WeightsFile file{"tensors", tensors, {}};
-  CopyInto(models::MatchWeights(net_.state, file, models::WeightsPart::kFull, source));
+  const std::vector<models::WeightsAssignment> assignments = models::MatchWeights(net_.state, file, models::WeightsPart::kFull, source);
+  WeightsChanged();
+  CopyInto(assignments);
 }
 
 void VisionModel::SaveWeights(const std::string& path, const io::Metadata& metadata) const {
@@ -259,9 +265,10 @@ io::NamedTensors VisionModel::StateDict() const {
 
 std::vector<NamedGradient> VisionModel::Gradients() const {
   std::vector<NamedGradient> out;
-  for (const models::StateEntry* e : net_.Params()) {
-    const torch::Tensor& grad = e->tensor.grad();
-    out.push_back({e->name, grad.defined() ? ToHost(grad) : torch::Tensor()});
+  const std::vector<const models::StateEntry*> params = net_.Params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const torch::Tensor grad = optimizer_.Gradient(i);
+    out.push_back({params[i]->name, grad.defined() ? ToHost(grad) : torch::Tensor()});
   }
   return out;
 }
@@ -271,17 +278,8 @@ void VisionModel::LoadOptimizerState(const io::NamedTensors& tensors) {
   for (const models::StateEntry* e : net_.Params()) params.push_back({e->name, e->tensor});
   const std::vector<Optimizer::Slot> slots = SlotsFromTensors(options_.optimizer, params, tensors);
   optimizer_.LoadState(slots);
-  torch::NoGradGuard noGrad;
-  for (size_t i = 0; i < params.size(); ++i) {
-    torch::Tensor t = params[i].tensor;
-    if (!slots[i].gradAvg.defined()) {
-      t.mutable_grad() = torch::Tensor();
-    } else if (t.grad().defined()) {
-      t.mutable_grad().zero_();
-    } else {
-      t.mutable_grad() = torch::zeros_like(t);
-    }
-  }
+  // A parameter with state had a (zeroed) gradient when it was saved; one without had none.
+  for (size_t i = 0; i < params.size(); ++i) optimizer_.SetZeroGradient(i, slots[i].gradAvg.defined());
 }
 
 torch::Tensor VisionModel::RandomState() const {

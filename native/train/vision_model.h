@@ -16,6 +16,7 @@
 
 #include "core/live_objects.h"
 #include "io/weights.h"
+#include "models/folded_net.h"
 #include "models/vision_net.h"
 #include "models/weights_map.h"
 #include "train/augment.h"
@@ -39,6 +40,7 @@ struct VisionModelOptions {
   Precision precision = Precision::kFp32;
   std::optional<GradScalerOptions> gradScaler;  // dynamic loss scaling (default: on for fp16)
   bool channelsLast = false;
+  bool foldBn = true;      // fp32 eval and predict with BatchNorm folded in (models/folded_net.h)
   uint64_t seed = 0;       // weights init and dropout masks
 };
 
@@ -143,6 +145,10 @@ class VisionModel {
   // Pixels to the network's input (augmented, normalized); outside autocast.
   torch::Tensor Input(const torch::Tensor& images, const std::optional<AugmentParams>& augment) const;
   torch::Tensor Forward(const torch::Tensor& input, bool train);
+  // The folded eval network, built from the current weights on first use after they changed.
+  const models::FoldedNet& Folded();
+  // Drops the folded network: call whenever weights or BatchNorm statistics change.
+  void WeightsChanged() { folded_.reset(); }
   // Train-mode forward, loss and backward (of the scaled loss with a loss scaler); the logits
   // and the unscaled loss come back.
   std::pair<torch::Tensor, torch::Tensor> ForwardBackward(const Batch& batch);
@@ -158,6 +164,7 @@ class VisionModel {
   Precision precision_;
   std::optional<GradScaler> scaler_;
   std::unique_ptr<SavedState> saved_;
+  std::unique_ptr<models::FoldedNet> folded_;
   int64_t frozen_ = 0;  // groups below this are frozen
   LiveCounter<LiveKind::kModel> live_;
 };

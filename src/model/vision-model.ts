@@ -62,6 +62,16 @@ export interface VisionModelOptions {
   gradScaler?: boolean | GradScalerOptions;
   /** Channels-last memory format for weights and inputs (often faster on GPUs). */
   channelsLast?: boolean;
+  /**
+   * Evaluation and prediction in fp32 run a copy of the network with every BatchNorm folded into
+   * the convolution before it or the linear layer after it; on the CPU its convolutions keep
+   * weights and activations in oneDNN's own layout (default true; the copy is rebuilt after the
+   * weights change). Only float32 rounding differs: against the model evaluated in float64,
+   * folded logits stay within 1e-5 of the largest logit, as PyTorch's own float32 forward does.
+   * `false` computes exactly what PyTorch's modules compute. Mixed precision always runs the
+   * unfolded network.
+   */
+  foldBn?: boolean;
   /** Seeds the random initialisation and the dropout masks (default 0). */
   seed?: number;
 }
@@ -433,6 +443,7 @@ export async function createVisionModel(options: VisionModelOptions): Promise<Vi
     precision,
     gradScaler: resolveScaler(WHERE, options.gradScaler, precision),
     channelsLast: checkBoolean(WHERE, 'options.channelsLast', options.channelsLast ?? false),
+    foldBn: checkBoolean(WHERE, 'options.foldBn', options.foldBn ?? true),
     seed: checkInteger(WHERE, 'options.seed', options.seed ?? 0, 0),
   };
   const model = await withCallerStack(native().createVisionModel(resolved));

@@ -12,8 +12,10 @@ const tight = { atol: 1e-5, rtol: 1e-5 };
 onReferenceThreads();
 
 describe('VisionModel forward vs PyTorch', () => {
+  // The unfolded network computes what PyTorch's modules compute; the default folded eval path
+  // (BatchNorm folded into the layers) has its own test: vision-folded.test.ts.
   it('gives PyTorch eval logits and loss', async () => {
-    using model = await referenceModel();
+    using model = await referenceModel({ foldBn: false });
     const { loss, logits } = await model.evalStep(batch);
     const expected = fwd.get('logits_eval').data as Float32Array;
     report('eval logits', diffs(logits, expected));
@@ -45,14 +47,14 @@ describe('VisionModel forward vs PyTorch', () => {
   });
 
   it('computes the label-smoothed loss as nn.CrossEntropyLoss(label_smoothing=0.1)', async () => {
-    using model = await referenceModel({ labelSmoothing: 0.1 });
+    using model = await referenceModel({ labelSmoothing: 0.1, foldBn: false });
     const { loss } = await model.evalStep(batch);
     expectClose([loss], fwd.numbers('loss_eval_smooth'), tight, 'smoothed loss');
     expect(Math.abs(loss - fwd.numbers('loss_eval')[0]!)).toBeGreaterThan(1e-3);
   });
 
   it('matches PyTorch with channels-last memory format', async () => {
-    using model = await referenceModel({ channelsLast: true });
+    using model = await referenceModel({ channelsLast: true, foldBn: false });
     const { logits } = await model.evalStep(batch);
     const expected = fwd.get('logits_eval_channels_last').data as Float32Array;
     report('channels-last eval logits', diffs(logits, expected));

@@ -24,8 +24,12 @@ export {
   type ParamInfo,
   type Precision,
   type VisionModelOptions,
+  type VisionModelSettings,
   type WeightsPart,
 } from './model/vision-model.js';
 export type { EvalResult, GroupHypers, ModelCore, ModelSettings, OptimizerKind } from './model/types.js';
 export { visionLearner, cnnLearner, VisionLearner, type VisionLearnerOptions } from './vision/vision-learner.js';
 export { resnet34, type Architecture } from './vision/architectures.js';
+export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './export/load-learner.js';
+export type { ExportMetadata, ValidResizeConfig } from './export/metadata.js';
+export * from './interpret/index.js';

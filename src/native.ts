@@ -92,6 +92,10 @@ export interface NativeModel {
   stateDict(): Promise<WeightsTensor[]>;
   gradients(): Promise<Array<{ name: string; data: Float32Array | null }>>;
   optimizerState(): Promise<WeightsTensor[]>;
+  loadStateDict(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>, source: string): Promise<void>;
+  loadOptimizerState(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>): Promise<void>;
+  randomState(): Uint8Array;
+  setRandomState(state: Uint8Array): void;
 }
 
 /** The raw native surface. Public classes wrap it; nothing outside src/ sees it. */

@@ -174,4 +174,21 @@ Napi::Array NamedTensorsToJs(Napi::Env env, const io::NamedTensors& tensors) {
   return out;
 }
 
+io::NamedTensors NamedTensorsFromJs(const Napi::Value& value) {
+  if (!value.IsArray()) throw CodedError(kArg, "tensors must be an array");
+  io::NamedTensors tensors;
+  const auto list = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const Napi::Object entry = ObjectArg(list.Get(i), "tensors[" + std::to_string(i) + "]");
+    const Napi::Value name = entry.Get("name");
+    const Napi::Value data = entry.Get("data");
+    if (!name.IsString()) throw CodedError(kArg, "tensors[" + std::to_string(i) + "].name must be a string");
+    const std::string what = "tensor '" + name.As<Napi::String>().Utf8Value() + "'";
+    if (!data.IsTypedArray()) throw CodedError(kArg, what + ": data must be a typed array");
+    tensors.push_back({name.As<Napi::String>().Utf8Value(),
+                       TensorFromTypedArray(data.As<Napi::TypedArray>(), ShapeFromArray(entry.Get("shape"), what), what)});
+  }
+  return tensors;
+}
+
 }  // namespace fasttune::js

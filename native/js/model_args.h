@@ -36,4 +36,7 @@ io::Metadata MetadataFromJs(const Napi::Value& value);
 // [{ name, dtype, shape, data }], as readWeights returns tensors.
 Napi::Array NamedTensorsToJs(Napi::Env env, const io::NamedTensors& tensors);
 
+// [{ name, shape, data }] (data a typed array), copied; the inverse of NamedTensorsToJs.
+io::NamedTensors NamedTensorsFromJs(const Napi::Value& value);
+
 }  // namespace fasttune::js

@@ -69,6 +69,10 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&ModelWrap::StateDict>("stateDict"),
           InstanceMethod<&ModelWrap::Gradients>("gradients"),
           InstanceMethod<&ModelWrap::OptimizerState>("optimizerState"),
+          InstanceMethod<&ModelWrap::LoadStateDict>("loadStateDict"),
+          InstanceMethod<&ModelWrap::LoadOptimizerState>("loadOptimizerState"),
+          InstanceMethod<&ModelWrap::RandomState>("randomState"),
+          InstanceMethod<&ModelWrap::SetRandomState>("setRandomState"),
       });
   Data(env).modelClass = Napi::Persistent(cls);
   exports.Set("createVisionModel", Napi::Function::New(env, CreateVisionModel, "createVisionModel"));
@@ -326,6 +330,44 @@ Napi::Value ModelWrap::OptimizerState(const Napi::CallbackInfo& info) {
     return RunJob<io::NamedTensors>(
         info, [](Model& m) { return m.OptimizerState(); },
         [](Napi::Env env, io::NamedTensors& tensors) -> Napi::Value { return NamedTensorsToJs(env, tensors); });
+  });
+}
+
+// loadStateDict(tensors, source): the whole model from [{ name, shape, data }]; errors name source.
+Napi::Value ModelWrap::LoadStateDict(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    io::NamedTensors tensors = NamedTensorsFromJs(info[0]);
+    if (info.Length() < 2 || !info[1].IsString()) throw CodedError(kArg, "loadStateDict expects tensors and a source name");
+    const std::string source = info[1].As<Napi::String>().Utf8Value();
+    return RunJob<bool>(
+        info, [tensors = std::move(tensors), source](Model& m) { m.LoadStateDict(tensors, source); return true; },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+  });
+}
+
+Napi::Value ModelWrap::LoadOptimizerState(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    io::NamedTensors tensors = NamedTensorsFromJs(info[0]);
+    return RunJob<bool>(
+        info, [tensors = std::move(tensors)](Model& m) { m.LoadOptimizerState(tensors); return true; },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+  });
+}
+
+// A few kilobytes: copied synchronously, refused while a job (which may draw masks) runs.
+Napi::Value ModelWrap::RandomState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value { return TypedArrayFromTensor(env, Usable(env)->RandomState()); });
+}
+
+Napi::Value ModelWrap::SetRandomState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsTypedArray()) throw CodedError(kArg, "setRandomState expects a Uint8Array");
+    const auto array = info[0].As<Napi::TypedArray>();
+    const torch::Tensor state = TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "random state");
+    Usable(env)->SetRandomState(state);
+    return env.Undefined();
   });
 }
 

@@ -58,6 +58,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value StateDict(const Napi::CallbackInfo& info);
   Napi::Value Gradients(const Napi::CallbackInfo& info);
   Napi::Value OptimizerState(const Napi::CallbackInfo& info);
+  Napi::Value LoadStateDict(const Napi::CallbackInfo& info);
+  Napi::Value LoadOptimizerState(const Napi::CallbackInfo& info);
+  Napi::Value RandomState(const Napi::CallbackInfo& info);
+  Napi::Value SetRandomState(const Napi::CallbackInfo& info);
 
   // Frees the model when the environment (main thread or worker) shuts down.
   static void OnEnvCleanup(void* self);

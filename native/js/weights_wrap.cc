@@ -5,6 +5,7 @@
 #include "io/weights.h"
 #include "js/convert.h"
 #include "js/errors.h"
+#include "js/model_args.h"
 #include "js/worker.h"
 
 namespace fasttune::js {
@@ -50,21 +51,7 @@ Napi::Value WriteWeightsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
     const std::string path = StringArg(info, 0, "path");
-    if (info.Length() < 2 || !info[1].IsArray()) throw CodedError(kArg, "tensors must be an array");
-    io::NamedTensors tensors;
-    const auto list = info[1].As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); ++i) {
-      const Napi::Value item = list.Get(i);
-      if (!item.IsObject()) throw CodedError(kArg, "tensors[" + std::to_string(i) + "] must be an object");
-      const auto entry = item.As<Napi::Object>();
-      const Napi::Value name = entry.Get("name");
-      const Napi::Value data = entry.Get("data");
-      if (!name.IsString()) throw CodedError(kArg, "tensors[" + std::to_string(i) + "].name must be a string");
-      const std::string what = "tensor '" + name.As<Napi::String>().Utf8Value() + "'";
-      if (!data.IsTypedArray()) throw CodedError(kArg, what + ": data must be a typed array");
-      tensors.push_back({name.As<Napi::String>().Utf8Value(),
-                         TensorFromTypedArray(data.As<Napi::TypedArray>(), ShapeFromArray(entry.Get("shape"), what), what)});
-    }
+    io::NamedTensors tensors = NamedTensorsFromJs(info[1]);
     io::Metadata metadata;
     if (info.Length() > 2 && info[2].IsObject()) {
       const auto object = info[2].As<Napi::Object>();

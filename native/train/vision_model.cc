@@ -9,6 +9,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "train/optimizer_state.h"
 
 namespace fasttune::train {
 
@@ -45,6 +46,14 @@ class ZeroGradOnExit {
  private:
   Optimizer& optimizer_;
 };
+
+void CopyInto(const std::vector<models::WeightsAssignment>& assignments) {
+  torch::NoGradGuard noGrad;
+  for (const models::WeightsAssignment& a : assignments) {
+    torch::Tensor target = a.target;
+    target.detach().copy_(a.source);
+  }
+}
 
 torch::Tensor ToHost(const torch::Tensor& t) { return t.detach().to(torch::kCPU).contiguous(); }
 
@@ -229,12 +238,12 @@ void VisionModel::Restore() {
 
 void VisionModel::LoadWeights(const std::string& path, models::WeightsPart part) {
   const io::WeightsFile file = io::ReadWeights(path);
-  const std::vector<models::WeightsAssignment> assignments = models::MatchWeights(net_.state, file, part, path);
-  torch::NoGradGuard noGrad;
-  for (const models::WeightsAssignment& a : assignments) {
-    torch::Tensor target = a.target;
-    target.detach().copy_(a.source);
-  }
+  CopyInto(models::MatchWeights(net_.state, file, part, path));
+}
+
+void VisionModel::LoadStateDict(const io::NamedTensors& tensors, const std::string& source) {
+  const io::WeightsFile file{"tensors", tensors, {}};
+  CopyInto(models::MatchWeights(net_.state, file, models::WeightsPart::kFull, source));
 }
 
 void VisionModel::SaveWeights(const std::string& path, const io::Metadata& metadata) const {
@@ -255,6 +264,40 @@ std::vector<NamedGradient> VisionModel::Gradients() const {
     out.push_back({e->name, grad.defined() ? ToHost(grad) : torch::Tensor()});
   }
   return out;
+}
+
+void VisionModel::LoadOptimizerState(const io::NamedTensors& tensors) {
+  std::vector<OptimizedTensor> params;
+  for (const models::StateEntry* e : net_.Params()) params.push_back({e->name, e->tensor});
+  const std::vector<Optimizer::Slot> slots = SlotsFromTensors(options_.optimizer, params, tensors);
+  optimizer_.LoadState(slots);
+  torch::NoGradGuard noGrad;
+  for (size_t i = 0; i < params.size(); ++i) {
+    torch::Tensor t = params[i].tensor;
+    if (!slots[i].gradAvg.defined()) {
+      t.mutable_grad() = torch::Tensor();
+    } else if (t.grad().defined()) {
+      t.mutable_grad().zero_();
+    } else {
+      t.mutable_grad() = torch::zeros_like(t);
+    }
+  }
+}
+
+torch::Tensor VisionModel::RandomState() const {
+  at::Generator generator = generator_;
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void VisionModel::SetRandomState(const torch::Tensor& state) {
+  const torch::Tensor current = RandomState();
+  if (state.scalar_type() != torch::kUInt8 || state.sizes() != current.sizes()) {
+    throw CodedError(kWeights, "random state must be " + std::to_string(current.numel()) + " bytes, got " +
+                                   std::to_string(state.numel()) + " values of " + std::string(c10::toString(state.scalar_type())));
+  }
+  std::lock_guard<std::mutex> lock(generator_.mutex());
+  generator_.set_state(state.contiguous());
 }
 
 void VisionModel::SetPrecision(Precision precision, std::optional<GradScalerOptions> scaler) {

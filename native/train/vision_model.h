@@ -112,12 +112,22 @@ class VisionModel {
   void Restore();
 
   void LoadWeights(const std::string& path, models::WeightsPart part);
+  // Every weight and buffer from `tensors` (our keys, the whole model); errors name `source`.
+  void LoadStateDict(const io::NamedTensors& tensors, const std::string& source);
   void SaveWeights(const std::string& path, const io::Metadata& metadata) const;
 
   // Copies on the CPU, in state-dict order.
   io::NamedTensors StateDict() const;
   std::vector<NamedGradient> Gradients() const;
   io::NamedTensors OptimizerState() const { return optimizer_.StateTensors(); }
+  // Replaces the optimizer state with tensors named as OptimizerState() names them (all or
+  // nothing). Parameters with state get a zero gradient, the others none, so the next step visits
+  // the same parameters a continuous run would.
+  void LoadOptimizerState(const io::NamedTensors& tensors);
+
+  // The dropout masks' generator state, to resume a run exactly.
+  torch::Tensor RandomState() const;
+  void SetRandomState(const torch::Tensor& state);
 
   // Autocast dtype; fp16 brings a loss scaler unless `scaler` says otherwise.
   void SetPrecision(Precision precision, std::optional<GradScalerOptions> scaler);

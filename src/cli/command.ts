@@ -17,6 +17,11 @@ export const EXIT = {
   usage: 2,
 } as const;
 
+/** A wrong command line found while a command runs (a bad option value): exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 export interface OptionSpec {
   type: 'boolean' | 'string';
   short?: string;

@@ -1,13 +1,9 @@
 // Parses `fasttune <command> [options]`, prints help, and dispatches to the command table.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type CliIO, type Command, EXIT, type OptionSpec, type OptionValues } from './command.js';
+import { type CliIO, type Command, EXIT, type OptionSpec, type OptionValues, UsageError } from './command.js';
 import { COMMANDS } from './commands.js';
+import { libraryVersion } from '../version.js';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** The top-level help. */
 export function usage(commands: readonly Command[] = COMMANDS): string {
@@ -66,7 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
     return EXIT.ok;
   }
   if (first === '-v' || first === '--version') {
-    io.stdout.write(`${packageVersion()}\n`);
+    io.stdout.write(`${libraryVersion()}\n`);
     return EXIT.ok;
   }
   const find = (name: string) => commands.find((c) => c.name === name);
@@ -108,6 +104,7 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
   try {
     return await command.run(values, positionals, io);
   } catch (error) {
+    if (error instanceof UsageError) return usageError(io, `${command.name}: ${error.message}`, `Run 'fasttune ${command.name} --help'.`);
     io.stderr.write(`fasttune ${command.name}: ${(error as Error).message}\n`);
     return EXIT.problem;
   }

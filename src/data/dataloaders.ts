@@ -376,6 +376,30 @@ export class ImageDataLoaders implements DataLoaders {
   }
 
   /**
+   * Loaders without items that keep a vocab and transforms: what `loadLearner` rebuilds from an
+   * exported model, ready for `testDl`. Nothing is cached (each file is read once).
+   */
+  static forInference(options: {
+    vocab: readonly string[];
+    itemTfm?: ItemTransform;
+    batchTfm?: BatchTransform;
+    normalize?: NormalizeStats | null;
+    bs?: number;
+    path?: string;
+    decodeWorkers?: number;
+  }): ImageDataLoaders {
+    const vocab = checkVocab(options.vocab);
+    const bs = positiveInt('bs', options.bs, 64);
+    const workers = options.decodeWorkers ?? defaultDecodeWorkers();
+    check(Number.isInteger(workers) && workers >= 0, `decodeWorkers must be a non-negative integer, got ${String(options.decodeWorkers)}`);
+    const decoder = createDecoder({ maxPixels: DEFAULT_MAX_PIXELS, cacheBytes: 0, slots: defaultDecodeSlots() }, workers);
+    const common = { itemTfm: options.itemTfm, batchTfm: options.batchTfm, seed: 0, prefetch: 2 };
+    const train = new ImageDataLoader([], decoder, { ...common, bs, shuffle: true, dropLast: true, split: 'train' });
+    const valid = new ImageDataLoader([], decoder, { ...common, bs, shuffle: false, dropLast: false, split: 'valid' });
+    return new ImageDataLoaders(options.path ?? '.', train, valid, [...vocab], options.normalize ?? null, []);
+  }
+
+  /**
    * A loader over other files with the validation transforms, e.g. for predictions. Labels are -1
    * (unlabelled).
    */

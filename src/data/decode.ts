@@ -32,9 +32,25 @@ function resized(pipeline: sharp.Sharp, spec: BaseSpec | null): sharp.Sharp {
   });
 }
 
-/** Decodes `path` to RGB pixels sized per `spec` (the decoded size when null). */
-export async function decodeImage(path: string, spec: BaseSpec | null, limits: DecodeLimits): Promise<RawImage> {
-  const open = () => sharp(path, { limitInputPixels: limits.maxPixels, autoOrient: true, failOn: 'warning' });
+/** What can be decoded: a file path, the bytes of an image file, or a sharp pipeline. */
+export type ImageInput = string | Buffer | Uint8Array | sharp.Sharp;
+
+/** A sharp pipeline (duck-typed: sharp's instances are not of an exported class). */
+export function isSharp(input: unknown): input is sharp.Sharp {
+  return input !== null && typeof input === 'object' && typeof (input as sharp.Sharp).clone === 'function' && typeof (input as sharp.Sharp).toBuffer === 'function';
+}
+
+/** How an input is named in messages. */
+export function describeInput(input: ImageInput): string {
+  if (typeof input === 'string') return input;
+  return isSharp(input) ? 'the given sharp image' : `the given ${input.length}-byte buffer`;
+}
+
+/** Decodes `input` to RGB pixels sized per `spec` (the decoded size when null). */
+export async function decodeImage(input: ImageInput, spec: BaseSpec | null, limits: DecodeLimits): Promise<RawImage> {
+  const options = { limitInputPixels: limits.maxPixels, autoOrient: true, failOn: 'warning' } as const;
+  // A sharp pipeline is the caller's: it keeps its own options and is cloned, never consumed.
+  const open = () => (isSharp(input) ? input.clone() : sharp(input, options));
   try {
     let { data, info } = await toRaw(resized(open(), spec));
     if (info.premultiplied) {
@@ -47,8 +63,17 @@ export async function decodeImage(path: string, spec: BaseSpec | null, limits: D
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels instead of 3`);
     return { data, width: info.width, height: info.height };
   } catch (error) {
-    throw await describeFailure(path, error, limits);
+    throw typeof input === 'string' ? await describeFailure(input, error, limits) : describeDataFailure(input, error, limits);
   }
+}
+
+function describeDataFailure(input: Exclude<ImageInput, string>, error: unknown, limits: DecodeLimits): FasttuneError {
+  const detail = error instanceof Error ? error.message : String(error);
+  const fail = (why: string) => new FasttuneError(`Cannot read image (${describeInput(input)}): ${why}`, 'E_IO');
+  if (!isSharp(input) && input.length === 0) return fail('it is empty (0 bytes)');
+  if (/exceeds pixel limit/i.test(detail)) return fail(`it has more than ${limits.maxPixels} pixels (the maxPixels limit)`);
+  if (/unsupported image format/i.test(detail)) return fail('not an image format sharp can decode (JPEG, PNG, WebP, GIF, TIFF, AVIF)');
+  return fail(`corrupt or truncated (${detail.split('\n')[0]})`);
 }
 
 /**

@@ -9,6 +9,7 @@ export type { RawImage } from './pixels.js';
 export type { NormalizeStats } from './batch-tfms.js';
 export { getImageFiles, imageExtensions, type GetImageFilesOptions } from './files.js';
 export { loadImage, type LoadImageOptions } from './load-image.js';
+export type { ImageInput } from './decode.js';
 export { torchRandperm, TorchGenerator } from './rng.js';
 export { showBatch, type ShowBatchOptions, type DisplayPixels } from './show-batch.js';
 export { fashionMnistToFolder, fashionMnistClasses, type FashionMnistOptions, type FashionMnistSummary } from './fashion-mnist.js';

@@ -1,7 +1,7 @@
 // One image through the same decode and item transform the loaders use.
 import type { Rng } from '../augment/types.js';
 import { FasttuneError } from '../errors.js';
-import { decodeImage, DEFAULT_MAX_PIXELS } from './decode.js';
+import { decodeImage, DEFAULT_MAX_PIXELS, isSharp, type ImageInput } from './decode.js';
 import type { RawImage } from './pixels.js';
 import { randomSeed, StreamRng } from './rng.js';
 import type { ItemTransform, Split } from './transforms.js';
@@ -17,9 +17,13 @@ export interface LoadImageOptions {
   maxPixels?: number;
 }
 
-/** Decodes `path` to RGB uint8 pixels, item transform applied. */
-export async function loadImage(path: string, options: LoadImageOptions = {}): Promise<RawImage> {
-  if (typeof path !== 'string' || path === '') throw new FasttuneError(`loadImage: path must be a non-empty string, got ${String(path)}`, 'E_ARG');
+/**
+ * Decodes an image to RGB uint8 pixels, item transform applied: a file path, the bytes of an
+ * image file (a Buffer) or a sharp pipeline (cloned, so the caller can still use it).
+ */
+export async function loadImage(path: ImageInput, options: LoadImageOptions = {}): Promise<RawImage> {
+  const ok = (typeof path === 'string' && path !== '') || path instanceof Uint8Array || isSharp(path);
+  if (!ok) throw new FasttuneError(`loadImage: expected a file path, a Buffer or a sharp image, got ${path === null ? 'null' : typeof path}`, 'E_ARG');
   const split = options.split ?? 'valid';
   if (split !== 'train' && split !== 'valid') throw new FasttuneError(`loadImage: split must be 'train' or 'valid', got ${String(split)}`, 'E_ARG');
   const tfm = options.itemTfms;

@@ -62,6 +62,12 @@ export class ImageDataLoader implements DataLoader {
     return this.epochs;
   }
 
+  /** Makes the next iteration run epoch `value` (its order and draws): how a saved run resumes. */
+  set epoch(value: number) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new FasttuneError(`epoch must be a non-negative integer, got ${String(value)}`, 'E_ARG');
+    this.epochs = value;
+  }
+
   /** Where this loader's images are decoded (shared with the loaders derived from it). */
   get imageDecoder(): Decoder {
     return this.decoder;

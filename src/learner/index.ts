@@ -18,7 +18,12 @@ export { ParamScheduler, type HyperName, type HyperSchedules } from './param-sch
 export { Recorder, type ValidationResult } from './recorder.js';
 export { ProgressCallback, type ProgressMode, type ProgressOutput } from './progress.js';
 export { TrainEvalCallback } from './train-eval.js';
-export { TerminateOnNaN } from './terminate-on-nan.js';
+export { TerminateOnNaN, TerminateOnNaN as TerminateOnNaNCallback } from './terminate-on-nan.js';
+export { TrackerCallback, EarlyStoppingCallback, SaveModelCallback, type Comparison, type TrackerOptions, type EarlyStoppingOptions, type SaveModelOptions } from './trackers.js';
+export { softmax, crossEntropyPerItem, type Activation, type Predictions } from './predictions.js';
+export { combineTta, type TtaCombineOptions, type TtaCombined } from './tta.js';
+export type { DatasetChoice, GetPredsOptions, Prediction, TtaOptions, TtaResult, ShowResultsOptions } from './inference.js';
+export type { SaveOptions, LoadOptions } from './persistence.js';
 export { LRFinder, type LRFinderOptions } from './lr-finder.js';
 export { accuracy, errorRate, topKAccuracy, metric, type Metric } from './metrics.js';
 export { crossEntropyLossFlat, labelSmoothingCrossEntropy, type LossSpec } from './loss.js';

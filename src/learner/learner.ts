@@ -43,6 +43,21 @@ import { combinedCos } from './schedule.js';
 import { SUGGESTION_NAMES, suggestLearningRates, type SuggestionName } from './suggestions.js';
 import { TerminateOnNaN } from './terminate-on-nan.js';
 import { TrainEvalCallback } from './train-eval.js';
+import type { ImageInput } from '../data/decode.js';
+import { exportLearner } from '../export/export.js';
+import {
+  getPreds,
+  predict,
+  showResults,
+  tta,
+  type GetPredsOptions,
+  type Prediction,
+  type ShowResultsOptions,
+  type TtaOptions,
+  type TtaResult,
+} from './inference.js';
+import { loadState, saveState, type LoadOptions, type SaveOptions } from './persistence.js';
+import type { Predictions } from './predictions.js';
 
 /** Options of the {@link Learner} constructor; defaults are fastai's. */
 export interface LearnerOptions {
@@ -463,6 +478,77 @@ export class Learner {
       this.recorder.lrFindSuggestions = suggestions;
       return Object.fromEntries(suggestions.map((s) => [s.name, s.lr])) as Record<N, number>;
     });
+  }
+
+  // ---- after training ---------------------------------------------------------------------------
+
+  /**
+   * fastai's `get_preds`: the model in eval mode over the validation set (default), the training
+   * set (unshuffled, no drop-last, its own transforms) or any loader such as `dls.testDl(files)`,
+   * in dataset order. Probabilities are the softmax of the logits unless `act` says otherwise;
+   * `withDecoded` adds the argmax, `withLoss` the per-item loss (the model's loss, label smoothing
+   * included). Runs no callbacks.
+   *
+   * @example
+   * const { probs, targets, losses } = await learn.getPreds({ withLoss: true });
+   */
+  async getPreds(options: GetPredsOptions = {}): Promise<Predictions> {
+    return getPreds(this, options);
+  }
+
+  /**
+   * fastai's `predict`: one image (path, Buffer or sharp pipeline) through the validation item
+   * transform and the validation resize of the batch transforms; the label, its index and the
+   * probabilities.
+   *
+   * @example
+   * const { label, probs } = await learn.predict('cat.jpg');
+   */
+  async predict(item: ImageInput): Promise<Prediction> {
+    return predict(this, item);
+  }
+
+  /**
+   * fastai's `tta`: `n` passes with the training transforms (model in eval mode) averaged into A,
+   * one with the validation transforms P; `probs` = (1 − beta)·A + beta·P, or the element-wise
+   * maximum of all passes with `useMax`. A and P come back too.
+   */
+  async tta(options: TtaOptions = {}): Promise<TtaResult> {
+    return tta(this, options);
+  }
+
+  /** A PNG grid of the first `maxN` items with their actual and predicted labels. Resolves to the file. */
+  async showResults(file: string, options: ShowResultsOptions = {}): Promise<string> {
+    return showResults(this, file, options);
+  }
+
+  /**
+   * Writes the model and everything `loadLearner` needs to predict (architecture, classes, vocab,
+   * normalization, validation transforms, loss) as one safetensors file, atomically.
+   *
+   * @example
+   * await learn.export('pets.safetensors');
+   * const inference = await loadLearner('pets.safetensors');
+   */
+  async export(path: string): Promise<string> {
+    return exportLearner(this, path);
+  }
+
+  /**
+   * Saves the model to `path/modelDir/name.safetensors` and, with `withOpt` (default), the
+   * optimizer state, hyper-parameters, frozen groups, dropout generator and training loader epoch
+   * for resuming. Resolves to the file written.
+   */
+  async save(name: string, options: SaveOptions = {}): Promise<string> {
+    return saveState(this, name, options);
+  }
+
+  /**
+   * Loads what {@link save} wrote; with `withOpt` (default) also what resuming needs, so that
+   * `fitOneCycle(n, { startEpoch })` continues exactly where the saved fit stopped.
+   */
+  async load(name: string, options: LoadOptions = {}): Promise<string> {
+    return loadState(this, name, options);
   }
 
   // ---- the loop -------------------------------------------------------------------------------

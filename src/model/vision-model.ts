@@ -81,6 +81,18 @@ export interface ParamInfo {
   trainable: boolean;
 }
 
+/** What a model was built with, as `export` records it. */
+export interface VisionModelSettings {
+  readonly arch: 'resnet34';
+  readonly nOut: number;
+  /** Input normalization on the device; null: pixels in [0, 1]. */
+  readonly normalize: Readonly<Stats> | null;
+  /** Label smoothing ε of the model's cross-entropy loss. */
+  readonly labelSmoothing: number;
+  /** Head dropout. */
+  readonly ps: number;
+}
+
 /** Which part of the model a weights file fills. */
 export type WeightsPart = 'auto' | 'full' | 'body';
 
@@ -124,6 +136,14 @@ function checkStats(stats: Stats): { mean: number[]; std: number[] } {
   return { mean: triple('mean', -Number.MAX_VALUE), std: triple('std', Number.MIN_VALUE) };
 }
 
+function checkTensorList(where: string, tensors: unknown): void {
+  if (!Array.isArray(tensors)) throw argError(where, 'tensors', 'an array of { name, shape, data }', tensors);
+  tensors.forEach((t: unknown, i) => {
+    const ok = t !== null && typeof t === 'object' && typeof (t as WeightsTensor).name === 'string' && Array.isArray((t as WeightsTensor).shape) && ArrayBuffer.isView((t as WeightsTensor).data);
+    if (!ok) throw argError(where, `tensors[${i}]`, '{ name, shape, data } with a typed array', t);
+  });
+}
+
 function checkDevice(device: unknown): string {
   if (typeof device !== 'string' || !/^(cpu|cuda|auto|cuda:\d{1,3})$/.test(device)) {
     throw argError(WHERE, 'options.device', "'cpu', 'cuda', 'cuda:N' or 'auto'", device);
@@ -153,14 +173,21 @@ export class VisionModel implements ModelCore {
   readonly nOut: number;
   /** The device, e.g. `'cpu'` or `'cuda:0'`. */
   readonly device: string;
+  #settings: VisionModelSettings;
 
   /** @internal Use {@link createVisionModel}. */
-  constructor(model: NativeModel, optimizer: 'adam' | 'sgd') {
+  constructor(model: NativeModel, optimizer: 'adam' | 'sgd', settings: VisionModelSettings) {
     this.#native = model;
     this.#optimizer = optimizer;
+    this.#settings = Object.freeze({ ...settings });
     this.nGroups = model.nGroups;
     this.nOut = model.nOut;
     this.device = model.device;
+  }
+
+  /** Architecture, classes, normalization, loss (as last configured) and head settings. */
+  get settings(): VisionModelSettings {
+    return this.#settings;
   }
 
   /** Current mixed precision. */
@@ -221,6 +248,7 @@ export class VisionModel implements ModelCore {
     };
     this.#native.configure(native);
     this.#optimizer = native.optimizer;
+    this.#settings = Object.freeze({ ...this.#settings, labelSmoothing: native.labelSmoothing });
   }
 
   /**
@@ -314,6 +342,39 @@ export class VisionModel implements ModelCore {
     return withCallerStack(this.#native.optimizerState());
   }
 
+  /**
+   * Replaces every weight and buffer with `tensors` (our keys, the whole model, as
+   * {@link stateDict} gives them). Errors (`E_WEIGHTS`) name `source` and list missing,
+   * unexpected and mis-shaped keys.
+   */
+  async loadStateDict(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>, source = 'state dict'): Promise<void> {
+    checkTensorList('loadStateDict', tensors);
+    if (typeof source !== 'string') throw argError('loadStateDict', 'source', 'a string', source);
+    return withCallerStack(this.#native.loadStateDict(tensors, source));
+  }
+
+  /**
+   * Replaces the optimizer state (all or nothing) with tensors named as {@link optimizerState}
+   * names them: Adam moments and step counts, SGD momentum buffers. Parameters with state take
+   * part in the next step even when frozen (fastai's re-freeze behaviour), as in the run that saved
+   * it. Errors (`E_WEIGHTS`) list unknown, incomplete and mis-shaped entries.
+   */
+  async loadOptimizerState(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>): Promise<void> {
+    checkTensorList('loadOptimizerState', tensors);
+    return withCallerStack(this.#native.loadOptimizerState(tensors));
+  }
+
+  /** The state of the generator that draws the dropout masks (a few kilobytes). */
+  randomState(): Uint8Array {
+    return this.#native.randomState();
+  }
+
+  /** Sets the dropout generator back to a state from {@link randomState}. */
+  setRandomState(state: Uint8Array): void {
+    if (!(state instanceof Uint8Array)) throw argError('setRandomState', 'state', 'a Uint8Array from randomState()', state);
+    this.#native.setRandomState(state);
+  }
+
   /** fp16 autocast with dynamic loss scaling (CUDA only); weights and optimizer stay fp32. */
   toFp16(scaler: GradScalerOptions = {}): this {
     this.#native.setPrecision('fp16', resolveScaler('toFp16', scaler, 'fp16'));
@@ -375,5 +436,6 @@ export async function createVisionModel(options: VisionModelOptions): Promise<Vi
     seed: checkInteger(WHERE, 'options.seed', options.seed ?? 0, 0),
   };
   const model = await withCallerStack(native().createVisionModel(resolved));
-  return new VisionModel(model, optimizer);
+  const { arch, nOut, labelSmoothing, ps } = resolved;
+  return new VisionModel(model, optimizer, { arch, nOut, labelSmoothing, ps, normalize: resolved.normalize });
 }

@@ -1,0 +1,208 @@
+// After training: predictions over a loader (getPreds), one item (predict), test-time
+// augmentation (tta) and a grid of predictions (showResults). The Learner's methods call these.
+import type { BatchTransform } from '../augment/types.js';
+import { loadImage } from '../data/load-image.js';
+import type { ImageInput } from '../data/decode.js';
+import type { ImageDataLoader } from '../data/loader.js';
+import { StreamRng } from '../data/rng.js';
+import type { ItemTransform } from '../data/transforms.js';
+import type { Batch, DataLoader } from '../data/types.js';
+import { FasttuneError } from '../errors.js';
+import { writeImageGrid, type GridCell } from '../plot/image-grid.js';
+import { argError, checkBoolean, checkFraction, checkInteger, checkKeys, checkOptionsObject } from './args.js';
+import { displayedBatch } from './display.js';
+import type { Learner } from './learner.js';
+import {
+  activate,
+  argmaxRows,
+  checkActivation,
+  collectLogits,
+  concat,
+  effectiveLoss,
+  labelled,
+  predictionsFrom,
+  softmax,
+  type Activation,
+  type Predictions,
+} from './predictions.js';
+import { serially } from './serial.js';
+import { combineTta, type TtaCombined } from './tta.js';
+
+/** Which items: the validation or training set, or any loader (e.g. `dls.testDl(files)`). */
+export type DatasetChoice = 'valid' | 'train' | DataLoader;
+
+export interface GetPredsOptions {
+  /** Default 'valid'. The training set is read unshuffled, without drop-last, with its (random) transforms. */
+  ds?: DatasetChoice;
+  /** Also return the unreduced loss per item (computed as the model's loss, label smoothing included). */
+  withLoss?: boolean;
+  /** Also return the argmax of each row. */
+  withDecoded?: boolean;
+  /** Activation of the logits (default softmax). */
+  act?: Activation;
+  signal?: AbortSignal;
+}
+
+/** One item's prediction, as fastai's `predict`: the label, its index and the probabilities. */
+export interface Prediction {
+  label: string;
+  index: number;
+  /** One probability per class, in vocab order. */
+  probs: Float32Array;
+}
+
+export interface TtaOptions {
+  /** Default 'valid'. */
+  ds?: DatasetChoice;
+  /** Passes with the training transforms (default 4). */
+  n?: number;
+  /** Weight of the plain pass (default 0.25). */
+  beta?: number;
+  /** Element-wise maximum over all passes instead (default false). */
+  useMax?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface TtaResult extends TtaCombined {
+  readonly n: number;
+  readonly nOut: number;
+  readonly targets: Int32Array;
+}
+
+export interface ShowResultsOptions {
+  /** Default 'valid'. */
+  ds?: DatasetChoice;
+  /** Items shown, the first ones of the set (default 9). */
+  maxN?: number;
+  /** Grid columns (default: a square grid). */
+  ncols?: number;
+}
+
+/** A loader that can be re-made with other options: an {@link ImageDataLoader}. */
+function isDerivable(dl: DataLoader): dl is ImageDataLoader {
+  return typeof (dl as ImageDataLoader).derive === 'function' && typeof (dl as ImageDataLoader).options === 'object';
+}
+
+function checkLoader(where: string, dl: unknown): DataLoader {
+  const ok = dl !== null && typeof dl === 'object' && typeof (dl as DataLoader)[Symbol.asyncIterator] === 'function';
+  if (!ok) throw argError(where, "'valid', 'train' or a DataLoader", dl);
+  return dl as DataLoader;
+}
+
+/** The loader of `ds`, unshuffled and without drop-last where it can be re-made so. */
+export function predictionLoader(learn: Learner, where: string, ds: unknown = 'valid'): DataLoader {
+  if (ds === 'valid' || ds === 'train') {
+    const dl = learn.dls[ds];
+    if (isDerivable(dl)) return dl.derive({ shuffle: false, dropLast: false });
+    if (ds === 'train') {
+      throw new FasttuneError(`${where}: ds 'train' needs loaders that can be re-made unshuffled (ImageDataLoaders); pass a loader instead`, 'E_ARG');
+    }
+    return dl;
+  }
+  return checkLoader(`${where}: ds`, ds);
+}
+
+/** The validation item transform and batch transform of the Learner's data, if any. */
+function validTransforms(learn: Learner): { itemTfm: ItemTransform | undefined; batchTfm: BatchTransform | undefined } {
+  const dl = learn.dls.valid;
+  if (!isDerivable(dl)) return { itemTfm: undefined, batchTfm: undefined };
+  return { itemTfm: dl.options.itemTfm, batchTfm: dl.options.batchTfm };
+}
+
+/**
+ * fastai's `get_preds`: the model in eval mode over every item of `ds`, in order.
+ */
+export async function getPreds(learn: Learner, options: GetPredsOptions = {}): Promise<Predictions> {
+  const o = checkOptionsObject('getPreds: options', options);
+  checkKeys('getPreds', o, ['ds', 'withLoss', 'withDecoded', 'act', 'signal']);
+  const withLoss = o.withLoss === undefined ? false : checkBoolean('getPreds: withLoss', o.withLoss);
+  const withDecoded = o.withDecoded === undefined ? false : checkBoolean('getPreds: withDecoded', o.withDecoded);
+  const act = checkActivation('getPreds: act', o.act);
+  const dl = predictionLoader(learn, 'getPreds', o.ds);
+  const { logits, targets } = await collectLogits(learn.model, dl, o.signal as AbortSignal | undefined);
+  return predictionsFrom(logits, targets, learn.model.nOut, { act, withDecoded, withLoss, loss: effectiveLoss(learn.model, learn.lossFunc) });
+}
+
+/**
+ * fastai's `predict`: one image (a file path, a Buffer of an image file, or a sharp pipeline)
+ * through the validation item transform and the validation resize of the batch transforms.
+ */
+export async function predict(learn: Learner, item: ImageInput): Promise<Prediction> {
+  const { itemTfm, batchTfm } = validTransforms(learn);
+  const image = await loadImage(item, itemTfm ? { itemTfms: itemTfm, split: 'valid' } : {});
+  const batch: Batch = { images: image.data, shape: [1, image.height, image.width, 3], labels: new Int32Array(1) };
+  if (batchTfm) batch.augment = batchTfm.draw(1, image.height, image.width, new StreamRng(0), 'valid');
+  const { logits } = await serially(learn.model, () => learn.model.evalStep(batch));
+  const nOut = learn.model.nOut;
+  const probs = softmax(logits, nOut);
+  const index = argmaxRows(probs, nOut)[0] as number;
+  return { label: learn.dls.vocab[index] ?? String(index), index, probs };
+}
+
+/**
+ * fastai's `tta`: `n` passes over `ds` with the training transforms (random item crops and batch
+ * augmentation, model in eval mode), averaged, blended with a pass with the validation transforms.
+ */
+export async function tta(learn: Learner, options: TtaOptions = {}): Promise<TtaResult> {
+  const o = checkOptionsObject('tta: options', options);
+  checkKeys('tta', o, ['ds', 'n', 'beta', 'useMax', 'signal']);
+  const n = o.n === undefined ? 4 : checkInteger('tta: n', o.n, 1);
+  const beta = o.beta === undefined ? 0.25 : checkFraction('tta: beta', o.beta);
+  const useMax = o.useMax === undefined ? false : checkBoolean('tta: useMax', o.useMax);
+  const signal = o.signal as AbortSignal | undefined;
+  const base = o.ds === undefined || o.ds === 'valid' || o.ds === 'train' ? learn.dls[(o.ds ?? 'valid') as 'valid' | 'train'] : checkLoader('tta: ds', o.ds);
+  if (!isDerivable(base)) {
+    throw new FasttuneError('tta: needs an ImageDataLoader, whose items it re-reads with the training transforms', 'E_ARG');
+  }
+  const nOut = learn.model.nOut;
+  const augmented = base.derive({ split: 'train', shuffle: false, dropLast: false });
+  const passes: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    // Each iteration is a new epoch of the loader: new crops and augmentation draws.
+    passes.push(softmax((await collectLogits(learn.model, augmented, signal)).logits, nOut));
+  }
+  const plain = await collectLogits(learn.model, base.derive({ split: 'valid', shuffle: false, dropLast: false }), signal);
+  const combined = combineTta(passes, softmax(plain.logits, nOut), { beta, useMax });
+  return { ...combined, n: plain.targets.length, nOut, targets: plain.targets };
+}
+
+/**
+ * fastai's `show_results`: a PNG grid of the first `maxN` items of `ds` with their actual label
+ * and the prediction (green when right, red when wrong).
+ */
+export async function showResults(learn: Learner, file: string, options: ShowResultsOptions = {}): Promise<string> {
+  const o = checkOptionsObject('showResults: options', options);
+  checkKeys('showResults', o, ['ds', 'maxN', 'ncols']);
+  if (typeof file !== 'string' || file === '') throw argError('showResults: file', 'the PNG file to write', file);
+  const maxN = o.maxN === undefined ? 9 : checkInteger('showResults: maxN', o.maxN, 1);
+  const ncols = o.ncols === undefined ? undefined : checkInteger('showResults: ncols', o.ncols, 1);
+  const dl = predictionLoader(learn, 'showResults', o.ds);
+  const nOut = learn.model.nOut;
+  const vocab = learn.dls.vocab;
+  const cells: GridCell[] = [];
+  const targets: number[] = [];
+  const logits: Float32Array[] = [];
+  for await (const batch of dl) {
+    const { logits: batchLogits } = await serially(learn.model, () => learn.model.evalStep(labelled(batch)));
+    const shown = await displayedBatch(batch);
+    const [, height, width] = shown.shape;
+    const bytes = height * width * 3;
+    const take = Math.min(batch.labels.length, maxN - cells.length);
+    logits.push(batchLogits.slice(0, take * nOut));
+    for (let r = 0; r < take; r++) {
+      cells.push({ pixels: shown.images.slice(r * bytes, (r + 1) * bytes), width, height, caption: [] });
+      targets.push(batch.labels[r] as number);
+    }
+    if (cells.length >= maxN) break;
+  }
+  if (cells.length === 0) throw new FasttuneError('showResults: the dataset has no items', 'E_ARG');
+  const decoded = argmaxRows(activate(concat(logits, Float32Array), nOut, 'softmax'), nOut);
+  const name = (k: number) => vocab[k] ?? String(k);
+  cells.forEach((cell, i) => {
+    const target = targets[i] as number;
+    const predicted = decoded[i] as number;
+    const color = target < 0 ? undefined : target === predicted ? '#1a7f37' : '#cf222e';
+    cell.caption = target < 0 ? [{ text: name(predicted) }] : [{ text: name(target), color }, { text: name(predicted), color }];
+  });
+  return writeImageGrid(file, cells, { ncols, title: 'actual / predicted' });
+}

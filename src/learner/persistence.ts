@@ -1,0 +1,168 @@
+// learn.save / learn.load: the model and, for resuming, the optimizer state (Adam moments and
+// step counts), the per-group hyper-parameters, the frozen groups, the dropout generator and the
+// training loader's epoch, in one safetensors file under `path/modelDir`.
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { FieldReader } from '../export/fields.js';
+import { FasttuneError } from '../errors.js';
+import { readWeights, writeWeights, type WeightsTensor } from '../io/weights.js';
+import type { GroupHypers, ModelCore } from '../model/types.js';
+import { libraryVersion } from '../version.js';
+import { checkBoolean, checkKeys, checkOptionsObject, checkString } from './args.js';
+import type { Learner } from './learner.js';
+
+export interface SaveOptions {
+  /** Also keep the optimizer state and what resuming needs (default true). */
+  withOpt?: boolean;
+}
+
+export interface LoadOptions {
+  /** Also restore the optimizer state and what resuming needs, if the file has it (default true). */
+  withOpt?: boolean;
+}
+
+/** What a model needs for save/load; the native VisionModel has it. */
+export interface PersistentModel extends ModelCore {
+  stateDict(): Promise<WeightsTensor[]>;
+  loadStateDict(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>, source?: string): Promise<void>;
+  optimizerState(): Promise<WeightsTensor[]>;
+  loadOptimizerState(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>): Promise<void>;
+  randomState?(): Uint8Array;
+  setRandomState?(state: Uint8Array): void;
+}
+
+/** The metadata key of a saved state. */
+const STATE_KEY = 'fasttune.state';
+const STATE_FORMAT = 'fasttune-training-state';
+const STATE_FORMAT_VERSION = 1;
+const OPT_PREFIX = 'opt.';
+const RNG_NAME = 'rng.dropout';
+const HYPER_NAMES = ['lr', 'mom', 'sqrMom', 'eps', 'wd'] as const;
+
+interface SavedState {
+  formatVersion: number;
+  libraryVersion: string;
+  nOut: number;
+  nGroups: number;
+  withOpt: boolean;
+  hypers: GroupHypers[] | null;
+  frozenTo: number;
+  /** The next epoch of the training loader, when it has a settable one. */
+  trainEpoch: number | null;
+}
+
+function persistent(model: ModelCore, where: string): PersistentModel {
+  const m = model as Partial<PersistentModel>;
+  const needed = ['stateDict', 'loadStateDict', 'optimizerState', 'loadOptimizerState'] as const;
+  if (needed.some((k) => typeof m[k] !== 'function')) {
+    throw new FasttuneError(`${where}: this model cannot be saved (it needs ${needed.join(', ')}, as a VisionModel has)`, 'E_ARG');
+  }
+  return model as PersistentModel;
+}
+
+/** `path/modelDir/name.safetensors` (a name that is already a path to a .safetensors file is kept). */
+function statePath(learn: Learner, name: string, where = 'save'): string {
+  checkString(`${where}: name`, name);
+  return resolve(learn.path, learn.modelDir, name.endsWith('.safetensors') ? name : `${name}.safetensors`);
+}
+
+function trainEpochOf(learn: Learner): number | null {
+  const epoch = (learn.dls.train as { epoch?: unknown }).epoch;
+  return typeof epoch === 'number' && Number.isInteger(epoch) ? epoch : null;
+}
+
+/** fastai's `learn.save`; resolves to the file written. */
+export async function saveState(learn: Learner, name: string, options: SaveOptions = {}): Promise<string> {
+  const o = checkOptionsObject('save: options', options);
+  checkKeys('save', o, ['withOpt']);
+  const withOpt = o.withOpt === undefined ? true : checkBoolean('save: withOpt', o.withOpt);
+  const model = persistent(learn.model, 'save');
+  const path = statePath(learn, name);
+  const tensors: Array<Pick<WeightsTensor, 'name' | 'shape' | 'data'>> = await model.stateDict();
+  if (withOpt) {
+    for (const t of await model.optimizerState()) tensors.push({ ...t, name: OPT_PREFIX + t.name });
+    const rng = model.randomState?.();
+    if (rng) tensors.push({ name: RNG_NAME, shape: [rng.length], data: rng });
+  }
+  const state: SavedState = {
+    formatVersion: STATE_FORMAT_VERSION,
+    libraryVersion: libraryVersion(),
+    nOut: model.nOut,
+    nGroups: model.nGroups,
+    withOpt,
+    hypers: withOpt && learn.hypers ? learn.hypers.map((h) => ({ ...h })) : null,
+    frozenTo: learn.frozenTo,
+    trainEpoch: withOpt ? trainEpochOf(learn) : null,
+  };
+  await mkdir(dirname(path), { recursive: true });
+  await writeWeights(path, tensors, { format: STATE_FORMAT, [STATE_KEY]: JSON.stringify(state) });
+  return path;
+}
+
+function parseState(metadata: Record<string, string>, path: string, model: ModelCore): SavedState | null {
+  if (metadata[STATE_KEY] === undefined) return null;
+  const r = FieldReader.parse(path, STATE_KEY, metadata[STATE_KEY]);
+  const formatVersion = r.integer('formatVersion', 1);
+  if (formatVersion > STATE_FORMAT_VERSION) {
+    throw new FasttuneError(`${path} was saved in format ${formatVersion} by a newer fasttune; this version reads format ${STATE_FORMAT_VERSION}`, 'E_IO');
+  }
+  r.only(['formatVersion', 'libraryVersion', 'nOut', 'nGroups', 'withOpt', 'hypers', 'frozenTo', 'trainEpoch']);
+  const nGroups = r.integer('nGroups', 1);
+  if (nGroups !== model.nGroups) {
+    throw new FasttuneError(`${path} was saved from a model with ${nGroups} parameter groups; this one has ${model.nGroups}`, 'E_WEIGHTS');
+  }
+  let hypers: GroupHypers[] | null = null;
+  if (!r.isNull('hypers')) {
+    const groups = r.objects('hypers');
+    if (groups.length !== nGroups) throw r.fail('hypers', `one entry per parameter group (${nGroups})`);
+    hypers = groups.map((g) => {
+      g.only(HYPER_NAMES);
+      return { lr: g.number('lr', 0), mom: g.number('mom', 0), sqrMom: g.number('sqrMom', 0), eps: g.number('eps', 0), wd: g.number('wd', 0) };
+    });
+  }
+  return {
+    formatVersion,
+    libraryVersion: r.string('libraryVersion'),
+    nOut: r.integer('nOut', 1),
+    nGroups,
+    withOpt: r.boolean('withOpt'),
+    hypers,
+    frozenTo: r.integer('frozenTo', 0, nGroups),
+    trainEpoch: r.isNull('trainEpoch') ? null : r.integer('trainEpoch', 0),
+  };
+}
+
+/**
+ * fastai's `learn.load`: the weights, and with `withOpt` (when the file has them) the frozen
+ * groups, optimizer state, hyper-parameters, dropout generator and training loader epoch, so that
+ * a fit with `startEpoch` continues exactly where the saved one stopped. The file and its
+ * metadata are checked before anything changes; the weights, then the optimizer state, are each
+ * loaded all or nothing (the native side checks every name and shape first).
+ */
+export async function loadState(learn: Learner, name: string, options: LoadOptions = {}): Promise<string> {
+  const o = checkOptionsObject('load: options', options);
+  checkKeys('load', o, ['withOpt']);
+  const withOpt = o.withOpt === undefined ? true : checkBoolean('load: withOpt', o.withOpt);
+  const model = persistent(learn.model, 'load');
+  const path = statePath(learn, name, 'load');
+  const file = await readWeights(path);
+  const state = parseState(file.metadata, path, model);
+  const weights = file.tensors.filter((t) => !t.name.startsWith(OPT_PREFIX) && t.name !== RNG_NAME);
+  const optimizer = file.tensors.filter((t) => t.name.startsWith(OPT_PREFIX)).map((t) => ({ ...t, name: t.name.slice(OPT_PREFIX.length) }));
+  const rng = file.tensors.find((t) => t.name === RNG_NAME);
+  if (rng && !(rng.data instanceof Uint8Array)) throw new FasttuneError(`${path}: tensor '${RNG_NAME}' must hold bytes (U8)`, 'E_IO');
+
+  await model.loadStateDict(weights, path);
+  if (!withOpt) return path;
+  if (!state?.withOpt) {
+    process.emitWarning(`load: ${path} does not contain an optimizer state; only the weights were loaded`, { code: 'FASTTUNE_NO_OPT_STATE' });
+    return path;
+  }
+  // Freezing clears the optimizer state, so it comes first.
+  learn.freezeTo(state.frozenTo);
+  await model.loadOptimizerState(optimizer);
+  learn.hypers = state.hypers ? state.hypers.map((h) => ({ ...h })) : undefined;
+  if (rng && model.setRandomState) model.setRandomState(rng.data as Uint8Array);
+  if (state.trainEpoch !== null && trainEpochOf(learn) !== null) (learn.dls.train as unknown as { epoch: number }).epoch = state.trainEpoch;
+  return path;
+}

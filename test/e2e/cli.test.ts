@@ -1,0 +1,175 @@
+// `fasttune train`, `lr-find` and `predict` as a user runs them: separate processes, real files,
+// exit codes (0 ok, 1 failure, 2 usage) and errors without stack traces.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLearner } from '../../src/index.js';
+import { fixturesDir } from '../helpers/fixtures.js';
+import { writeClassFolders } from '../helpers/image-learner.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let dir: string;
+let images: string;
+let files: string[];
+
+function fasttune(...args: string[]) {
+  // Every path below is absolute; the repository is the working folder so that tsx resolves.
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TORCH_HOME: join(dir, 'torch-home') },
+    timeout: 300_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A failure as scripts see it: the exit code and one message, no stack trace. */
+function expectFailure(result: ReturnType<typeof fasttune>, code: number, message: RegExp): void {
+  expect(result.code).toBe(code);
+  expect(result.stderr).toMatch(message);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+const tiny = ['--size', '32', '--bs', '4', '--seed', '1'];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fasttune-cli-'));
+  images = join(dir, 'images');
+  files = await writeClassFolders(images, 6);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('help and usage', () => {
+  it('lists the commands', () => {
+    const { code, stdout } = fasttune('--help');
+    expect(code).toBe(0);
+    for (const name of ['train', 'lr-find', 'predict', 'doctor']) expect(stdout).toMatch(new RegExp(`\\n  ${name} +\\S`));
+  });
+
+  it.each([
+    ['train', /Usage: fasttune train <dir> \[options\][\s\S]*--pattern <regex>[\s\S]*--no-pretrained[\s\S]*--lr-find[\s\S]*--one-cycle[\s\S]*--out <file>/],
+    ['lr-find', /Usage: fasttune lr-find <dir> \[options\][\s\S]*--plot <file>/],
+    ['predict', /Usage: fasttune predict <model> <images\.\.\.> \[--json\][\s\S]*--json/],
+  ])('%s --help', (name, pattern) => {
+    const { code, stdout, stderr } = fasttune(name, '--help');
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(pattern);
+  });
+
+  it.each([
+    [['train'], /train: give the folder of images to train on/],
+    [['train', 'x', '--epochs', 'many'], /--epochs must be an integer ≥ 1, got 'many'/],
+    [['train', 'x', '--size', '0'], /--size must be an integer between 8 and 4096, got '0'/],
+    [['train', 'x', '--pattern', '(unclosed'], /--pattern is not a valid regular expression/],
+    [['train', 'x', '--arch', 'vgg16'], /--arch must be resnet34/],
+    [['train', 'x', '--fine-tune', '--one-cycle'], /exclude each other/],
+    [['train', 'x', '--no-pretrained', '--weights', 'w.pth'], /--weights and --no-pretrained exclude each other/],
+    [['train', 'x', 'y'], /unexpected argument/],
+    [['train', 'x', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['predict', 'model.safetensors'], /give a model file and at least one image/],
+    [['lr-find', 'x', '--plot', 'curve.jpg'], /--plot must end in \.png or \.svg/],
+  ])('exits 2 on %j', (args, message) => {
+    const result = fasttune(...args);
+    expectFailure(result, 2, message);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('train, then predict', () => {
+  const model = () => join(dir, 'out', 'model.safetensors');
+  let trained: ReturnType<typeof fasttune>;
+
+  beforeAll(() => {
+    trained = fasttune('train', images, '--no-pretrained', '--epochs', '1', '--out', model(), ...tiny);
+  });
+
+  it('trains (fine-tune: a frozen epoch, then one more) and writes one model file', () => {
+    expect(trained.stderr).toBe('');
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toContain('3 classes: cat, dog, fox');
+    expect(trained.stdout.match(/^epoch +train_loss +valid_loss +error_rate +time *$/gm)).toHaveLength(2);
+    expect(trained.stdout).toContain(`wrote ${model()}`);
+    expect(existsSync(model())).toBe(true);
+  });
+
+  it('predict --json gives what loadLearner gives in this process', async () => {
+    const some = files.slice(0, 5);
+    const { code, stdout, stderr } = fasttune('predict', model(), ...some, '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as { file: string; label: string; index: number; probability: number; probs: Record<string, number> }[];
+    const learn = await loadLearner(model());
+    try {
+      const { probs } = await learn.getPreds({ ds: learn.dls.testDl(some) });
+      rows.forEach((row, i) => {
+        expect(row.file).toBe(some[i]);
+        expect(Object.values(row.probs)).toEqual(Array.from(probs.subarray(i * 3, i * 3 + 3)));
+        expect(row.label).toBe(learn.dls.vocab[row.index]);
+        expect(row.probability).toBe(Math.max(...Object.values(row.probs)));
+      });
+    } finally {
+      learn.model.dispose();
+    }
+  });
+
+  it('predict prints a table by default', () => {
+    const { code, stdout } = fasttune('predict', model(), files[0] as string, files[7] as string);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^file +label +probability$/);
+    expect(lines.slice(1)).toHaveLength(2);
+    for (const line of lines.slice(1)) expect(line).toMatch(/ (cat|dog|fox) +(0|1)\.\d{4}$/);
+  });
+
+  it('exits 1 with the file named on a missing image, a non-image, a bad model', async () => {
+    const missing = join(images, 'missing.png');
+    expectFailure(fasttune('predict', model(), files[0] as string, missing), 1, new RegExp(`^fasttune predict: Cannot read image ${missing}: no such file\\n$`));
+    const text = join(dir, 'readme.png');
+    await writeFile(text, 'not an image');
+    expectFailure(fasttune('predict', model(), text), 1, /readme\.png: not an image format/);
+    expectFailure(fasttune('predict', text, files[0] as string), 1, /readme\.png/);
+    expectFailure(fasttune('predict', join(dir, 'nothing.safetensors'), files[0] as string), 1, /nothing\.safetensors/);
+  });
+});
+
+describe('train variants', () => {
+  it('labels from --pattern, one cycle at a given learning rate', () => {
+    const out = join(dir, 'pattern.safetensors');
+    const result = fasttune('train', images, '--pattern', '^([a-z]+)_\\d+\\.png$', '--one-cycle', '--lr', '1e-3', '--no-pretrained', '--no-augment', '--out', out, ...tiny);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/^epoch +train_loss/gm)).toHaveLength(1);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('a pretrained body from --weights, the learning rate from --lr-find', () => {
+    const out = join(dir, 'weights.safetensors');
+    const weights = join(fixturesDir, 'vision_model', 'torchvision.safetensors');
+    const result = fasttune('train', images, '--weights', weights, '--lr-find', '--out', out, ...tiny);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/learning rate \d\.\d{2}e-\d+ \(LR finder valley\)/);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('exits 1 on a folder that is not there', () => {
+    expectFailure(fasttune('train', join(dir, 'nowhere'), '--no-pretrained'), 1, /nowhere is not a folder of images/);
+  });
+});
+
+describe('lr-find', () => {
+  it('writes the plot and prints the suggestions', () => {
+    const plot = join(dir, 'lr.png');
+    const { code, stdout, stderr } = fasttune('lr-find', images, '--no-pretrained', '--num-it', '12', '--plot', plot, '--json', ...tiny);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as Record<string, number | string>;
+    expect(Object.keys(out)).toEqual(['valley', 'slide', 'minimum', 'steep', 'plot']);
+    expect(existsSync(plot)).toBe(true);
+  });
+});

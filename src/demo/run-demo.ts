@@ -205,6 +205,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
     machine: { cpus: availableParallelism(), threads: getNumThreads(), libtorch: native.libtorch, node: process.version, loadBefore, loadAfter: [] },
     data: { description: prepared.description, dir: prepared.dataDir, classes: [...dls.vocab], train: dls.train.n, valid: dls.valid.n, imageSize: prepared.imageSize },
     pretraining: { weights: prepared.body.weights, ...(prepared.source && { source: prepared.source }) },
+    ...(options.data === undefined && {
+      recipe: { size: preset.size, source: preset.source, pretrain: preset.pretrain, target: preset.target, bs: preset.bs, ...prepared.settings, epochs: [...prepared.settings.epochs] },
+    }),
     transfer,
     ...(scratch && { scratch }),
     ...after,

@@ -1,7 +1,8 @@
 // What a demo run produced, as written to metrics.json and shown by report.html.
+import type { FashionPreset } from './presets.js';
 import type { StageTiming } from './stages.js';
 import type { FitTable } from './table-capture.js';
-import type { RunRecord } from './walkthrough.js';
+import type { RunRecord, WalkthroughSettings } from './walkthrough.js';
 
 /** One prediction of the exported model. */
 export interface PredictionRecord {
@@ -53,6 +54,8 @@ export interface DemoSummary {
     /** Set when the demo pretrained the body itself on the source task. */
     source?: { classes: string[]; train: number; valid: number; cached: boolean; errorRate: number; seconds: number; table: FitTable };
   };
+  /** The Fashion-MNIST recipe as run (test/bench/transfer_replica.py reads it); absent with a user's data. */
+  recipe?: Pick<FashionPreset, 'size' | 'source' | 'pretrain' | 'target' | 'bs'> & Omit<WalkthroughSettings, 'epochs'> & { epochs: number[] };
   transfer: RunRecord;
   /** The control: the same steps from random weights (absent with --no-control). */
   scratch?: RunRecord;

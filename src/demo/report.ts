@@ -134,7 +134,7 @@ export async function renderReport(summary: DemoSummary, runDir: string, dataDir
     scratch ? `<h2>The control: the same steps from random weights</h2>${fits(scratch, '')}` : '',
     scratch ? take('compare.png') : '',
     interp
-      ? `<h2>What the transferred model gets wrong</h2><div class="plots">${take('confusion.png')}${take('results.png')}</div>` +
+      ? `<h2>What the transferred model gets wrong</h2><div class="plots">${take('confusion.png')}${take('top_losses.png')}</div>` +
         `<p>Most confused (actual → predicted, count): ${interp.mostConfused.slice(0, 6).map(([a, p, n]) => `${escapeHtml(a)} → ${escapeHtml(p)} (${n})`).join(', ') || 'none'}</p>`
       : '',
     summary.predictions?.length

@@ -82,17 +82,16 @@ footer { margin-top: 36px; font-size: 12px; color: #8a93a3; }
 
 /** Marks the page with how many of its images decoded, and shows a warning when any did not. */
 const IMAGE_CHECK = `
-(async () => {
+window.addEventListener('load', () => {
   const images = [...document.images];
-  const results = await Promise.allSettled(images.map((img) => img.decode()));
-  const ok = results.filter((r, i) => r.status === 'fulfilled' && images[i].naturalWidth > 0).length;
+  const ok = images.filter((img) => img.complete && img.naturalWidth > 0).length;
   document.body.dataset.imagesDecoded = ok + '/' + images.length;
   if (ok < images.length) {
     const banner = document.getElementById('image-check');
     banner.textContent = (images.length - ok) + ' of ' + images.length + ' images in this report could not be shown.';
     banner.style.display = 'block';
   }
-})();
+});
 `;
 
 /** The report as one HTML document; the plots are read from `runDir` and embedded. */

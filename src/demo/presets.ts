@@ -37,11 +37,11 @@ export const FULL: FashionPreset = {
 export const QUICK: FashionPreset = {
   name: 'quick',
   size: 28,
-  source: { trainPerClass: 300, validPerClass: 40 },
+  source: { trainPerClass: 200, validPerClass: 40 },
   pretrain: { bs: 64, epochs: 1, lr: 2e-3 },
   target: { trainPerClass: 30, validPerClass: 40 },
   bs: 32,
-  walkthrough: { epochs: [1, 2, 1], frozenLr: 3e-3, lrFindIt: 16 },
+  walkthrough: { epochs: [1, 2, 1], frozenLr: 3e-3, lrFindIt: 12 },
   predictions: 4,
 };
 

@@ -23,7 +23,7 @@
 // Benchmarks are not tests: `npm test` never runs them.
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataCase } from './data-case.js';
 import { benchCache, ensureBuilt, fixed, machine, makeImages, median, ours, paired, ratioCell, root, table, theirs, type Paired } from './lib.js';
@@ -98,7 +98,7 @@ function trainConfig(bs: number, size: number, mode: Mode, extra: object = {}) {
 /** Records a target's outcome; NaN targets (GPU runs) are information only. */
 function judge(what: string, ratio: number, goal: number): string {
   if (Number.isNaN(goal)) return '(info)';
-  verdict(what, fixed(ratio), `≤ ${fixed(goal)}`, ratio <= goal);
+  verdict(what, ratio.toFixed(3), `≤ ${fixed(goal)}`, ratio <= goal);
   return `≤ ${fixed(goal)}`;
 }
 
@@ -309,6 +309,6 @@ if (cases.has('defaults') && !CUDA) defaultsCase();
 const end = loadavg();
 console.log(`\n## Targets\n${table(['what', 'value', 'target', ''], verdicts)}`);
 console.log(`\n${((Date.now() - started) / 60000).toFixed(1)} min; load average at the end: ${end.map((x) => x.toFixed(2)).join(' ')}`);
-const out = join(root, values.out);
+const out = resolve(root, values.out);
 writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), argv: process.argv.slice(2), machine: info, loadavgEnd: end, verdicts, results }, null, 2));
 console.log(`results: ${out}`);

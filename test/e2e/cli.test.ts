@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLearner } from '../../src/index.js';
 import { fixturesDir } from '../helpers/fixtures.js';
 import { writeClassFolders } from '../helpers/image-learner.js';
-import { type NodeResult, runNode } from '../helpers/spawn-node.js';
+import { type ChildResult, runNode } from '../helpers/spawn-child.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
 let images: string;
 let files: string[];
 
-function fasttune(...args: string[]): Promise<NodeResult> {
+function fasttune(...args: string[]): Promise<ChildResult> {
   // Every path below is absolute; the repository is the working folder so that tsx resolves.
   return runNode(['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
     cwd: root,
@@ -26,7 +26,7 @@ function fasttune(...args: string[]): Promise<NodeResult> {
 }
 
 /** A failure as scripts see it: the exit code and one message, no stack trace. */
-function expectFailure(result: NodeResult, code: number, message: RegExp): void {
+function expectFailure(result: ChildResult, code: number, message: RegExp): void {
   expect(result.code).toBe(code);
   expect(result.stderr).toMatch(message);
   expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -80,7 +80,7 @@ describe('help and usage', () => {
 
 describe('train, then predict', () => {
   const model = () => join(dir, 'out', 'model.safetensors');
-  let trained: NodeResult;
+  let trained: ChildResult;
 
   beforeAll(async () => {
     trained = await fasttune('train', images, '--no-pretrained', '--epochs', '1', '--out', model(), ...tiny);

@@ -18,6 +18,7 @@ import { runDemo } from '../../src/demo/run-demo.js';
 import type { DemoSummary } from '../../src/demo/summary.js';
 import { tempDir } from '../helpers/images.js';
 import { CapturedOutput } from '../helpers/learner-kit.js';
+import { runCommand } from '../helpers/spawn-child.js';
 
 const haveData = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
 const reason = `Fashion-MNIST is not in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist; .ci/run does)`;
@@ -121,14 +122,14 @@ describe.skipIf(!haveData)('npm run demo (TINY preset)', () => {
   }, 300_000);
 
   const browser = chromium();
-  it.skipIf(!browser)('report.html renders in headless Chromium with every image decoded', () => {
+  it.skipIf(!browser)('report.html renders in headless Chromium with every image decoded', async () => {
     const page = `file://${join(runDir, 'report.html')}`;
-    const result = spawnSync(
+    const result = await runCommand(
       browser as string,
       ['--headless', '--no-sandbox', '--disable-gpu', '--allow-file-access-from-files', '--virtual-time-budget=10000', '--dump-dom', page],
-      { encoding: 'utf8', timeout: 90_000 },
+      { timeout: 90_000 },
     );
-    expect(result.status, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const images = (summary.plots.length + (summary.predictions?.length ?? 0));
     expect(result.stdout).toContain(`data-images-decoded="${images}/${images}"`);
     expect(result.stdout).toContain('Transfer learning with fasttune');

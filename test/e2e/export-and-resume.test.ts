@@ -21,7 +21,7 @@ import {
 } from '../../src/index.js';
 import { CapturedOutput } from '../helpers/learner-kit.js';
 import { smallLearner, writeClassFolders, type SmallLearner } from '../helpers/image-learner.js';
-import { runNode } from '../helpers/spawn-node.js';
+import { runNode } from '../helpers/spawn-child.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { versions } from '../../src/index.js';
-import { runNode } from '../helpers/spawn-node.js';
+import { runNode } from '../helpers/spawn-child.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const torchHome = mkdtempSync(join(tmpdir(), 'fasttune-doctor-'));

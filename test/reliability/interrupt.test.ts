@@ -1,17 +1,14 @@
 // Ctrl-C during fit: a training process gets SIGINT mid-epoch, finishes the batch, saves a
 // checkpoint and exits with code 130; a second process resumes from it and ends with the same
 // weights and optimizer state, bit for bit, as a process that was never interrupted.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FitInterruptedError, SaveOnInterruptCallback, readWeights, type Callback } from '../../src/index.js';
+import { runFitChild } from '../helpers/fit-child-run.js';
 import { smallLearner, writeClassFolders } from '../helpers/image-learner.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const child = join(root, 'test', 'helpers', 'fit-child.ts');
 let dir: string;
 let images: string;
 
@@ -22,53 +19,16 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-export interface ChildRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  lines: string[];
-  stderr: string;
-  result: Record<string, unknown> | undefined;
-}
-
-/** Starts the fit child; `onLine` sees each stdout line (and the process, to signal it). */
-export function runFitChild(images: string, workdir: string, mode: string, onLine: (line: string, proc: ChildProcess) => void = () => {}): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', join(root, 'scripts', 'ts-register.mjs'), child, images, workdir, mode], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FASTTUNE_NUM_THREADS: '1' },
-    });
-    const lines: string[] = [];
-    let pending = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      let nl;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        lines.push(line);
-        onLine(line, proc);
-      }
-    });
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    proc.on('error', reject);
-    proc.on('close', (code, signal) => {
-      const last = lines.filter((l) => l.startsWith('result ')).at(-1);
-      resolve({ code, signal, lines, stderr, result: last ? JSON.parse(last.slice('result '.length)) : undefined });
-    });
-  });
-}
-
 describe('SIGINT during fit', () => {
   it('stops after the batch, saves a checkpoint, exits 130; resuming ends with the same weights as an uninterrupted fit', async () => {
     const fullDir = join(dir, 'full');
     const partDir = join(dir, 'part');
     const [full, interrupted] = await Promise.all([
       runFitChild(images, fullDir, 'full'),
-      runFitChild(images, partDir, 'interrupt', (line, proc) => {
-        if (line === 'batch train 0 1') proc.kill('SIGINT');
+      runFitChild(images, partDir, 'interrupt', {
+        onLine: (line, proc) => {
+          if (line === 'batch train 0 1') proc.kill('SIGINT');
+        },
       }),
     ]);
     expect(full.code, full.stderr).toBe(0);

@@ -1,20 +1,17 @@
 // A process killed (SIGKILL) while it exports or saves leaves the previous file whole; a write
 // that runs out of space (a file-size limit, `ulimit -f`, standing in for a full disk) fails with
 // an error naming the file and leaves the previous file, and no partial file, in place.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWeights } from '../../src/index.js';
+import { runFitChild } from '../helpers/fit-child-run.js';
 import { writeClassFolders } from '../helpers/image-learner.js';
 import { seededRng } from '../helpers/rng.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const child = join(root, 'test', 'helpers', 'fit-child.ts');
 let dir: string;
 let images: string;
 
@@ -26,30 +23,6 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-
-/** Runs the fit child through bash (for ulimit); `onLine` may kill it. */
-function run(mode: string, workdir: string, { limitKiB, onLine }: { limitKiB?: number; onLine?: (line: string, kill: () => void) => void } = {}) {
-  const node = [process.execPath, '--import', join(root, 'scripts', 'ts-register.mjs'), child, images, workdir, mode].map((a) => `'${a}'`).join(' ');
-  const script = `${limitKiB ? `ulimit -f ${limitKiB}; ` : ''}exec ${node}`;
-  return new Promise<{ code: number | null; signal: string | null; lines: string[]; stderr: string }>((resolve) => {
-    const proc = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FASTTUNE_NUM_THREADS: '1' } });
-    const lines: string[] = [];
-    let stderr = '';
-    let pending = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      let nl;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        lines.push(line);
-        onLine?.(line, () => proc.kill('SIGKILL'));
-      }
-    });
-    proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    proc.on('close', (code, signal) => resolve({ code, signal, lines, stderr }));
-  });
-}
 
 const KILLS = 2;
 
@@ -64,11 +37,11 @@ describe.each([
     let good: string | undefined;
     for (let k = 0; k < KILLS; k++) {
       let timer: NodeJS.Timeout | undefined;
-      const result = await run(mode, workdir, {
-        onLine: (line, kill) => {
+      const result = await runFitChild(images, workdir, mode, {
+        onLine: (line, proc) => {
           if (line === 'wrote 0' && good === undefined) good = sha(target(workdir));
           // After the first complete write, kill somewhere in the next ones.
-          if (line === 'wrote 0') timer = setTimeout(kill, Math.floor(rng.next() * 1500));
+          if (line === 'wrote 0') timer = setTimeout(() => proc.kill('SIGKILL'), Math.floor(rng.next() * 1500));
         },
       });
       clearTimeout(timer);
@@ -95,7 +68,7 @@ describe('a full disk', () => {
     const straysBefore = strays();
     const before = { exported: sha(join(workdir, 'target.safetensors')), saved: sha(join(workdir, 'models', 'target.safetensors')) };
 
-    const result = await run('full-disk', workdir, { limitKiB: 8 * 1024 });
+    const result = await runFitChild(images, workdir, 'full-disk', { limitKiB: 8 * 1024 });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse((result.lines.find((l) => l.startsWith('result ')) as string).slice(7));
     for (const [key, file] of [['exported', join(workdir, 'target.safetensors')], ['saved', join(workdir, 'models', 'target.safetensors')]] as const) {

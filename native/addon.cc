@@ -4,6 +4,7 @@
 
 #include "js/addon_data.h"
 #include "js/augment_wrap.h"
+#include "js/image_wrap.h"
 #include "js/model_wrap.h"
 #include "js/runtime_wrap.h"
 #include "js/weights_wrap.h"
@@ -16,6 +17,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitRuntime(env, exports);
   InitWeights(env, exports);
   InitAugment(env, exports);
+  InitImage(env, exports);
   ModelWrap::Init(env, exports);
   return exports;
 }

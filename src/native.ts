@@ -19,6 +19,8 @@ export interface NativeVersions {
   threads: number;
   napi: number;
   config: string;
+  /** The libjpeg of the native JPEG path, or '' when the addon was built without one. */
+  jpeg: string;
 }
 
 /** Options as the native side takes them: every field resolved (see src/model/vision-model.ts). */
@@ -129,6 +131,16 @@ export interface Binding {
     options: { device?: string; float?: boolean },
   ): Promise<{ images: Uint8Array; shape: number[]; float?: Float32Array }>;
   createVisionModel(options: NativeModelOptions): Promise<NativeModel>;
+  /** Absent when the addon was built without libjpeg (see src/data/native-jpeg.ts). */
+  decodeJpegBase?(input: string | Uint8Array, spec: NativeBaseSpec | null, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number } | null>;
+}
+
+/** How big a base image to make (src/data/transforms.ts `BaseSpec`). */
+export interface NativeBaseSpec {
+  width: number;
+  height: number;
+  fit: 'outside' | 'inside' | 'fill';
+  withoutEnlargement: boolean;
 }
 
 const REQUIRED_NAPI = 8;

@@ -2,6 +2,7 @@
 // and renders the items of the batches it is sent.
 import { parentPort } from 'node:worker_threads';
 import { FasttuneError } from '../errors.js';
+import { nativeJpegDecoder } from './native-jpeg.js';
 import type { WorkerReply, WorkerRequest } from './pool.js';
 import { decodeItems, renderItems } from './render.js';
 import { ImageSource } from './source.js';
@@ -59,4 +60,6 @@ port.on('message', (request: WorkerRequest) => {
   );
 });
 
+// Load the JPEG decoder now rather than inside the first batch.
+nativeJpegDecoder();
 port.postMessage({ kind: 'ready' } satisfies WorkerReply);

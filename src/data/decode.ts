@@ -1,11 +1,13 @@
-// Decodes an image file into RGB uint8 pixels with one sharp call: EXIF orientation applied,
-// shrink-on-load and a single bilinear resample to the requested base size, grey/CMYK/16-bit
-// converted to 8-bit sRGB, alpha dropped (as PIL's convert('RGB') does). Failures become
-// FasttuneErrors that name the file and say what is wrong with it.
+// Decodes an image file into RGB uint8 pixels: JPEGs by the native path (./native-jpeg.ts), the
+// rest with one sharp call. Either way EXIF orientation is applied, shrink-on-load and a single
+// bilinear resample give the requested base size, grey/CMYK/16-bit become 8-bit sRGB and alpha
+// is dropped (as PIL's convert('RGB') does). Failures become FasttuneErrors that name the file
+// and say what is wrong with it.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { FasttuneError } from '../errors.js';
+import { nativeJpegDecoder } from './native-jpeg.js';
 import type { RawImage } from './pixels.js';
 import type { BaseSpec } from './transforms.js';
 
@@ -48,6 +50,13 @@ export function describeInput(input: ImageInput): string {
 
 /** Decodes `input` to RGB pixels sized per `spec` (the decoded size when null). */
 export async function decodeImage(input: ImageInput, spec: BaseSpec | null, limits: DecodeLimits): Promise<RawImage> {
+  const jpeg = isSharp(input) ? null : nativeJpegDecoder();
+  const decoded = jpeg ? await jpeg(input as string | Uint8Array, spec, limits.maxPixels) : null;
+  return decoded ?? decodeWithSharp(input, spec, limits);
+}
+
+/** {@link decodeImage} by sharp alone. */
+export async function decodeWithSharp(input: ImageInput, spec: BaseSpec | null, limits: DecodeLimits): Promise<RawImage> {
   const options = { limitInputPixels: limits.maxPixels, autoOrient: true, failOn: 'warning' } as const;
   // A sharp pipeline is the caller's: it keeps its own options and is cloned, never consumed.
   const open = () => (isSharp(input) ? input.clone() : sharp(input, options));

@@ -1,0 +1,98 @@
+// The native JPEG path against the sharp path it stands in for: the same base sizes (so windows
+// and caches do not depend on which decoder ran), the same refusals (it hands every file it does
+// not take to sharp, which words the error), and bad arguments as errors, never a crash.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage, decodeWithSharp } from '../../src/data/decode.js';
+import { nativeJpegDecoder } from '../../src/data/native-jpeg.js';
+import type { BaseSpec } from '../../src/data/transforms.js';
+import { native } from '../../src/native.js';
+
+const limits = { maxPixels: 178_956_970 };
+let dir: string;
+
+async function writeJpeg(name: string, width: number, height: number, options: { cmyk?: boolean } = {}): Promise<string> {
+  const path = join(dir, name);
+  let image = sharp({ create: { width, height, channels: 3, background: { r: 200, g: 90, b: 30 } } });
+  if (options.cmyk) image = image.toColourspace('cmyk');
+  await image.jpeg({ quality: 80 }).toFile(path);
+  return path;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fasttune-jpeg-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('native JPEG decoder', () => {
+  // Sizes around every shrink-on-load threshold (2, 3, 4, 5, 8, 9 × the target), odd sizes,
+  // smaller than the target, and tall as well as wide.
+  const sizes: Array<[number, number]> = [
+    [500, 375], [375, 500], [448, 336], [449, 337], [671, 503], [672, 504], [897, 673], [1121, 841],
+    [1792, 1344], [2017, 1513], [150, 100], [224, 224], [333, 251], [1003, 97], [61, 1203],
+  ];
+  const specs: BaseSpec[] = [
+    { width: 224, height: 224, fit: 'outside', withoutEnlargement: false },
+    { width: 240, height: 160, fit: 'outside', withoutEnlargement: false },
+    { width: 224, height: 224, fit: 'inside', withoutEnlargement: false },
+    { width: 256, height: 256, fit: 'fill', withoutEnlargement: false },
+    { width: 792, height: 792, fit: 'outside', withoutEnlargement: true },
+  ];
+
+  // Both size the base from the file's dimensions; sharp, when it shrinks on load (by 2, 4 or 8),
+  // sizes from the shrunk decode instead and can round the other way: one pixel at most.
+  it('makes bases of the same size as the sharp path, for every size and fit', async () => {
+    const jpeg = nativeJpegDecoder()!;
+    expect(jpeg).not.toBeNull();
+    const exact: string[] = [];
+    const offByOne: string[] = [];
+    for (const [w, h] of sizes) {
+      const path = await writeJpeg(`${w}x${h}.jpg`, w, h);
+      for (const spec of specs) {
+        const ours = (await jpeg(path, spec, limits.maxPixels))!;
+        const theirs = await decodeWithSharp(path, spec, limits);
+        const dw = Math.abs(ours.width - theirs.width);
+        const dh = Math.abs(ours.height - theirs.height);
+        const line = `${w}×${h} ${JSON.stringify(spec)}: ${ours.width}×${ours.height} vs ${theirs.width}×${theirs.height}`;
+        const shrinksOnLoad = spec.fit !== 'fill' && Math.min(w / ours.width, h / ours.height) >= 3;
+        if (dw + dh > 0) (shrinksOnLoad && dw <= 1 && dh <= 1 ? offByOne : exact).push(line);
+      }
+    }
+    expect(exact).toEqual([]);
+    expect(offByOne.length).toBeLessThanOrEqual(2);
+  });
+
+  it('leaves to sharp what it does not take: CMYK, other formats, truncated, too large, missing', async () => {
+    const jpeg = nativeJpegDecoder()!;
+    const spec = specs[0]!;
+    const good = await writeJpeg('good.jpg', 300, 200);
+    const cmyk = await writeJpeg('cmyk.jpg', 64, 48, { cmyk: true });
+    const png = join(dir, 'image.png');
+    await sharp(good).png().toFile(png);
+    const truncated = join(dir, 'truncated.jpg');
+    const bytes = await sharp(good).toBuffer();
+    writeFileSync(truncated, bytes.subarray(0, bytes.length >> 1));
+    expect(await jpeg(good, spec, limits.maxPixels)).not.toBeNull();
+    for (const path of [cmyk, png, truncated, join(dir, 'missing.jpg'), dir]) expect(await jpeg(path, spec, limits.maxPixels)).toBeNull();
+    expect(await jpeg(good, spec, 300 * 200 - 1)).toBeNull();
+    expect(await jpeg(bytes.subarray(0, 100), spec, limits.maxPixels)).toBeNull();
+    // …and sharp then decodes or words the error, as before.
+    expect((await decodeImage(cmyk, null, limits)).width).toBe(64);
+    await expect(decodeImage(truncated, spec, limits)).rejects.toThrow(/truncated\.jpg: the file is corrupt or truncated/);
+    await expect(decodeImage(good, spec, { maxPixels: 1000 })).rejects.toThrow(/more than 1000 pixels/);
+  });
+
+  it('refuses bad arguments with an E_ARG error', async () => {
+    const decode = native().decodeJpegBase!;
+    const path = await writeJpeg('args.jpg', 40, 30);
+    const bad = (spec: unknown, input: unknown = path) => decode(input as string, spec as BaseSpec, 1e9);
+    expect(() => bad({ width: 0, height: 10, fit: 'outside' })).toThrow(expect.objectContaining({ code: 'E_ARG', message: expect.stringMatching(/spec\.width/) }));
+    expect(() => bad({ width: 10, height: 10, fit: 'cover' })).toThrow(/spec\.fit must be outside, inside or fill, got cover/);
+    expect(() => bad(7)).toThrow(/spec must be an object or null/);
+    expect(() => bad(null, 42)).toThrow(/input must be a file path or a Uint8Array/);
+    expect(() => decode(path, null, Number.NaN as unknown as number)).not.toThrow();
+  });
+});

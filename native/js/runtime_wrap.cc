@@ -5,6 +5,7 @@
 #include "core/runtime.h"
 #include "js/addon_data.h"
 #include "js/errors.h"
+#include "js/image_wrap.h"
 
 namespace fasttune::js {
 
@@ -32,6 +33,7 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
     out.Set("threads", runtime.threads);
     out.Set("napi", Napi::Number::New(env, static_cast<double>(Napi::VersionManagement::GetNapiVersion(env))));
     out.Set("config", runtime.config);
+    out.Set("jpeg", JpegLibrary());
     return out;
   });
 }

@@ -134,6 +134,16 @@ function nativeChecks(v: NativeVersions, record: LibtorchRecord | null, cores: n
     value: `${v.threads} (LibTorch intra-op; ${cores} cores available)`,
     ...(env.OMP_NUM_THREADS && { details: [`OMP_NUM_THREADS=${env.OMP_NUM_THREADS}`] }),
   });
+  checks.push(
+    v.jpeg
+      ? { name: 'JPEG decoding', status: 'ok', value: `native, ${v.jpeg} (pixels as PIL decodes and resizes them)` }
+      : {
+          name: 'JPEG decoding',
+          status: 'warn',
+          value: 'by sharp: the addon was built without libjpeg, so JPEGs decode about 3× slower',
+          details: ['install libjpeg headers (Debian/Ubuntu: libjpeg-dev), then rebuild: npm rebuild fasttune'],
+        },
+  );
   checks.push({
     name: 'Node-API (addon)',
     status: v.napi >= REQUIRED_NAPI ? 'ok' : 'fail',

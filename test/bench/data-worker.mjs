@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { ImageDataLoaders, Resize } from '../../dist/data/index.js';
+import { versions } from '../../dist/runtime.js';
 
 const [root, epochs, bs, size] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 
@@ -15,6 +16,9 @@ function mainThreadCpu() {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+// Load the native library (LibTorch with it) before the clock starts, as the torchvision twin
+// imports torch before its own; a training process has it loaded by the time data flows.
+versions();
 const dls = await ImageDataLoaders.fromFolder(root, { bs, itemTfms: Resize(size), seed: 0 });
 const result = { seconds: [], images: [], cpu: [], mainCpu: [] };
 for (let e = 0; e < epochs; e++) {

@@ -24,6 +24,7 @@ const CPU: NativeVersions = {
   threads: 2,
   napi: 9,
   config: 'PyTorch built with: ...',
+  jpeg: 'libjpeg-turbo 2.1.5',
 };
 
 function probes(overrides: Partial<DoctorProbes> = {}): DoctorProbes {
@@ -132,6 +133,7 @@ describe('fasttune doctor', () => {
       'CUDA devices',
       'cuDNN',
       'Threads',
+      'JPEG decoding',
       'Node-API (addon)',
       'Node',
       'sharp',
@@ -165,6 +167,14 @@ describe('fasttune doctor', () => {
     const noGpu = await diagnose(probes({ nativeVersions: async () => ({ ...CPU, cudaBuild: true }) }));
     expect(byName(noGpu, 'CUDA devices')?.status).toBe('warn');
     expect(exitCodeOf(noGpu)).toBe(0);
+  });
+
+  it('says how JPEGs are decoded, and how to get the native path when the build lacks libjpeg', async () => {
+    const native = await diagnose(probes());
+    expect(byName(native, 'JPEG decoding')).toMatchObject({ status: 'ok', value: 'native, libjpeg-turbo 2.1.5 (pixels as PIL decodes and resizes them)' });
+    const bySharp = await diagnose(probes({ nativeVersions: async () => ({ ...CPU, jpeg: '' }) }));
+    expect(byName(bySharp, 'JPEG decoding')).toMatchObject({ status: 'warn', details: ['install libjpeg headers (Debian/Ubuntu: libjpeg-dev), then rebuild: npm rebuild fasttune'] });
+    expect(exitCodeOf(bySharp)).toBe(0);
   });
 
   it('fails when the addon does not load, keeping the reasons', async () => {

@@ -131,7 +131,15 @@ export interface Binding {
     options: { device?: string; float?: boolean },
   ): Promise<{ images: Uint8Array; shape: number[]; float?: Float32Array }>;
   createVisionModel(options: NativeModelOptions): Promise<NativeModel>;
-  /** Absent when the addon was built without libjpeg (see src/data/native-jpeg.ts). */
+  resampleWindow(
+    pixels: Uint8Array,
+    width: number,
+    height: number,
+    window: readonly [number, number, number, number],
+    outWidth: number,
+    outHeight: number,
+  ): Promise<Uint8Array>;
+  /** Absent when the addon was built without libjpeg (see src/data/native-image.ts). */
   decodeJpegBase?(input: string | Uint8Array, spec: NativeBaseSpec | null, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number } | null>;
 }
 

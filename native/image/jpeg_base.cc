@@ -52,11 +52,12 @@ bool Header(Decompressor& d, const std::vector<uint8_t>& file) {
 
 bool Start(Decompressor& d, int denominator) {
   if (setjmp(d.error.jump)) return false;
-  d.cinfo.out_color_space = JCS_RGB;
+  // RGBX: the resampler reads whole 32-bit pixels; the colour bytes are those of JCS_RGB.
+  d.cinfo.out_color_space = JCS_EXT_RGBX;
   d.cinfo.scale_num = 1;
   d.cinfo.scale_denom = static_cast<unsigned int>(denominator);
   jpeg_start_decompress(&d.cinfo);
-  return d.cinfo.output_components == 3;
+  return d.cinfo.output_components == 4;
 }
 
 bool Pixels(Decompressor& d, RgbImage& out) {
@@ -99,15 +100,15 @@ std::optional<RgbImage> DecodeJpegBase(const std::vector<uint8_t>& file, const s
   const int w = static_cast<int>(d.cinfo.image_width), h = static_cast<int>(d.cinfo.image_height);
   const Size upright = SwapsAxes(orientation) ? Size{h, w} : Size{w, h};
   if (!Start(d, spec ? JpegShrinkOnLoad(upright, *spec) : 1)) return std::nullopt;
-  RgbImage decoded(static_cast<int>(d.cinfo.output_width), static_cast<int>(d.cinfo.output_height));
+  RgbImage decoded(static_cast<int>(d.cinfo.output_width), static_cast<int>(d.cinfo.output_height), 4);
   if (!Pixels(d, decoded)) return std::nullopt;
 
   RgbImage oriented = Orient(std::move(decoded), orientation);
-  if (!spec) return oriented;
+  if (!spec) return PackRgb(std::move(oriented));
   // Sized from the file's own dimensions, so shrink-on-load changes the pixels, never the size.
   const Size size = BaseSize(upright, *spec);
-  if (size.width == oriented.width && size.height == oriented.height) return oriented;
-  return ResampleBilinear(oriented, size.width, size.height);
+  if (size.width == oriented.width && size.height == oriented.height) return PackRgb(std::move(oriented));
+  return ResampleBilinear(std::move(oriented), size.width, size.height);
 }
 
 }  // namespace fasttune::image

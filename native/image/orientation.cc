@@ -48,7 +48,8 @@ int ExifOrientation(const uint8_t* app1, size_t size) {
 RgbImage Orient(RgbImage in, int orientation) {
   if (orientation < 2 || orientation > 8) return in;
   const int w = in.width, h = in.height;
-  RgbImage out = SwapsAxes(orientation) ? RgbImage(h, w) : RgbImage(w, h);
+  const int c = in.channels;
+  RgbImage out = SwapsAxes(orientation) ? RgbImage(h, w, c) : RgbImage(w, h, c);
   for (int oy = 0; oy < out.height; ++oy) {
     uint8_t* dst = out.row(oy);
     for (int ox = 0; ox < out.width; ++ox) {
@@ -62,7 +63,7 @@ RgbImage Orient(RgbImage in, int orientation) {
         case 7: ix = w - 1 - oy; iy = h - 1 - ox; break;       // transversed
         default: ix = w - 1 - oy; iy = ox; break;              // 8: needs 90° counter-clockwise
       }
-      std::memcpy(dst + ox * 3, in.row(iy) + ix * 3, 3);
+      std::memcpy(dst + ox * c, in.row(iy) + ix * c, c);
     }
   }
   return out;

@@ -9,6 +9,7 @@
 namespace fasttune::image {
 
 // `in` resampled to width × height (which must differ from its size).
-RgbImage ResampleBilinear(const RgbImage& in, int width, int height);
+// `in` (RGB or RGBX) resampled to width × height, RGB.
+RgbImage ResampleBilinear(RgbImage in, int width, int height);
 
 }  // namespace fasttune::image

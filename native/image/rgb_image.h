@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// An 8-bit RGB image as the data pipeline passes it around: row-major, height × width × 3.
+// An 8-bit RGB image as the data pipeline passes it around: row-major, height × width pixels of
+// 3 bytes (RGB), or of 4 (RGBX, the fourth byte unused) where the decoder's output feeds a
+// resampler that reads whole 32-bit pixels.
 #pragma once
 
 #include <cstddef>
@@ -11,14 +13,18 @@ namespace fasttune::image {
 struct RgbImage {
   int width = 0;
   int height = 0;
+  int channels = 3;
   // Left uninitialised on allocation: every producer writes every byte.
   std::unique_ptr<uint8_t[]> pixels;
 
   RgbImage() = default;
-  RgbImage(int w, int h) : width(w), height(h), pixels(new uint8_t[bytes()]) {}
-  size_t bytes() const { return static_cast<size_t>(width) * height * 3; }
-  uint8_t* row(int y) { return pixels.get() + static_cast<size_t>(y) * width * 3; }
-  const uint8_t* row(int y) const { return pixels.get() + static_cast<size_t>(y) * width * 3; }
+  RgbImage(int w, int h, int c = 3) : width(w), height(h), channels(c), pixels(new uint8_t[bytes()]) {}
+  size_t bytes() const { return static_cast<size_t>(width) * height * channels; }
+  uint8_t* row(int y) { return pixels.get() + static_cast<size_t>(y) * width * channels; }
+  const uint8_t* row(int y) const { return pixels.get() + static_cast<size_t>(y) * width * channels; }
 };
+
+// `in` with 3 bytes per pixel (moved through when it has them already).
+RgbImage PackRgb(RgbImage in);
 
 }  // namespace fasttune::image

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "js/image_wrap.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "image/jpeg_base.h"
+#include "image/resample.h"
 #ifdef FASTTUNE_WITH_JPEG
 #include <cstddef>  // jpeglib.h needs size_t first
 #include <jpeglib.h>
@@ -17,22 +20,84 @@
 
 namespace fasttune::js {
 
-#ifdef FASTTUNE_WITH_JPEG
 namespace {
 
 using image::BaseSpec;
 using image::Fit;
 using image::RgbImage;
 
-int IntField(const Napi::Object& o, const char* key) {
-  const Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw CodedError(kArg, std::string("spec.") + key + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 1 && d <= 1 << 20) || d != static_cast<int>(d)) {
-    throw CodedError(kArg, std::string("spec.") + key + " must be an integer from 1 to 2^20");
+// An integer argument in [lo, hi]; `what` names it in the message.
+int IntIn(const Napi::Value& v, int lo, int hi, const std::string& what) {
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.0;
+  if (!(d >= lo && d <= hi) || d != static_cast<int>(d)) {
+    throw CodedError(kArg, what + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
   }
   return static_cast<int>(d);
 }
+
+// A Buffer that takes over the image's pixels.
+Napi::Buffer<uint8_t> PixelsToJs(Napi::Env env, RgbImage& image) {
+  const size_t bytes = image.bytes();
+  return Napi::Buffer<uint8_t>::New(env, image.pixels.release(), bytes, [](Napi::Env, uint8_t* owned) { delete[] owned; });
+}
+
+// { data: Buffer, width, height }.
+Napi::Value ImageToJs(Napi::Env env, RgbImage& image) {
+  auto out = Napi::Object::New(env);
+  out.Set("width", image.width);
+  out.Set("height", image.height);
+  out.Set("data", PixelsToJs(env, image));
+  return out;
+}
+
+// resampleWindow(pixels, width, height, [left, top, w, h], outWidth, outHeight) -> Promise<Buffer>:
+// the window of an RGB image resized with Pillow's bilinear arithmetic, as PIL's
+// `crop(box).resize(size, BILINEAR)` does it.
+Napi::Value ResampleWindowJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 6 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw CodedError(kArg, "resampleWindow(pixels: Uint8Array, width, height, window, outWidth, outHeight)");
+    }
+    const auto pixels = info[0].As<Napi::Uint8Array>();
+    const int width = IntIn(info[1], 1, 1 << 20, "width");
+    const int height = IntIn(info[2], 1, 1 << 20, "height");
+    if (pixels.ElementLength() != static_cast<size_t>(width) * height * 3) {
+      throw CodedError(kArg, "pixels must hold width × height × 3 bytes");
+    }
+    if (!info[3].IsArray() || info[3].As<Napi::Array>().Length() != 4) throw CodedError(kArg, "window must be [left, top, width, height]");
+    const auto win = info[3].As<Napi::Array>();
+    const int left = IntIn(win.Get(0u), 0, width - 1, "window left");
+    const int top = IntIn(win.Get(1u), 0, height - 1, "window top");
+    const int w = IntIn(win.Get(2u), 1, width - left, "window width");
+    const int h = IntIn(win.Get(3u), 1, height - top, "window height");
+    const int out_w = IntIn(info[4], 1, 1 << 16, "outWidth");
+    const int out_h = IntIn(info[5], 1, 1 << 16, "outHeight");
+    // Copied here (the baton rule), as RGBX: the resampler's fast horizontal pass reads 32-bit pixels.
+    auto window = std::make_shared<RgbImage>(w, h, 4);
+    for (int y = 0; y < h; ++y) {
+      const uint8_t* src = pixels.Data() + (static_cast<size_t>(top + y) * width + left) * 3;
+      uint8_t* dst = window->row(y);
+      for (int x = 0; x < w; ++x, src += 3, dst += 4) {
+        dst[0] = src[0];
+        dst[1] = src[1];
+        dst[2] = src[2];
+        dst[3] = 0;
+      }
+    }
+    return Job<RgbImage>::Run(
+        env,
+        [window, out_w, out_h] {
+          if (window->width == out_w && window->height == out_h) return image::PackRgb(std::move(*window));
+          return image::ResampleBilinear(std::move(*window), out_w, out_h);
+        },
+        [](Napi::Env env, RgbImage& image) -> Napi::Value { return PixelsToJs(env, image); });
+  });
+}
+
+#ifdef FASTTUNE_WITH_JPEG
+
+int IntField(const Napi::Object& o, const char* key) { return IntIn(o.Get(key), 1, 1 << 20, std::string("spec.") + key); }
 
 std::optional<BaseSpec> SpecFromJs(const Napi::Value& value) {
   if (value.IsNull() || value.IsUndefined()) return std::nullopt;
@@ -87,8 +152,9 @@ Napi::Value DecodeJpegBaseJs(const Napi::CallbackInfo& info) {
       throw CodedError(kArg, "input must be a file path or a Uint8Array");
     }
     const std::optional<BaseSpec> spec = SpecFromJs(info.Length() > 1 ? info[1] : env.Null());
-    if (info.Length() < 3 || !info[2].IsNumber()) throw CodedError(kArg, "maxPixels must be a number");
-    const auto max_pixels = static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue());
+    const double limit = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0.0;
+    if (!(limit >= 1)) throw CodedError(kArg, "maxPixels must be a number ≥ 1");
+    const int64_t max_pixels = limit >= 9e18 ? INT64_MAX : static_cast<int64_t>(limit);
     return Job<std::optional<RgbImage>>::Run(
         env,
         [path, bytes = std::move(bytes), spec, max_pixels]() mutable {
@@ -97,19 +163,14 @@ Napi::Value DecodeJpegBaseJs(const Napi::CallbackInfo& info) {
         },
         [](Napi::Env env, std::optional<RgbImage>& decoded) -> Napi::Value {
           if (!decoded) return env.Null();
-          const size_t bytes = decoded->bytes();
-          uint8_t* pixels = decoded->pixels.release();
-          auto out = Napi::Object::New(env);
-          out.Set("data", Napi::Buffer<uint8_t>::New(env, pixels, bytes, [](Napi::Env, uint8_t* owned) { delete[] owned; }));
-          out.Set("width", decoded->width);
-          out.Set("height", decoded->height);
-          return out;
+          return ImageToJs(env, *decoded);
         });
   });
 }
 
-}  // namespace
 #endif
+
+}  // namespace
 
 std::string JpegLibrary() {
 #if defined(FASTTUNE_WITH_JPEG) && defined(LIBJPEG_TURBO_VERSION_NUMBER)
@@ -124,6 +185,7 @@ std::string JpegLibrary() {
 
 // Without libjpeg the function is absent and the data pipeline decodes JPEGs with sharp.
 void InitImage(Napi::Env env, Napi::Object exports) {
+  exports.Set("resampleWindow", Napi::Function::New(env, ResampleWindowJs, "resampleWindow"));
 #ifdef FASTTUNE_WITH_JPEG
   exports.Set("decodeJpegBase", Napi::Function::New(env, DecodeJpegBaseJs, "decodeJpegBase"));
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// decodeJpegBase: the data pipeline's native JPEG path (see image/jpeg_base.h).
+// The data pipeline's native image work: decodeJpegBase (image/jpeg_base.h) and
+// resampleWindow (image/resample.h).
 #pragma once
 
 #include <string>

@@ -2,7 +2,7 @@
 // and renders the items of the batches it is sent.
 import { parentPort } from 'node:worker_threads';
 import { FasttuneError } from '../errors.js';
-import { nativeJpegDecoder } from './native-jpeg.js';
+import { nativeJpegDecoder } from './native-image.js';
 import type { WorkerReply, WorkerRequest } from './pool.js';
 import { decodeItems, renderItems } from './render.js';
 import { ImageSource } from './source.js';

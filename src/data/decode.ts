@@ -1,4 +1,4 @@
-// Decodes an image file into RGB uint8 pixels: JPEGs by the native path (./native-jpeg.ts), the
+// Decodes an image file into RGB uint8 pixels: JPEGs by the native path (./native-image.ts), the
 // rest with one sharp call. Either way EXIF orientation is applied, shrink-on-load and a single
 // bilinear resample give the requested base size, grey/CMYK/16-bit become 8-bit sRGB and alpha
 // is dropped (as PIL's convert('RGB') does). Failures become FasttuneErrors that name the file
@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { FasttuneError } from '../errors.js';
-import { nativeJpegDecoder } from './native-jpeg.js';
+import { nativeJpegDecoder } from './native-image.js';
 import type { RawImage } from './pixels.js';
 import type { BaseSpec } from './transforms.js';
 

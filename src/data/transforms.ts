@@ -2,7 +2,8 @@
 // expensive part runs once per image and run:
 //   base   — what the decoder produces (sharp, shrink-on-load, one resample), cacheable;
 //   render — what each epoch does to a base: a window copy, or for RandomResizedCrop in training
-//            a resample of a random window.
+//            a resample of a random window (natively, with Pillow's arithmetic, as fastai's
+//            crop + resize; by sharp when the addon is not there).
 // Geometry is fastai's (./geometry.ts) applied to the base image, which is a uniform rescale of the
 // decoded file: windows agree with fastai's on the original up to the base's pixel grid.
 import sharp from 'sharp';
@@ -16,6 +17,7 @@ import {
   type RandomResizedCropParams,
   type ResizeMethod,
 } from './geometry.js';
+import { nativeWindowResampler } from './native-image.js';
 import { copyWindow, type PadMode, type RawImage } from './pixels.js';
 
 export type Split = 'train' | 'valid';
@@ -175,12 +177,15 @@ class RandomResizedCropTransform extends ItemTransform {
       copyWindow(base, win, 'zeros', dst, offset);
       return;
     }
+    const resample = nativeWindowResampler();
     const pixels = await schedule(() =>
-      sharp(base.data, { raw: { width: base.width, height: base.height, channels: 3 } })
-        .extract(win)
-        .resize({ width, height, fit: 'fill', kernel: 'linear' })
-        .raw()
-        .toBuffer(),
+      resample
+        ? resample(base, win, width, height)
+        : sharp(base.data, { raw: { width: base.width, height: base.height, channels: 3 } })
+            .extract(win)
+            .resize({ width, height, fit: 'fill', kernel: 'linear' })
+            .raw()
+            .toBuffer(),
     );
     dst.set(pixels, offset);
   }

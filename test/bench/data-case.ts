@@ -77,11 +77,11 @@ export async function dataCase(o: DataCaseOptions) {
     }
   }
   const rows: string[][] = [];
-  const row = (label: string, a: number, b: number) => rows.push([label, fixed(a, 0), fixed(b, 0), `${fixed(a / b)}×`]);
+  const row = (label: string, a: number, b: number, digits = 0) => rows.push([label, fixed(a, digits), fixed(b, digits), `${fixed(a / b)}×`]);
   row('first epoch (decode-bound), img/s', best(mains, (r) => rate(r, 0, 1)), best(torches, (r) => rate(r, 0, 1)));
   row(`all ${o.epochs} epochs, img/s`, best(mains, (r) => rate(r)), best(torches, (r) => rate(r)));
-  row('CPU ms per image, first epoch', least(mains, (r) => cpuPerImage(r, 'cpu', 0, 1)), least(torches, (r) => cpuPerImage(r, 'cpu', 0, 1)));
-  if (o.epochs > 1) row('CPU ms per image, later epochs', least(mains, (r) => cpuPerImage(r, 'cpu', 1)), least(torches, (r) => cpuPerImage(r, 'cpu', 1)));
+  row('CPU ms per image, first epoch', least(mains, (r) => cpuPerImage(r, 'cpu', 0, 1)), least(torches, (r) => cpuPerImage(r, 'cpu', 0, 1)), 2);
+  if (o.epochs > 1) row('CPU ms per image, later epochs', least(mains, (r) => cpuPerImage(r, 'cpu', 1)), least(torches, (r) => cpuPerImage(r, 'cpu', 1)), 2);
   const mainCpu = least(mains, (r) => cpuPerImage(r, 'mainCpu', 0, 1));
   const torchMainCpu = least(torches, (r) => cpuPerImage(r, 'mainCpu', 0, 1));
   let extras: Record<string, unknown> = {};

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadImage, Resize } from '../../src/data/index.js';
-import { nativeJpegDecoder } from '../../src/data/native-jpeg.js';
+import { nativeJpegDecoder } from '../../src/data/native-image.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 
 const ref = fixture('jpeg_bases');

@@ -4,6 +4,8 @@
 // (Pillow's bilinear). On a smooth image the two agree to about one grey level on average.
 // With zero padding, PIL resamples the padded image and so blends the seam between image and
 // black over a pixel; we pad after resampling and keep it sharp. That seam is left out below.
+// RandomResizedCrop's training window is resampled natively with Pillow's arithmetic from a base
+// that is the lossless source itself, so that case must match exactly.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Rng } from '../../src/augment/types.js';
@@ -41,6 +43,7 @@ function replay(draws: number[]): Rng {
 /** Stated tolerances, in grey levels of 0–255: mean |diff| and the 99.9th percentile |diff|. */
 const MEAN_TOL = 1.0;
 const P999_TOL = 6;
+const EXACT = new Set(['rrc_train']);
 
 describe('item-transformed pixels vs fastai/PIL on a smooth image', () => {
   const cases = ref.meta.cases as Case[];
@@ -63,5 +66,6 @@ describe('item-transformed pixels vs fastai/PIL on a smooth image', () => {
     console.log(`${c.name}: ${diffs.length} values, mean |diff| ${mean.toFixed(3)}, p99.9 ${p999}, max ${diffs[diffs.length - 1]}`);
     expect(mean).toBeLessThan(MEAN_TOL);
     expect(p999).toBeLessThanOrEqual(P999_TOL);
+    if (EXACT.has(c.name)) expect(diffs[diffs.length - 1]).toBe(0);
   });
 });

@@ -1,13 +1,14 @@
-// The native JPEG path against the sharp path it stands in for: the same base sizes (so windows
+// The native image path against the sharp path it stands in for: the same base sizes (so windows
 // and caches do not depend on which decoder ran), the same refusals (it hands every file it does
-// not take to sharp, which words the error), and bad arguments as errors, never a crash.
+// not take to sharp, which words the error), and bad arguments as errors, never a crash. Pixels
+// are checked against PIL in test/parity/data-jpeg.test.ts and data-pixels.test.ts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, decodeWithSharp } from '../../src/data/decode.js';
-import { nativeJpegDecoder } from '../../src/data/native-jpeg.js';
+import { nativeJpegDecoder, nativeWindowResampler } from '../../src/data/native-image.js';
 import type { BaseSpec } from '../../src/data/transforms.js';
 import { native } from '../../src/native.js';
 
@@ -27,7 +28,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('native JPEG decoder', () => {
+describe('native image path', () => {
   // Sizes around every shrink-on-load threshold (2, 3, 4, 5, 8, 9 × the target), odd sizes,
   // smaller than the target, and tall as well as wide.
   const sizes: Array<[number, number]> = [
@@ -93,6 +94,22 @@ describe('native JPEG decoder', () => {
     expect(() => bad({ width: 10, height: 10, fit: 'cover' })).toThrow(/spec\.fit must be outside, inside or fill, got cover/);
     expect(() => bad(7)).toThrow(/spec must be an object or null/);
     expect(() => bad(null, 42)).toThrow(/input must be a file path or a Uint8Array/);
-    expect(() => decode(path, null, Number.NaN as unknown as number)).not.toThrow();
+    expect(() => decode(path, null, Number.NaN)).toThrow(/maxPixels must be a number ≥ 1/);
+    expect(await decode(path, null, Number.POSITIVE_INFINITY)).toMatchObject({ width: 40, height: 30 });
+  });
+
+  it('resamples a window, and refuses windows outside the image and bad sizes with E_ARG', async () => {
+    const resample = nativeWindowResampler()!;
+    const image = { width: 4, height: 3, data: Uint8Array.from({ length: 36 }, (_, i) => i * 7) };
+    // A window the size of the output is copied as it is.
+    const same = await resample(image, { left: 1, top: 1, width: 2, height: 2 }, 2, 2);
+    expect([...same]).toEqual([...image.data.subarray(15, 21), ...image.data.subarray(27, 33)]);
+    expect((await resample(image, { left: 0, top: 0, width: 4, height: 3 }, 7, 5)).length).toBe(7 * 5 * 3);
+    const call = (win: [number, number, number, number], w = 2, h = 2, data = image.data) =>
+      native().resampleWindow(data, 4, 3, win, w, h);
+    expect(() => call([3, 0, 2, 1])).toThrow(expect.objectContaining({ code: 'E_ARG', message: expect.stringMatching(/window width must be an integer from 1 to 1/) }));
+    expect(() => call([0, -1, 1, 1])).toThrow(/window top must be an integer from 0 to 2/);
+    expect(() => call([0, 0, 1, 1], 0)).toThrow(/outWidth must be an integer/);
+    expect(() => call([0, 0, 1, 1], 2, 2, image.data.subarray(1))).toThrow(/pixels must hold width × height × 3 bytes/);
   });
 });

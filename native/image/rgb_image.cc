@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "image/rgb_image.h"
+
+namespace fasttune::image {
+
+RgbImage PackRgb(RgbImage in) {
+  if (in.channels == 3) return in;
+  RgbImage out(in.width, in.height, 3);
+  const size_t n = static_cast<size_t>(in.width) * in.height;
+  const uint8_t* src = in.pixels.get();
+  uint8_t* dst = out.pixels.get();
+  for (size_t i = 0; i < n; ++i, src += in.channels, dst += 3) {
+    dst[0] = src[0];
+    dst[1] = src[1];
+    dst[2] = src[2];
+  }
+  return out;
+}
+
+}  // namespace fasttune::image

@@ -1,0 +1,43 @@
+// The native image path (native/image/): libjpeg decodes JPEGs and a resampler with Pillow's
+// arithmetic makes bases and RandomResizedCrop windows, so those pixels equal fastai's PIL ones
+// and cost a fraction of a sharp call. Other formats, CMYK, corrupt files and every refusal stay
+// with sharp, which also words the errors. FASTTUNE_JPEG_DECODER=sharp turns the JPEG path off;
+// without the addon (or, for JPEGs, a build without libjpeg) sharp does everything.
+import { native, type Binding } from '../native.js';
+import type { Window } from './geometry.js';
+import type { RawImage } from './pixels.js';
+import type { BaseSpec } from './transforms.js';
+
+/** Decodes a JPEG (path or file bytes) to its base; null when the input is left to sharp. */
+export type JpegDecoder = (input: string | Uint8Array, spec: BaseSpec | null, maxPixels: number) => Promise<RawImage | null>;
+
+/** The `win` window of `image` resized to width × height (PIL's crop + bilinear resize). */
+export type WindowResampler = (image: RawImage, win: Window, width: number, height: number) => Promise<Uint8Array>;
+
+let binding: Binding | null | undefined;
+
+function loaded(): Binding | null {
+  if (binding === undefined) {
+    try {
+      binding = native();
+    } catch {
+      binding = null; // the addon does not load here; sharp does the work (training would say why)
+    }
+  }
+  return binding;
+}
+
+/** The native JPEG decoder, or null when JPEGs go through sharp. */
+export function nativeJpegDecoder(): JpegDecoder | null {
+  const b = loaded();
+  if (!b?.decodeJpegBase || process.env.FASTTUNE_JPEG_DECODER === 'sharp') return null;
+  return b.decodeJpegBase.bind(b);
+}
+
+/** The native window resampler, or null when sharp resamples. */
+export function nativeWindowResampler(): WindowResampler | null {
+  const b = loaded();
+  if (!b) return null;
+  return (image, win, width, height) =>
+    b.resampleWindow(image.data, image.width, image.height, [win.left, win.top, win.width, win.height], width, height);
+}

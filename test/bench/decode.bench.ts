@@ -1,16 +1,18 @@
-// What one photo-sized JPEG costs to decode and presize, per sharp option, against Pillow (what
-// torchvision's ImageFolder uses): CPU time per image, one image at a time on one thread (one
-// libuv pool thread, one libvips thread), best of three passes over the same files (cached by
-// the OS after the first). Not a test.
+// What one photo-sized JPEG costs to decode and presize: the native decoder the loaders use for
+// JPEGs, sharp per option (what other formats go through), and Pillow (what torchvision's
+// ImageFolder uses): CPU time per image, one image at a time on one thread (one libuv pool
+// thread, one libvips thread), best of three passes over the same files (cached by the OS after
+// the first). Not a test.
 //
 //   UV_THREADPOOL_SIZE=1 node --import ./scripts/ts-register.mjs test/bench/decode.bench.ts [--images 200]
 //
-// The loaders' call (src/data/decode.ts) is `current`; each other variant changes one thing.
+// The loaders' sharp call (src/data/decode.ts) is `sharp as called`; each variant below it changes one thing.
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { nativeJpegDecoder } from '../../src/data/native-image.js';
 import { benchCache, fixed, makeImages, python, runJson, table } from './lib.js';
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: '200' } } });
@@ -26,8 +28,11 @@ const base = { limitInputPixels: 2 * 89_478_485, autoOrient: true, failOn: 'warn
 const resize = { width: SIZE, height: SIZE, fit: 'outside' as const, kernel: 'linear' as const, withoutEnlargement: false };
 const finish = (p: sharp.Sharp) => p.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
 
+const jpeg = nativeJpegDecoder();
+if (!jpeg) throw new Error('the addon has no native JPEG decoder (see npx fasttune doctor)');
 const variants: Array<[string, Variant, (() => void)?]> = [
-  ['current (src/data/decode.ts)', (f) => finish(sharp(f, base).resize(resize))],
+  ['native decoder (src/data/native-image.ts)', (f) => jpeg(f, resize, base.limitInputPixels)],
+  ['sharp as called (src/data/decode.ts)', (f) => finish(sharp(f, base).resize(resize))],
   ['sequentialRead: false', (f) => finish(sharp(f, { ...base, sequentialRead: false }).resize(resize))],
   ['without toColourspace(srgb)', (f) => sharp(f, base).resize(resize).removeAlpha().raw().toBuffer({ resolveWithObject: true })],
   ['without autoOrient', (f) => finish(sharp(f, { ...base, autoOrient: false }).resize(resize))],

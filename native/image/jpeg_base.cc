@@ -14,7 +14,7 @@ namespace fasttune::image {
 namespace {
 
 // libjpeg reports errors by calling error_exit, which must not return: it jumps back to the
-// setjmp in Header() or Pixels(). Those two functions hold only trivially destructible locals,
+// setjmp in Header(), Start() or Pixels(). Those functions hold only trivially destructible locals,
 // so the jump skips no destructor; everything owning memory lives in their callers.
 struct ErrorJump {
   jpeg_error_mgr mgr;

@@ -43,6 +43,7 @@ Taps BilinearTaps(int in_size, int out_size) {
   t.count.resize(out_size);
   t.weights.assign(static_cast<size_t>(out_size) * t.ksize, 0);
   std::vector<double> k(t.ksize);
+  const double inverse = 1.0 / filter_scale;  // multiplied, not divided: Pillow's rounding
   for (int xx = 0; xx < out_size; ++xx) {
     const double center = (xx + 0.5) * scale;
     const int lo = std::max(0, static_cast<int>(center - support + 0.5));
@@ -50,7 +51,7 @@ Taps BilinearTaps(int in_size, int out_size) {
     const int n = hi - lo;
     double sum = 0.0;
     for (int x = 0; x < n; ++x) {
-      k[x] = Triangle((x + lo - center + 0.5) / filter_scale);
+      k[x] = Triangle((x + lo - center + 0.5) * inverse);
       sum += k[x];
     }
     int32_t* w = &t.weights[static_cast<size_t>(xx) * t.ksize];

@@ -140,7 +140,7 @@ function nativeChecks(v: NativeVersions, record: LibtorchRecord | null, cores: n
       : {
           name: 'JPEG decoding',
           status: 'warn',
-          value: 'by sharp: the addon was built without libjpeg, so JPEGs decode about 3× slower',
+          value: 'by sharp: the addon was built without libjpeg, so JPEGs cost about 2.6× the CPU',
           details: ['install libjpeg headers (Debian/Ubuntu: libjpeg-dev), then rebuild: npm rebuild fasttune'],
         },
   );

@@ -3,9 +3,11 @@
 
 #include <csetjmp>
 #include <cstdio>
+#include <string>
 
 #include <jpeglib.h>
 
+#include "core/error.h"
 #include "image/orientation.h"
 #include "image/resample.h"
 
@@ -99,6 +101,16 @@ std::optional<RgbImage> DecodeJpegBase(const std::vector<uint8_t>& file, const s
   const int orientation = Orientation(d.cinfo);
   const int w = static_cast<int>(d.cinfo.image_width), h = static_cast<int>(d.cinfo.image_height);
   const Size upright = SwapsAxes(orientation) ? Size{h, w} : Size{w, h};
+  if (spec) {
+    // An extreme aspect ratio (65,000 × 1) would make a base of billions of pixels for a
+    // cropping transform: refuse it before allocating, as maxPixels refuses large files.
+    const Size base = BaseSize(upright, *spec);
+    if (static_cast<int64_t>(base.width) * base.height > max_pixels) {
+      throw CodedError(kIo, "its " + std::to_string(upright.width) + " × " + std::to_string(upright.height) +
+                                " pixels would make a " + std::to_string(base.width) + " × " + std::to_string(base.height) +
+                                " image for this transform, more than the maxPixels limit (" + std::to_string(max_pixels) + ")");
+    }
+  }
   if (!Start(d, spec ? JpegShrinkOnLoad(upright, *spec) : 1)) return std::nullopt;
   RgbImage decoded(static_cast<int>(d.cinfo.output_width), static_cast<int>(d.cinfo.output_height), 4);
   if (!Pixels(d, decoded)) return std::nullopt;

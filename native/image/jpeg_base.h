@@ -21,6 +21,7 @@ bool LooksLikeJpeg(const uint8_t* bytes, size_t size);
 // Empty when this path leaves the file to the general decoder: not a JPEG, colour spaces other
 // than grey / YCbCr / RGB (CMYK), more than `max_pixels` pixels, or any libjpeg error or warning
 // (corrupt or truncated data), so that every refusal is reported by one decoder in one way.
+// Throws CodedError(E_IO) when the base itself would have more than `max_pixels` pixels.
 std::optional<RgbImage> DecodeJpegBase(const std::vector<uint8_t>& file, const std::optional<BaseSpec>& spec,
                                        int64_t max_pixels);
 

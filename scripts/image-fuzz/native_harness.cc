@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "image/jpeg_base.h"
 #include "image/resample.h"
 
@@ -59,7 +60,12 @@ int main(int argc, char** argv) {
     if (bytes.size() > 4) Corrupt(bytes, rng);
     std::optional<BaseSpec> spec;
     if (rng() % 4) spec = BaseSpec{1 + static_cast<int>(rng() % 300), 1 + static_cast<int>(rng() % 300), static_cast<Fit>(rng() % 3), rng() % 2 == 0};
-    std::optional<RgbImage> base = DecodeJpegBase(bytes, spec, 1 << 24);
+    std::optional<RgbImage> base;
+    try {
+      base = DecodeJpegBase(bytes, spec, 1 << 24);
+    } catch (const fasttune::CodedError&) {
+      // A base over the pixel limit: refused by design.
+    }
     if (!base) {
       ++refused;
       continue;

@@ -51,7 +51,13 @@ export function describeInput(input: ImageInput): string {
 /** Decodes `input` to RGB pixels sized per `spec` (the decoded size when null). */
 export async function decodeImage(input: ImageInput, spec: BaseSpec | null, limits: DecodeLimits): Promise<RawImage> {
   const jpeg = isSharp(input) ? null : nativeJpegDecoder();
-  const decoded = jpeg ? await jpeg(input as string | Uint8Array, spec, limits.maxPixels) : null;
+  const decoded = jpeg
+    ? await jpeg(input as string | Uint8Array, spec, limits.maxPixels).catch((error: unknown) => {
+        // The native side refuses a base over maxPixels; the message gains the file's name.
+        if (!(error instanceof FasttuneError && error.code === 'E_IO')) throw error;
+        throw new FasttuneError(`Cannot read image ${describeInput(input)}: ${error.message}`, 'E_IO');
+      })
+    : null;
   return decoded ?? decodeWithSharp(input, spec, limits);
 }
 

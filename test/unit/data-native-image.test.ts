@@ -86,6 +86,20 @@ describe('native image path', () => {
     await expect(decodeImage(good, spec, { maxPixels: 1000 })).rejects.toThrow(/more than 1000 pixels/);
   });
 
+  it('refuses, before decoding, a JPEG whose base would pass maxPixels (an extreme aspect ratio)', async () => {
+    const path = await writeJpeg('ribbon.jpg', 60_000, 2);
+    const started = performance.now();
+    await expect(decodeImage(path, specs[0]!, limits)).rejects.toThrow(
+      expect.objectContaining({
+        code: 'E_IO',
+        message: expect.stringMatching(/ribbon\.jpg: its 60000 × 2 pixels would make a 6720000 × 224 image for this transform, more than the maxPixels limit \(178956970\)/),
+      }),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    // Without a transform it is an ordinary image.
+    expect((await decodeImage(path, null, limits)).width).toBe(60_000);
+  });
+
   it('refuses bad arguments with an E_ARG error', async () => {
     const decode = native().decodeJpegBase!;
     const path = await writeJpeg('args.jpg', 40, 30);

@@ -17,4 +17,19 @@ RgbImage PackRgb(RgbImage in) {
   return out;
 }
 
+RgbImage WindowRgbx(const uint8_t* rgb, int width, int left, int top, int w, int h) {
+  RgbImage out(w, h, 4);
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* src = rgb + (static_cast<size_t>(top + y) * width + left) * 3;
+    uint8_t* dst = out.row(y);
+    for (int x = 0; x < w; ++x, src += 3, dst += 4) {
+      dst[0] = src[0];
+      dst[1] = src[1];
+      dst[2] = src[2];
+      dst[3] = 0;
+    }
+  }
+  return out;
+}
+
 }  // namespace fasttune::image

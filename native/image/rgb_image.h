@@ -27,4 +27,8 @@ struct RgbImage {
 // `in` with 3 bytes per pixel (moved through when it has them already).
 RgbImage PackRgb(RgbImage in);
 
+// The w × h window at (left, top) of an RGB image `width` pixels wide, as RGBX (what the
+// resampler's fast horizontal pass reads). The window must lie inside the image.
+RgbImage WindowRgbx(const uint8_t* rgb, int width, int left, int top, int w, int h);
+
 }  // namespace fasttune::image

@@ -73,18 +73,8 @@ Napi::Value ResampleWindowJs(const Napi::CallbackInfo& info) {
     const int h = IntIn(win.Get(3u), 1, height - top, "window height");
     const int out_w = IntIn(info[4], 1, 1 << 16, "outWidth");
     const int out_h = IntIn(info[5], 1, 1 << 16, "outHeight");
-    // Copied here (the baton rule), as RGBX: the resampler's fast horizontal pass reads 32-bit pixels.
-    auto window = std::make_shared<RgbImage>(w, h, 4);
-    for (int y = 0; y < h; ++y) {
-      const uint8_t* src = pixels.Data() + (static_cast<size_t>(top + y) * width + left) * 3;
-      uint8_t* dst = window->row(y);
-      for (int x = 0; x < w; ++x, src += 3, dst += 4) {
-        dst[0] = src[0];
-        dst[1] = src[1];
-        dst[2] = src[2];
-        dst[3] = 0;
-      }
-    }
+    // Copied here (the baton rule).
+    auto window = std::make_shared<RgbImage>(image::WindowRgbx(pixels.Data(), width, left, top, w, h));
     return Job<RgbImage>::Run(
         env,
         [window, out_w, out_h] {

@@ -75,12 +75,7 @@ int main(int argc, char** argv) {
       const int left = rng() % base->width, top = rng() % base->height;
       const int w = 1 + rng() % (base->width - left), h = 1 + rng() % (base->height - top);
       const int out_w = 1 + rng() % 260, out_h = 1 + rng() % 260;
-      RgbImage window(w, h, 4);
-      for (int y = 0; y < h; ++y) {
-        for (int x = 0; x < w; ++x) {
-          for (int c = 0; c < 4; ++c) window.row(y)[x * 4 + c] = c < 3 ? base->row(top + y)[(left + x) * 3 + c] : 0;
-        }
-      }
+      RgbImage window = WindowRgbx(base->pixels.get(), base->width, left, top, w, h);
       const RgbImage out = ResampleBilinear(std::move(window), out_w, out_h);
       if (out.width != out_w || out.height != out_h || out.channels != 3) {
         std::fprintf(stderr, "case %d: resampled to %dx%dx%d instead of %dx%dx3\n", i, out.width, out.height, out.channels, out_w, out_h);

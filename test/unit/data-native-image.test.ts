@@ -44,7 +44,8 @@ describe('native image path', () => {
   ];
 
   // Both size the base from the file's dimensions; sharp, when it shrinks on load (by 2, 4 or 8),
-  // sizes from the shrunk decode instead and can round the other way: one pixel at most.
+  // sizes from the shrunk decode instead and can round the other way: one pixel, in one case of
+  // this grid (1003×97 inside 224: 224×22 here, 224×21 by sharp).
   it('makes bases of the same size as the sharp path, for every size and fit', async () => {
     const jpeg = nativeJpegDecoder()!;
     expect(jpeg).not.toBeNull();
@@ -63,7 +64,7 @@ describe('native image path', () => {
       }
     }
     expect(exact).toEqual([]);
-    expect(offByOne.length).toBeLessThanOrEqual(2);
+    expect(offByOne.length).toBeLessThanOrEqual(1);
   });
 
   it('leaves to sharp what it does not take: CMYK, other formats, truncated, too large, missing', async () => {
@@ -88,14 +89,13 @@ describe('native image path', () => {
 
   it('refuses, before decoding, a JPEG whose base would pass maxPixels (an extreme aspect ratio)', async () => {
     const path = await writeJpeg('ribbon.jpg', 60_000, 2);
-    const started = performance.now();
+    // Only the native guard words it this way; sharp would have made the 1.5-gigapixel base.
     await expect(decodeImage(path, specs[0]!, limits)).rejects.toThrow(
       expect.objectContaining({
         code: 'E_IO',
         message: expect.stringMatching(/ribbon\.jpg: its 60000 × 2 pixels would make a 6720000 × 224 image for this transform, more than the maxPixels limit \(178956970\)/),
       }),
     );
-    expect(performance.now() - started).toBeLessThan(1000);
     // Without a transform it is an ordinary image.
     expect((await decodeImage(path, null, limits)).width).toBe(60_000);
   });

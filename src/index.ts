@@ -1,4 +1,4 @@
-export { FasttuneError, type ErrorCode } from './errors.js';
+export { FasttuneError, type ErrorCode } from './core/errors.js';
 export { versions, setNumThreads, getNumThreads, liveNativeObjects, type LiveNativeObjects, type NativeVersions } from './runtime.js';
 export { readWeights, writeWeights, type WeightsContents, type WeightsTensor, type WeightsDtype } from './io/weights.js';
 export {

@@ -3,8 +3,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FasttuneError } from './errors.js';
-import { withOpenMpDefaults } from './openmp.js';
+import { FasttuneError } from './core/errors.js';
+import { withOpenMpDefaults } from './core/openmp.js';
 import type { AugmentParams } from './augment/types.js';
 import type { WeightsContents, WeightsTensor } from './io/weights.js';
 import type { EvalResult } from './model/types.js';

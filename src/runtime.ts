@@ -1,4 +1,4 @@
-import { FasttuneError } from './errors.js';
+import { FasttuneError } from './core/errors.js';
 import { native, type LiveNativeObjects, type NativeVersions } from './native.js';
 
 export type { LiveNativeObjects, NativeVersions };

@@ -1,5 +1,5 @@
 // augTransforms: fastai's standard batch augmentation, folded into one resample per batch.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { boolean, checkKeys, finiteNumber, imageSize, invalid, oneOf, positiveInteger, probability } from './check.js';
 import { correctAspect, cropMatrix, identity3, matAt, matmul3 } from './geometry.js';
 import {
@@ -18,7 +18,8 @@ import {
   Warp,
   Zoom,
 } from './transforms.js';
-import type { AugmentParams, BatchTransform, PadMode, ResampleMode, Rng } from './types.js';
+import type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './types.js';
+import type { Rng } from '../core/rng.js';
 
 /** Options of {@link augTransforms}; every default is fastai's. */
 export interface AugTransformsOptions {

@@ -1,5 +1,5 @@
 // Argument checks for the augmentation options, with sentences that name the option.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;

@@ -1,6 +1,6 @@
 // Random draws with fastai's distributions, from our seeded Rng. The order in which the uniforms
 // are consumed is part of the contract: scripts/reference/augment_geometry.py replays it.
-import type { Rng } from './types.js';
+import type { Rng } from '../core/rng.js';
 
 /** A uniform value in [low, high): `low + u·(high − low)`. */
 export function uniform(rng: Rng, low: number, high: number): number {

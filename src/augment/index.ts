@@ -18,4 +18,5 @@ export {
 } from './transforms.js';
 export { Normalize, imagenetStats, type Stats } from './normalize.js';
 export { applyAugment, type ApplyAugmentOptions, type AugmentedImages } from './apply.js';
-export type { AugmentParams, BatchTransform, PadMode, ResampleMode, Rng } from './types.js';
+export type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './types.js';
+export type { Rng } from '../core/rng.js';

@@ -1,5 +1,5 @@
 // Normalization statistics: configuration the model applies on the device after augmentation.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 /** Per-channel mean and standard deviation of the [0, 1] pixels. */
 export interface Stats {

@@ -12,7 +12,7 @@ import {
   warpHomography,
   zoomMatrix,
 } from './geometry.js';
-import type { Rng } from './types.js';
+import type { Rng } from '../core/rng.js';
 
 /** A matrix per image, multiplied into the affine map. */
 export interface AffineTransform {

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { type CliIO, type Command, EXIT, type OptionSpec, type OptionValues, UsageError } from './command.js';
 import { COMMANDS } from './commands.js';
-import { libraryVersion } from '../version.js';
+import { libraryVersion } from '../core/version.js';
 
 
 /** The top-level help. */

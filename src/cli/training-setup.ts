@@ -6,7 +6,7 @@ import { augTransforms } from '../augment/aug-transforms.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
 import { getImageFiles } from '../data/files.js';
 import { Resize } from '../data/transforms.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { errorRate } from '../learner/metrics.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import type { DeviceName } from '../model/vision-model.js';

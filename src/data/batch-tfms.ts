@@ -1,8 +1,9 @@
 // Batch transforms as the loaders see them: one BatchTransform whose parameters are drawn per
 // batch and attached to it, and the normalization statistics handed on to the model.
-import type { AugmentParams, BatchTransform, Rng } from '../augment/types.js';
+import type { AugmentParams, BatchTransform } from '../augment/types.js';
+import type { Rng } from '../core/rng.js';
 import { imagenetStats, Normalize, type Stats } from '../augment/normalize.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 /** Per-channel statistics for `(x/255 − mean)/std`, applied on the device. */
 export type NormalizeStats = Stats;

@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
 import type { BatchTransform } from '../augment/types.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { checkBatchTfms, checkNormalize, type NormalizeStats } from './batch-tfms.js';
 import { parseCsv } from './csv.js';
 import { checkImage, DEFAULT_MAX_PIXELS } from './decode.js';
@@ -14,7 +14,7 @@ import { compareCodePoints, labelByRegex, labelWith, resolveFiles, type Labelled
 import { Limiter } from './limiter.js';
 import { ImageDataLoader, type LoaderItem } from './loader.js';
 import { defaultDecodeWorkers } from './pool.js';
-import { randomSeed } from './rng.js';
+import { randomSeed } from '../core/rng.js';
 import { showBatch, type ShowBatchOptions } from './show-batch.js';
 import { GrandparentSplitter, IndexSplitter, RandomSplitter, type Splitter } from './splitters.js';
 import { defaultDecodeSlots } from './threads.js';

@@ -1,7 +1,7 @@
 // A decode worker thread (see pool.ts): keeps an image source (cache + sharp calls) per dataset
 // and renders the items of the batches it is sent.
 import { parentPort } from 'node:worker_threads';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { nativeJpegDecoder } from './native-image.js';
 import type { WorkerReply, WorkerRequest } from './pool.js';
 import { decodeItems, renderItems } from './render.js';

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { nativeJpegDecoder } from './native-image.js';
 import type { RawImage } from './pixels.js';
 import type { BaseSpec } from './transforms.js';

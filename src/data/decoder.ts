@@ -5,7 +5,7 @@
 // and cap a many-core machine at a couple of thousand images a second. Worker threads each own a
 // share of the items (index mod workers), their decoded-image cache and their sharp calls, and
 // write into a shared batch buffer; the main thread only hands out batches and copies them out.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import type { RawImage } from './pixels.js';
 import { WorkerPool } from './pool.js';
 import { decodeItems, itemBytes, renderItems, type RenderJob } from './render.js';

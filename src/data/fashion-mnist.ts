@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { Limiter } from './limiter.js';
 
 /** Folder names of the ten classes, in label order (0 = T-shirt/top … 9 = ankle boot). */

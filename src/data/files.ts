@@ -3,7 +3,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 /** Extensions (lower case) of the image formats the decoder reads. */
 export const imageExtensions: readonly string[] = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];

@@ -1,6 +1,6 @@
 // fastai's item-transform geometry (Resize, RandomResizedCrop) as pure functions of the source
 // size and the random draws, in the same float64 arithmetic, so windows match fastai exactly.
-import type { Rng } from '../augment/types.js';
+import type { Rng } from '../core/rng.js';
 
 /** A window in source pixels; with padding it may reach past the image's edges. */
 export interface Window {

@@ -10,6 +10,6 @@ export type { NormalizeStats } from './batch-tfms.js';
 export { getImageFiles, imageExtensions, type GetImageFilesOptions } from './files.js';
 export { loadImage, type LoadImageOptions } from './load-image.js';
 export type { ImageInput } from './decode.js';
-export { torchRandperm, TorchGenerator } from './rng.js';
+export { torchRandperm, TorchGenerator } from '../core/rng.js';
 export { showBatch, type ShowBatchOptions, type DisplayPixels } from './show-batch.js';
 export { fashionMnistToFolder, fashionMnistClasses, type FashionMnistOptions, type FashionMnistSummary } from './fashion-mnist.js';

@@ -1,7 +1,7 @@
 // Labels for a list of files: from a function, a regular expression, or given; and the checks
 // with sentences that name the file at fault.
 import { basename, isAbsolute, join } from 'node:path';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 /** A labelled item list before splitting. */
 export interface Labelled {

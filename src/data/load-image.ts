@@ -1,9 +1,9 @@
 // One image through the same decode and item transform the loaders use.
-import type { Rng } from '../augment/types.js';
-import { FasttuneError } from '../errors.js';
+import type { Rng } from '../core/rng.js';
+import { FasttuneError } from '../core/errors.js';
 import { decodeImage, DEFAULT_MAX_PIXELS, isSharp, type ImageInput } from './decode.js';
 import type { RawImage } from './pixels.js';
-import { randomSeed, StreamRng } from './rng.js';
+import { randomSeed, StreamRng } from '../core/rng.js';
 import type { ItemTransform, Split } from './transforms.js';
 
 export interface LoadImageOptions {

@@ -3,11 +3,11 @@
 // parameters. Every random choice comes from a stream keyed by (seed, epoch, item or batch), so
 // the batches are the same for a seed whatever the timing of the decodes.
 import type { BatchTransform } from '../augment/types.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import type { Decoder } from './decoder.js';
 import type { RawImage } from './pixels.js';
 import type { RenderJob } from './render.js';
-import { StreamRng, shuffled } from './rng.js';
+import { StreamRng, shuffled } from '../core/rng.js';
 import { Cancelled, type CancelToken } from './source.js';
 import type { ItemTransform, Split } from './transforms.js';
 import type { Batch, DataLoader } from './types.js';

@@ -3,7 +3,7 @@
 // workers, which write into one SharedArrayBuffer. Idle workers do not keep the process alive.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { FasttuneError, type ErrorCode } from '../errors.js';
+import { FasttuneError, type ErrorCode } from '../core/errors.js';
 import type { RawImage } from './pixels.js';
 import { itemBytes, type RenderJob } from './render.js';
 import type { ImageSourceOptions } from './source.js';

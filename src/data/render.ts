@@ -1,7 +1,7 @@
 // Per-item work of a batch, shared by the in-process decoder and the worker threads: fetch each
 // item's base image and render it into its slot, each item drawing from its own random stream.
 import type { RawImage } from './pixels.js';
-import { StreamRng } from './rng.js';
+import { StreamRng } from '../core/rng.js';
 import type { CancelToken, ImageSource } from './source.js';
 import { itemTransformFromConfig, type ItemTransform, type ItemTransformConfig, type Split } from './transforms.js';
 

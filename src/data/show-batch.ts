@@ -1,6 +1,6 @@
 // Draws one batch as a PNG grid: each image with its label above it.
 import sharp from 'sharp';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import type { Batch } from './types.js';
 
 /** Pixels to display for a batch: uint8 NHWC RGB, like {@link Batch.images}. */

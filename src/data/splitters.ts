@@ -1,8 +1,8 @@
 // Splitters decide which items are for training and which for validation. Each returns index
 // lists into the item list it is given, in the order fastai's splitters return them.
 import { basename, dirname } from 'node:path';
-import { FasttuneError } from '../errors.js';
-import { randomSeed, torchRandperm } from './rng.js';
+import { FasttuneError } from '../core/errors.js';
+import { randomSeed, torchRandperm } from '../core/rng.js';
 
 export interface SplitIndices {
   train: number[];

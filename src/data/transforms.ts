@@ -7,8 +7,8 @@
 // Geometry is fastai's (./geometry.ts) applied to the base image, which is a uniform rescale of the
 // decoded file: windows agree with fastai's on the original up to the base's pixel grid.
 import sharp from 'sharp';
-import type { Rng } from '../augment/types.js';
-import { FasttuneError } from '../errors.js';
+import type { Rng } from '../core/rng.js';
+import { FasttuneError } from '../core/errors.js';
 import {
   randomResizedCropValid,
   randomResizedCropWindow,

@@ -1,17 +1,8 @@
 // What the data pipeline hands to the Learner.
 import type { Stats } from '../augment/normalize.js';
-import type { AugmentParams } from '../augment/types.js';
+import type { Batch } from '../core/batch.js';
 
-/** One batch of images ready for a native step. */
-export interface Batch {
-  /** uint8 pixels, n × height × width × 3 (NHWC, RGB). */
-  images: Uint8Array;
-  shape: [n: number, height: number, width: number, channels: number];
-  /** Class indices into the vocab, one per image. */
-  labels: Int32Array;
-  /** Device-side augmentation for this batch, when the loader has batch transforms. */
-  augment?: AugmentParams;
-}
+export type { Batch } from '../core/batch.js';
 
 /** Iterates batches of one split. */
 export interface DataLoader extends AsyncIterable<Batch> {

@@ -1,6 +1,6 @@
 // The demo's command line: options, their checks and the help text.
 import { parseArgs } from 'node:util';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { FULL, QUICK } from './presets.js';
 import type { DemoOptions } from './run-demo.js';
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { FASHION_MNIST_DIR, fashionMnistClasses, fashionMnistToFolder } from '../data/fashion-mnist.js';
 
 /** Classes of the source task: T-shirt/top, trouser, pullover, dress, coat. */

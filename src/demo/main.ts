@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run demo [-- options]`: the transfer-learning walkthrough on Fashion-MNIST, or on your images.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { parseDemoArgs, USAGE } from './args.js';
 import { runDemo, type DemoOptions } from './run-demo.js';
 

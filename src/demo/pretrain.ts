@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { augTransforms } from '../augment/aug-transforms.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
 import { Resize } from '../data/transforms.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { writeWeights, type WeightsTensor } from '../io/weights.js';
 import { errorRate } from '../learner/metrics.js';
 import type { ProgressOutput } from '../learner/progress.js';

@@ -10,7 +10,7 @@ import { ImageDataLoaders } from '../data/dataloaders.js';
 import { Resize } from '../data/transforms.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import { getNumThreads, versions } from '../runtime.js';
-import { libraryVersion } from '../version.js';
+import { libraryVersion } from '../core/version.js';
 import { afterTraining } from './after-training.js';
 import { plotCompare } from './compare-chart.js';
 import { ensureFashionMnist, fashionTask, SOURCE_CLASSES, TARGET_CLASSES, type AptProbe } from './fashion-data.js';

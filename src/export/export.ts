@@ -3,11 +3,11 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ImageDataLoader } from '../data/loader.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import type { Learner } from '../learner/learner.js';
 import { effectiveLoss } from '../learner/predictions.js';
 import { VisionModel } from '../model/vision-model.js';
-import { libraryVersion } from '../version.js';
+import { libraryVersion } from '../core/version.js';
 import { EXPORT_FORMAT_VERSION, exportMetadataEntries, type ExportMetadata } from './metadata.js';
 import { validResizeOf } from './valid-resize.js';
 

@@ -1,6 +1,6 @@
 // Field-by-field readers for the JSON metadata of our files: each value is checked for its type
 // and range, and a failure names the file and the field. Nothing in the metadata is ever run.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 /** Reads the fields of one JSON object of a file's metadata. */
 export class FieldReader {

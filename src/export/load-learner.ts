@@ -2,7 +2,7 @@
 import { readWeights } from '../io/weights.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
 import { itemTransformFromConfig } from '../data/transforms.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { crossEntropyLossFlat } from '../learner/loss.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import { createVisionModel, type DeviceName } from '../model/vision-model.js';

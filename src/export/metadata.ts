@@ -2,7 +2,7 @@
 // the training data. Stored as JSON in the safetensors metadata and read back field by field.
 import type { PadMode, ResampleMode } from '../augment/types.js';
 import type { ItemTransformConfig } from '../data/transforms.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { FieldReader } from './fields.js';
 
 /** The metadata key holding the JSON, and the value of `format`. */

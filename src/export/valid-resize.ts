@@ -1,8 +1,8 @@
 // The one part of the batch transforms an exported model keeps: their validation draw (a resize,
 // and the centre crop when one is folded in), recorded for the size the item transform produces.
 import type { AugmentParams, BatchTransform } from '../augment/types.js';
-import { StreamRng } from '../data/rng.js';
-import { FasttuneError } from '../errors.js';
+import { StreamRng } from '../core/rng.js';
+import { FasttuneError } from '../core/errors.js';
 import type { ValidResizeConfig } from './metadata.js';
 
 /** Records what `tfm` draws on validation for images of `inputSize`. */

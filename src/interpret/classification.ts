@@ -1,6 +1,6 @@
 // fastai's ClassificationInterpretation: what the model gets wrong on a dataset, from one pass of
 // predictions with per-item losses.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import type { DataLoader } from '../data/types.js';
 import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject } from '../learner/args.js';
 import { itemPixels } from '../learner/display.js';

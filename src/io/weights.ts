@@ -1,4 +1,4 @@
-import { FasttuneError, withCallerStack } from '../errors.js';
+import { FasttuneError, withCallerStack } from '../core/errors.js';
 import { native } from '../native.js';
 
 /** Element types of weight files, by their safetensors names. */

@@ -1,6 +1,6 @@
 // Argument checks for the Learner's public methods: each failure is an E_ARG FasttuneError whose
 // message names the argument, what was expected and what came.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 /** A short, readable rendering of any value for error messages. */
 export function describe(value: unknown): string {

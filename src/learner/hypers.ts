@@ -1,6 +1,6 @@
 // Spreading one hyper-parameter value over the model's parameter groups (discriminative learning
 // rates): a scalar, slice(hi), slice(lo, hi) or one value per group.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { argError, describe } from './args.js';
 
 /** A range of learning rates over the parameter groups; build it with {@link slice}. */

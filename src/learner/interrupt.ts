@@ -1,5 +1,5 @@
 // Ctrl-C during a fit: finish the batch, save a checkpoint that resumes exactly, then stop.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { argError, checkKeys, checkOptionsObject, checkString } from './args.js';
 import { CancelFitError, type Callback } from './callback.js';
 import type { Learner } from './learner.js';

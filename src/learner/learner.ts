@@ -1,7 +1,7 @@
 // The Learner: ties data, model, loss, optimizer hyper-parameters and callbacks together and runs
 // fastai's training loop. Each batch is one native call; epochs, events, schedules, recording and
 // the LR finder live here.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import type { Batch, DataLoader, DataLoaders } from '../data/types.js';
 import type { GroupHypers, LossSpec, ModelCore } from '../model/types.js';
 import {

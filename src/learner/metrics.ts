@@ -1,6 +1,6 @@
 // Classification metrics computed in TypeScript from the logits the model returns. The Learner
 // averages each over the validation set weighted by batch size, which gives the dataset value.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { argError, describe } from './args.js';
 
 const f32 = Math.fround;

@@ -4,10 +4,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FieldReader } from '../export/fields.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { readWeights, writeWeights, type WeightsTensor } from '../io/weights.js';
 import type { GroupHypers, ModelCore } from '../model/types.js';
-import { libraryVersion } from '../version.js';
+import { libraryVersion } from '../core/version.js';
 import { checkBoolean, checkKeys, checkOptionsObject, checkString } from './args.js';
 import type { Learner } from './learner.js';
 

@@ -1,7 +1,7 @@
 // Records a fit: smoothed training loss, learning rate and momentum per batch; losses and metrics
 // per epoch; and the formatted row the progress table prints.
 import { performance } from 'node:perf_hooks';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { lossChart, lrFindChart, schedChart, type LossPlotOptions, type LrFindPlotOptions } from '../plot/charts.js';
 import { writeChart } from '../plot/render.js';
 import { SmoothedLoss, WeightedMean } from './averages.js';

@@ -1,5 +1,5 @@
 // Annealing functions and their combination into multi-phase schedules, as fastai computes them.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { argError } from './args.js';
 
 /** A hyper-parameter value as a function of the training position in [0, 1). */

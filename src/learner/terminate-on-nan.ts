@@ -1,5 +1,5 @@
 // Stops a fit whose loss is no longer a finite number, instead of training on garbage.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { CancelFitError, type Callback } from './callback.js';
 import type { Learner } from './learner.js';
 

@@ -1,6 +1,6 @@
 // fastai's tracker callbacks: follow one column of the results table (valid_loss by default),
 // stop when it stops improving, save the model when it improves. Idle during lrFind.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { argError, checkBoolean, checkInteger, checkKeys, checkNonNegative, checkOptionsObject, checkString } from './args.js';
 import { CancelFitError, type Callback } from './callback.js';
 import type { Learner } from './learner.js';

@@ -1,6 +1,6 @@
 // Test-time augmentation, as fastai's tta: n passes with the training transforms (model in eval
 // mode), averaged (or maxed), then blended with one pass with the validation transforms.
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 export interface TtaCombineOptions {
   /** Weight of the plain pass: (1 − beta)·A + beta·P (default 0.25). */

@@ -1,7 +1,7 @@
 // Argument checks for the model API: each failure is a FasttuneError(E_ARG) whose sentence names
 // the argument, what was expected and what came.
 import { checkAugmentParams } from '../augment/apply.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import type { Batch } from '../data/types.js';
 import type { GroupHypers } from './types.js';
 

@@ -1,18 +1,9 @@
 // The contract between the TypeScript Learner and the native model: one call per batch,
 // hyper-parameters in as numbers, plain numbers out.
-import type { Batch } from '../data/types.js';
+import type { Batch } from '../core/batch.js';
+import type { GroupHypers } from '../core/hypers.js';
 
-/** Optimizer hyper-parameters of one parameter group, set before every step. */
-export interface GroupHypers {
-  lr: number;
-  /** Adam's beta1 or SGD's momentum (scheduled by fitOneCycle). */
-  mom: number;
-  /** Adam's beta2 (fastai: 0.99). */
-  sqrMom: number;
-  eps: number;
-  /** Decoupled weight decay (not applied to BatchNorm and bias parameters unless wdBnBias). */
-  wd: number;
-}
+export type { GroupHypers } from '../core/hypers.js';
 
 /** The loss a model computes in `trainStep` and `evalStep` (fastai's CrossEntropyLossFlat by default). */
 export interface LossSpec {

@@ -1,7 +1,7 @@
 // fastai's vision model (ResNet-34 body + fastai head) living in native memory: freezing,
 // one-call training and evaluation steps, snapshots, weights, device and precision.
 import { imagenetStats, type Stats } from '../augment/normalize.js';
-import { withCallerStack } from '../errors.js';
+import { withCallerStack } from '../core/errors.js';
 import { checkAugmentParams } from '../augment/apply.js';
 import type { AugmentParams } from '../augment/types.js';
 import type { Batch } from '../data/types.js';

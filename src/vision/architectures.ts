@@ -1,6 +1,6 @@
 // The architectures visionLearner can build, described by plain objects (fastai passes the
 // torchvision constructor; here the native side builds the network from the name).
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import type { PretrainedArch } from './pretrained.js';
 
 /** A network body visionLearner can build, with fastai's head on top. */

@@ -7,7 +7,7 @@ import { extname, join, resolve } from 'node:path';
 // The downloader is shared with the install script, which runs before TypeScript is built.
 import { DownloadError, downloadFile, type DownloadProgress } from '../../scripts/lib/download.mjs';
 import { createProgress } from '../../scripts/lib/progress.mjs';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 
 /** torchvision's server for model weights. */
 export const TORCHVISION_MODELS_URL = 'https://download.pytorch.org/models/';

@@ -3,7 +3,7 @@
 // starts frozen when the body is pretrained.
 import { imagenetStats, type Stats } from '../augment/normalize.js';
 import type { DataLoaders } from '../data/types.js';
-import { FasttuneError } from '../errors.js';
+import { FasttuneError } from '../core/errors.js';
 import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject, checkString } from '../learner/args.js';
 import { Learner, type LearnerOptions } from '../learner/learner.js';
 import { createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';

@@ -6,7 +6,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { StreamRng } from '../../src/data/rng.js';
+import { StreamRng } from '../../src/core/rng.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const python = process.env.FASTTUNE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');

@@ -2,7 +2,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FasttuneError } from '../../src/errors.js';
+import { FasttuneError } from '../../src/core/errors.js';
 import { getImageFiles, ImageDataLoaders, loadImage, RandomResizedCrop, Resize, type DataLoader } from '../../src/data/index.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 

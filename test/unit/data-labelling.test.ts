@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FasttuneError } from '../../src/errors.js';
+import { FasttuneError } from '../../src/core/errors.js';
 import { getImageFiles, GrandparentSplitter, ImageDataLoaders, RandomSplitter, Resize } from '../../src/data/index.js';
 import { tempDir, writeImage, writeTree } from '../helpers/images.js';
 

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AugmentParams, BatchTransform, Rng } from '../../src/augment/types.js';
-import { FasttuneError } from '../../src/errors.js';
+import { FasttuneError } from '../../src/core/errors.js';
 import { ImageDataLoaders, loadImage, RandomResizedCrop, Resize, type Batch, type DataLoader } from '../../src/data/index.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { augTransforms, type AugmentParams, type BatchTransform } from '../../src/index.js';
 import { validResizeOf, validResizeTransform } from '../../src/export/valid-resize.js';
-import { StreamRng } from '../../src/data/rng.js';
+import { StreamRng } from '../../src/core/rng.js';
 
 const plain = (p: AugmentParams) => ({ ...p, affine: p.affine ? Array.from(p.affine) : undefined });
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FasttuneError } from '../../src/errors.js';
+import { FasttuneError } from '../../src/core/errors.js';
 import { defaultTorchHome, fetchCheckpoint, resolvePretrained } from '../../src/vision/pretrained.js';
 import { deadUrl, startServer, type TestServer } from '../helpers/http-server.js';
 

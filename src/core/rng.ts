@@ -1,6 +1,10 @@
 // Random numbers for the data pipeline: PyTorch's CPU generator (so seeded splits match
 // torch.randperm index for index) and cheap independent streams for shuffles, crops and augments.
-import type { Rng } from '../augment/types.js';
+
+/** A source of uniform random numbers in [0, 1). */
+export interface Rng {
+  next(): number;
+}
 
 const MT_N = 624;
 const MT_M = 397;

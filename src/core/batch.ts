@@ -1,0 +1,49 @@
+// What one native step receives: pixels, labels and the batch's augmentation, drawn in TypeScript
+// (seeded) and applied on the device in one resample.
+
+/** Interpolation of the resample (grid_sample's modes). */
+export type ResampleMode = 'bilinear' | 'nearest' | 'bicubic';
+
+/** What the resample reads outside the image. */
+export type PadMode = 'reflection' | 'zeros' | 'border';
+
+/**
+ * Per-batch augmentation parameters for n images. Everything random is decided here, so the
+ * native side is a pure function of (pixels, params) and a seed fixes the whole pipeline.
+ *
+ * The output pixel at normalized position p (grid_sample's [-1, 1] coordinates, x first) samples
+ * the input at `warp(affine · p)`; lighting then maps each value v to
+ * `sigmoid((logit(v) + brightness) · contrast)`.
+ */
+export interface AugmentParams {
+  /** Output height and width of the single resample. */
+  size: [number, number];
+  /** n × 3 × 3 row-major affine matrices on normalized [-1, 1] coordinates (output → input); absent: identity. */
+  affine?: Float32Array;
+  /**
+   * n × 8 perspective-warp coefficients h0..h7 of the homography [[h0 h1 h2] [h3 h4 h5] [h6 h7 1]],
+   * applied to the sampling grid after the affine map (fastai's warp coefficients).
+   */
+  warp?: Float32Array;
+  /** n values added in logit space (brightness); 0 leaves the image unchanged. */
+  brightness?: Float32Array;
+  /** n factors applied in logit space (contrast); 1 leaves the image unchanged. */
+  contrast?: Float32Array;
+  /** Interpolation; default 'bilinear' (which also pre-shrinks by area when downsampling > 2×). */
+  mode?: ResampleMode;
+  /** Default 'reflection'. */
+  padMode?: PadMode;
+  /** grid_sample's align_corners; default true. */
+  alignCorners?: boolean;
+}
+
+/** One batch of images ready for a native step. */
+export interface Batch {
+  /** uint8 pixels, n × height × width × 3 (NHWC, RGB). */
+  images: Uint8Array;
+  shape: [n: number, height: number, width: number, channels: number];
+  /** Class indices into the vocab, one per image. */
+  labels: Int32Array;
+  /** Device-side augmentation for this batch, when the loader has batch transforms. */
+  augment?: AugmentParams;
+}

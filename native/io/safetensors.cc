@@ -54,7 +54,9 @@ bool LooksLikeSafetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   unsigned char head[9] = {};
   if (!in.read(reinterpret_cast<char*>(head), sizeof head)) return false;
-  return head[8] == '{' && ReadLe64(head) <= kMaxSafetensorsHeader;
+  // A JSON header follows the length: its '{' marks the format, whatever length the file declares
+  // (a wrong length is then reported as such, not as an unknown format).
+  return head[8] == '{';
 }
 
 WeightsFile ReadSafetensors(const std::string& path) {
@@ -64,8 +66,10 @@ WeightsFile ReadSafetensors(const std::string& path) {
   unsigned char lengthBytes[8];
   if (fileSize < 8 || !in.read(reinterpret_cast<char*>(lengthBytes), 8)) Corrupt(path, "shorter than its 8-byte header length");
   const std::uint64_t headerLength = ReadLe64(lengthBytes);
+  if (headerLength > fileSize - 8) {
+    Corrupt(path, "header length " + std::to_string(headerLength) + " runs past the end of the file (" + std::to_string(fileSize) + " bytes)");
+  }
   if (headerLength > kMaxSafetensorsHeader) Corrupt(path, "header length " + std::to_string(headerLength) + " exceeds the 100 MiB limit");
-  if (headerLength > fileSize - 8) Corrupt(path, "header length " + std::to_string(headerLength) + " runs past the end of the file");
   std::string header(headerLength, '\0');
   if (!in.read(header.data(), static_cast<std::streamsize>(headerLength))) Corrupt(path, "truncated header");
   const Json root = ParseJson(header, path);

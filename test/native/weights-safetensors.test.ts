@@ -59,7 +59,7 @@ describe('safetensors', () => {
     const huge = Buffer.from(good);
     huge.writeBigUInt64LE(1n << 40n);
     writeFileSync(join(dir, 'huge.safetensors'), huge);
-    await expect(readWeights(join(dir, 'huge.safetensors'))).rejects.toThrow(/neither safetensors/);
+    await expect(readWeights(join(dir, 'huge.safetensors'))).rejects.toThrow(/corrupt safetensors file .*huge\.safetensors: header length 1099511627776 runs past the end of the file/);
     const entry = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
     await expectCorrupt(header({ a: entry, b: entry }, Buffer.alloc(8)), /overlaps/);
     await expectCorrupt(header({ a: { ...entry, shape: [3] } }, Buffer.alloc(8)), /declares 3 elements/);

@@ -5,6 +5,7 @@ import type { DeviceName } from '../model/vision-model.js';
 import { EXIT, type CliIO, type Command, UsageError } from './command.js';
 import { forCommandLine } from './messages.js';
 import { numberOption } from './options.js';
+import { ttaTransform } from './tta-transform.js';
 
 interface Row {
   file: string;
@@ -39,7 +40,7 @@ export const predictCommand: Command = {
   ].join('\n'),
   options: {
     json: { type: 'boolean', description: 'print every probability as JSON', default: 'a table' },
-    tta: { type: 'boolean', description: 'test-time augmentation: blend the plain prediction with 4 passes of the training transforms', default: 'off' },
+    tta: { type: 'boolean', description: "test-time augmentation: blend the plain prediction with 4 passes of `fasttune train`'s augmentation", default: 'off' },
     device: { type: 'string', valueName: 'device', description: "'cpu', 'cuda', 'cuda:N' or 'auto'", default: 'cpu' },
     bs: { type: 'string', valueName: 'n', description: 'images per batch', default: '64' },
   },
@@ -101,7 +102,7 @@ type Learn = Awaited<ReturnType<typeof import('../export/load-learner.js').loadL
 /** One row per file: the most probable label and every class's probability. */
 async function classify(learn: Learn, files: string[], tta: boolean): Promise<Row[]> {
   const ds = learn.dls.testDl(files);
-  const { probs, nOut } = tta ? await learn.tta({ ds }) : await learn.getPreds({ ds });
+  const { probs, nOut } = tta ? await learn.tta({ ds: ds.derive({ batchTfm: ttaTransform(ds.options.batchTfm) }) }) : await learn.getPreds({ ds });
   const vocab = learn.dls.vocab;
   return files.map((file, i) => {
     const row = Array.from(probs.subarray(i * nOut, (i + 1) * nOut));

@@ -1,6 +1,9 @@
 // `fasttune train <dir>`: fastai's recipe from the command line — data from a folder, a ResNet
 // with a pretrained body, fine_tune (or one cycle), then one exported model file.
 import { resolve } from 'node:path';
+import type { Callback } from '../learner/callback.js';
+import { slice } from '../learner/hypers.js';
+import type { Learner } from '../learner/learner.js';
 import { EXIT, type Command, UsageError } from './command.js';
 import { checkModelOptions, choiceOf, DATA_OPTIONS, metricsOption, numberOption } from './options.js';
 
@@ -25,7 +28,7 @@ export const trainCommand: Command = {
     epochs: { type: 'string', valueName: 'n', description: 'epochs (fine-tune: of the unfrozen phase, after one frozen epoch)', default: '1' },
     lr: { type: 'string', valueName: 'rate', description: 'learning rate', default: '2e-3 for fine-tune, 1e-3 for one cycle' },
     'lr-find': { type: 'boolean', description: "choose the learning rate with the LR finder (its valley)", default: 'off' },
-    'fine-tune': { type: 'boolean', description: 'fastai fine_tune: a frozen epoch, then unfrozen', default: 'on' },
+    'fine-tune': { type: 'boolean', description: 'fastai fine_tune: a frozen epoch, then unfrozen', default: 'on unless --one-cycle' },
     'one-cycle': { type: 'boolean', description: 'one-cycle schedule on the model as it is (frozen body when pretrained)', default: 'off' },
     'save-best': { type: 'boolean', description: 'save the weights whenever --monitor improves (<out>-best.safetensors) and export the best', default: "off: the last epoch's weights" },
     monitor: { type: 'string', valueName: 'column', description: 'what --save-best watches: valid_loss, train_loss or a --metrics name', default: 'valid_loss' },
@@ -51,7 +54,7 @@ export const trainCommand: Command = {
 
     const { dataFromOptions, describeData, learnerFromOptions } = await import('./training-setup.js');
     const { lrFindProgress } = await import('./lr-find-progress.js');
-    const { FitInterruptedError, SaveModelCallback, SaveOnInterruptCallback, slice } = await import('../learner/index.js');
+    const { FitInterruptedError, SaveModelCallback, SaveOnInterruptCallback } = await import('../learner/index.js');
     const data = await dataFromOptions(dir, values, io.stderr);
     const { dls } = data;
     try {
@@ -74,22 +77,7 @@ export const trainCommand: Command = {
           if (values['one-cycle']) {
             await learn.fitOneCycle(epochs, { ...(lr !== undefined && { lrMax: lr }), cbs, ...(resume && { resume }) });
           } else {
-            // fastai's fine_tune, phase by phase, so that each is labelled and a checkpoint of either resumes.
-            const base = lr ?? 2e-3;
-            let frozenResume = resume;
-            if (resume) {
-              await learn.load(resume);
-              if (learn.frozenTo === 0) frozenResume = undefined;
-            }
-            const unfrozenResume = resume && !frozenResume ? resume : undefined;
-            if (!resume || frozenResume) {
-              io.stdout.write('phase 1 of 2: body frozen, training the head (1 epoch)\n');
-              learn.freeze();
-              await learn.fitOneCycle(1, { lrMax: slice(base), pctStart: 0.99, cbs, ...(frozenResume && { resume: frozenResume }) });
-            }
-            io.stdout.write(`phase 2 of 2: unfrozen, training every layer (${epochs} epoch${epochs > 1 ? 's' : ''})\n`);
-            learn.unfreeze();
-            await learn.fitOneCycle(epochs, { lrMax: slice(base / 2 / 100, base / 2), pctStart: 0.3, div: 5, cbs, ...(unfrozenResume && { resume: unfrozenResume }) });
+            await fineTunePhases(learn, { epochs, baseLr: lr ?? 2e-3, cbs, resume, say: (line) => io.stdout.write(`${line}\n`) });
           }
         } catch (error) {
           if (!(error instanceof FitInterruptedError)) throw error;
@@ -107,3 +95,28 @@ export const trainCommand: Command = {
     }
   },
 };
+
+/**
+ * fastai's fine_tune (one frozen epoch at slice(baseLr), then `epochs` unfrozen at
+ * slice(baseLr/200, baseLr/2)), phase by phase: each is labelled, and a checkpoint saved in either
+ * resumes it (a checkpoint with frozen groups was saved in the first).
+ */
+async function fineTunePhases(
+  learn: Learner,
+  { epochs, baseLr, cbs, resume, say }: { epochs: number; baseLr: number; cbs: Callback[]; resume: string | undefined; say: (line: string) => void },
+): Promise<void> {
+  let resumeFrozen = false;
+  if (resume !== undefined) {
+    await learn.load(resume);
+    resumeFrozen = learn.frozenTo > 0;
+  }
+  if (resume === undefined || resumeFrozen) {
+    say('phase 1 of 2: body frozen, training the head (1 epoch)');
+    learn.freeze();
+    await learn.fitOneCycle(1, { lrMax: slice(baseLr), pctStart: 0.99, cbs, ...(resumeFrozen && { resume }) });
+  }
+  say(`phase 2 of 2: unfrozen, training every layer (${epochs} epoch${epochs > 1 ? 's' : ''})`);
+  learn.unfreeze();
+  const half = baseLr / 2;
+  await learn.fitOneCycle(epochs, { lrMax: slice(half / 100, half), pctStart: 0.3, div: 5, cbs, ...(resume !== undefined && !resumeFrozen && { resume }) });
+}

@@ -36,12 +36,18 @@ async function chooseSplit(dir: string, values: OptionValues, validPct: number |
   return { kind: 'random', root: hasTrain ? join(dir, 'train') : dir, validPct: validPct ?? 0.2 };
 }
 
-/** One line saying which images validate, for the user to check. */
+/** One line saying which images validate, and which folders beside train/ go unused, for the user to check. */
 async function describeSplit(dir: string, split: Split, seed: number): Promise<string> {
-  const unused = (await isDirectory(join(dir, 'test'))) && !(split.kind === 'folders' && split.valid === 'test') ? '; test/ is not used (--valid test to validate on it)' : '';
-  if (split.kind === 'folders') return `split: train/ for training, ${split.valid}/ for validation${unused}`;
-  const where = split.root === dir ? `the images under ${dir}` : `train/ (no ${VALID_FOLDER_NAMES.join('/')} folder)`;
-  return `split: random, ${Math.round(split.validPct * 100)}% of ${where} for validation (seed ${seed})${unused}`;
+  const pooled = split.kind === 'random' && split.root === dir;
+  const used = split.kind === 'folders' ? split.valid : undefined;
+  const unused: string[] = [];
+  for (const name of [...VALID_FOLDER_NAMES, 'test']) {
+    if (!pooled && name !== used && (await isDirectory(join(dir, name)))) unused.push(`${name}/`);
+  }
+  const note = unused.length === 0 ? '' : `; ${unused.join(', ')} not used (--valid <name> to validate on one)`;
+  if (split.kind === 'folders') return `split: train/ for training, ${split.valid}/ for validation${note}`;
+  const where = pooled ? `the images under ${dir}` : 'train/';
+  return `split: random, ${Math.round(split.validPct * 100)}% of ${where} for validation (seed ${seed})${note}`;
 }
 
 /** The loaders, and the line describing their split. */

@@ -30,21 +30,21 @@ describe('the validation split', () => {
     const { code, stdout, stderr } = await lrFind(tree);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toContain('split: train/ for training, val/ for validation; test/ is not used (--valid test to validate on it)\n');
+    expect(stdout).toContain('split: train/ for training, val/ for validation; test/ not used (--valid <name> to validate on one)\n');
     expect(stdout).toContain('8 training and 4 validation images, 2 classes: cat, dog\n');
   });
 
   it('validates on the folder --valid names', async () => {
     const { code, stdout } = await lrFind(tree, '--valid', 'test');
     expect(code).toBe(0);
-    expect(stdout).toContain('split: train/ for training, test/ for validation\n');
+    expect(stdout).toContain('split: train/ for training, test/ for validation; val/ not used (--valid <name> to validate on one)\n');
     expect(stdout).toContain('8 training and 6 validation images');
   });
 
   it('splits train/ at random with --valid-pct, and says so', async () => {
     const { code, stdout } = await lrFind(tree, '--valid-pct', '0.25');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/split: random, 25% of train\/ \(no valid\/val\/validation folder\) for validation \(seed 1\)/);
+    expect(stdout).toMatch(/split: random, 25% of train\/ for validation \(seed 1\); val\/, test\/ not used/);
     expect(stdout).toContain('6 training and 2 validation images');
   });
 

@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import { type CliIO, type Command, EXIT, type OptionSpec, type OptionValues, UsageError } from './command.js';
 import { COMMANDS } from './commands.js';
-import { libraryVersion } from '../core/version.js';
 import { closest } from '../core/validate.js';
+import { libraryVersion } from '../core/version.js';
 import { forCommandLine } from './messages.js';
 
 /** The top-level help. */
@@ -26,14 +26,11 @@ export function usage(commands: readonly Command[] = COMMANDS): string {
 
 /** The help of one command. */
 export function commandHelp(command: Command): string {
-  const specs: Record<string, OptionSpec> = {
-    ...command.options,
-    help: { type: 'boolean', short: 'h', description: 'show this help', default: '' },
-  };
-  const flags = Object.entries(specs).map(([name, spec]) => {
+  const flags = Object.entries(command.options).map(([name, spec]) => {
     const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` <${spec.valueName ?? 'value'}>` : ''}`;
-    return [left, name === 'help' ? spec.description : `${spec.description} (default: ${spec.default})`] as const;
+    return [left, `${spec.description} (default: ${spec.default})`] as const;
   });
+  flags.push(['-h, --help', 'show this help']);
   const width = Math.max(...flags.map(([left]) => left.length));
   return [
     `Usage: fasttune ${command.name}${command.synopsis ? ` ${command.synopsis}` : ''}`,
@@ -51,6 +48,7 @@ function usageError(io: CliIO, message: string, hint: string): number {
   return EXIT.usage;
 }
 
+/** What parseArgs needs of each option. */
 function parserOptions(options: Record<string, OptionSpec>): Record<string, { type: OptionSpec['type']; short?: string }> {
   return Object.fromEntries(Object.entries(options).map(([name, { type, short }]) => [name, short ? { type, short } : { type }]));
 }

@@ -26,7 +26,7 @@ export function usage(commands: readonly Command[] = COMMANDS): string {
 
 /** The help of one command. */
 export function commandHelp(command: Command): string {
-  const flags = Object.entries(command.options).map(([name, spec]) => {
+  const flags: (readonly [string, string])[] = Object.entries(command.options).map(([name, spec]) => {
     const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` <${spec.valueName ?? 'value'}>` : ''}`;
     return [left, `${spec.description} (default: ${spec.default})`] as const;
   });

@@ -28,6 +28,8 @@ export interface OptionSpec {
   /** Shown in help as `--name <valueName>` for string options. */
   valueName?: string;
   description: string;
+  /** What applies when the flag is not given, shown in help as `(default: …)`. */
+  default: string;
 }
 
 export type OptionValues = Record<string, string | boolean | undefined>;

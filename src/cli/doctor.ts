@@ -164,7 +164,7 @@ function weightsCheck(probes: DoctorProbes): Check {
     value: present ? `resnet34 found at ${path}` : `resnet34 not cached; first use downloads ${url} to ${path}`,
     details: [
       `looked for in ${dir} (TORCH_HOME=${probes.env.TORCH_HOME ?? `unset, so ${torchHome}`})`,
-      'or pass weights: <path to a .pth/.safetensors file>',
+      'or pass --weights <path to a .pth/.safetensors file>',
     ],
   };
 }
@@ -222,7 +222,7 @@ export function createDoctorCommand(probes: () => DoctorProbes = systemProbes): 
       'Prints which LibTorch the native addon was built against and why (build/libtorch.json), its version and\n' +
       'build (CPU/CUDA), CUDA devices, cuDNN, threads, the Node-API and Node versions, sharp/libvips, and where\n' +
       'pretrained weights are looked for. Exits 1 when something would keep fasttune from working.',
-    options: { json: { type: 'boolean', description: 'print the checks as JSON' } },
+    options: { json: { type: 'boolean', description: 'print the checks as JSON', default: 'a table' } },
     async run(values, _positionals, io: CliIO) {
       const checks = await diagnose(probes());
       io.stdout.write(values.json ? `${JSON.stringify({ checks }, null, 2)}\n` : formatChecks(checks));

@@ -7,15 +7,15 @@ export const lrFindCommand: Command = {
   summary: 'run the learning-rate finder on a folder and plot it',
   synopsis: '<dir> [options]',
   description: [
-    'Trains briefly on <dir> (labelled as `fasttune train` does) with an exponentially growing learning',
-    'rate, restores the weights, writes the loss-against-rate plot and prints the suggestions',
-    '(valley, slide, minimum, steep).',
+    'Trains briefly on <dir> (labelled and split as `fasttune train` does) with an exponentially growing',
+    'learning rate, showing its progress, restores the weights, writes the loss-against-rate plot and',
+    'prints the suggestions (valley, slide, minimum, steep).',
   ].join('\n'),
   options: {
     ...DATA_OPTIONS,
-    'num-it': { type: 'string', valueName: 'n', description: 'batches to try (default 100)' },
-    plot: { type: 'string', valueName: 'file', description: 'plot to write, .png or .svg (default lr-find.png)' },
-    json: { type: 'boolean', description: 'print the suggestions as JSON' },
+    'num-it': { type: 'string', valueName: 'n', description: 'batches to try', default: '100' },
+    plot: { type: 'string', valueName: 'file', description: 'plot to write, .png or .svg', default: 'lr-find.png' },
+    json: { type: 'boolean', description: 'print the suggestions as JSON on stdout (progress goes to stderr)', default: 'a table' },
   },
   maxPositionals: 1,
   async run(values, positionals, io) {
@@ -25,22 +25,29 @@ export const lrFindCommand: Command = {
     const plot = typeof values.plot === 'string' ? values.plot : 'lr-find.png';
     if (!/\.(png|svg)$/i.test(plot)) throw new UsageError(`--plot must end in .png or .svg, got '${plot}'`);
     checkModelOptions(values);
-    const { dataFromOptions, learnerFromOptions } = await import('./training-setup.js');
-    const dls = await dataFromOptions(dir, values);
-    const quiet = { write: () => true };
-    const learn = await learnerFromOptions(dls, values, values.json ? quiet : io.stdout);
+    const { dataFromOptions, describeData, learnerFromOptions } = await import('./training-setup.js');
+    const { lrFindProgress } = await import('./lr-find-progress.js');
+    // With --json, stdout holds the JSON alone.
+    const human = values.json ? io.stderr : io.stdout;
+    const data = await dataFromOptions(dir, values, io.stderr);
+    const { dls } = data;
     try {
-      const suggestions = await learn.lrFind({ numIt, suggestFuncs: ['valley', 'slide', 'minimum', 'steep'] });
-      await learn.recorder.plotLrFind(plot);
-      if (values.json) {
-        io.stdout.write(`${JSON.stringify({ ...suggestions, plot })}\n`);
-      } else {
-        for (const [name, lr] of Object.entries(suggestions)) io.stdout.write(`${name.padEnd(8)} ${Number.isFinite(lr) ? lr.toExponential(2) : 'n/a (curve too short)'}\n`);
-        io.stdout.write(`wrote ${plot}\n`);
+      human.write(describeData(data));
+      const learn = await learnerFromOptions(dls, values, human, [lrFindProgress(human)]);
+      try {
+        const suggestions = await learn.lrFind({ numIt, suggestFuncs: ['valley', 'slide', 'minimum', 'steep'] });
+        await learn.recorder.plotLrFind(plot);
+        if (values.json) {
+          io.stdout.write(`${JSON.stringify({ ...suggestions, plot })}\n`);
+        } else {
+          for (const [name, lr] of Object.entries(suggestions)) io.stdout.write(`${name.padEnd(8)} ${Number.isFinite(lr) ? lr.toExponential(2) : 'n/a (curve too short)'}\n`);
+          io.stdout.write(`wrote ${plot}\n`);
+        }
+        return EXIT.ok;
+      } finally {
+        learn.dispose();
       }
-      return EXIT.ok;
     } finally {
-      learn.dispose();
       dls.close();
     }
   },

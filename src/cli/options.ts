@@ -1,18 +1,49 @@
-// Options shared by `train` and `lr-find`, and reading numeric option values.
+// Options shared by `train` and `lr-find`, and reading option values.
+import type { Architecture } from '../vision/architectures.js';
+import { resnet34 } from '../vision/architectures.js';
+import { closest } from '../core/validate.js';
+import { accuracy, errorRate, type Metric, topKAccuracy } from '../learner/metrics.js';
 import { type OptionSpec, type OptionValues, UsageError } from './command.js';
 
+/** Folder names taken as the validation set next to `train/`, in the order they are looked for. */
+export const VALID_FOLDER_NAMES = ['valid', 'val', 'validation'] as const;
+
 export const DATA_OPTIONS: Record<string, OptionSpec> = {
-  pattern: { type: 'string', valueName: 'regex', description: 'label each file by group 1 of this regex on its name (default: by parent folder)' },
-  'valid-pct': { type: 'string', valueName: 'fraction', description: 'validation share of a random split (default 0.2; folders train/ and valid/ split by themselves)' },
-  seed: { type: 'string', valueName: 'n', description: 'seed of the split, shuffles and augmentation (default 42)' },
-  size: { type: 'string', valueName: 'pixels', description: 'image side the model sees (default 224; items are presized to 460/224 of it, then augmented and resized)' },
-  bs: { type: 'string', valueName: 'n', description: 'batch size (default 64)' },
-  'no-augment': { type: 'boolean', description: 'no batch augmentation (flips, rotations, lighting...)' },
-  arch: { type: 'string', valueName: 'name', description: 'architecture (default resnet34, the only one so far)' },
-  weights: { type: 'string', valueName: 'name|file', description: "pretrained body: a weights name ('IMAGENET1K_V1') or a .pth/.safetensors file (default: torchvision's, from the torch hub cache or downloaded)" },
-  'no-pretrained': { type: 'boolean', description: 'start from random weights' },
-  device: { type: 'string', valueName: 'device', description: "'cpu', 'cuda', 'cuda:N' or 'auto' (default)" },
+  pattern: { type: 'string', valueName: 'regex', description: 'label each file by group 1 of this regex on its name', default: 'by parent folder' },
+  valid: {
+    type: 'string',
+    valueName: 'name',
+    description: `validation folder next to train/ (e.g. test); without it ${VALID_FOLDER_NAMES.join(', ')} are looked for`,
+    default: 'the first found, else a random split',
+  },
+  'valid-pct': { type: 'string', valueName: 'fraction', description: 'validation share of a random split (of train/ when there is one, even beside a validation folder)', default: '0.2 when there is no validation folder' },
+  seed: { type: 'string', valueName: 'n', description: 'seed of the split, the shuffles, the augmentation and the new layers', default: '42' },
+  size: { type: 'string', valueName: 'pixels', description: 'image side the model sees (items are presized to 460/224 of it, then augmented and resized)', default: '224' },
+  bs: { type: 'string', valueName: 'n', description: 'batch size', default: '64' },
+  'no-augment': { type: 'boolean', description: 'no batch augmentation (flips, rotations, lighting...)', default: 'off' },
+  'skip-bad-images': {
+    type: 'boolean',
+    description: 'leave out images that cannot be read, with a count (without it such images stop the command before training)',
+    default: 'off: stop',
+  },
+  arch: { type: 'string', valueName: 'name', description: 'architecture (known: resnet34)', default: 'resnet34' },
+  weights: { type: 'string', valueName: 'name|file', description: "pretrained body: a weights name ('IMAGENET1K_V1') or a .pth/.safetensors file", default: "torchvision's, from the torch hub cache or downloaded" },
+  'no-pretrained': { type: 'boolean', description: 'start from random weights', default: 'off' },
+  metrics: { type: 'string', valueName: 'names', description: 'metrics after each epoch, comma-separated (error_rate, accuracy, top_k_accuracy)', default: 'error_rate' },
+  device: { type: 'string', valueName: 'device', description: "'cpu', 'cuda', 'cuda:N' or 'auto'", default: 'auto' },
 };
+
+/** The architectures `--arch` accepts. */
+export const ARCHITECTURES: Readonly<Record<string, Architecture>> = { resnet34 };
+
+/** The metrics `--metrics` accepts, by the column names they print. */
+const METRICS: Readonly<Record<string, () => Metric>> = { error_rate: () => errorRate, accuracy: () => accuracy, top_k_accuracy: () => topKAccuracy() };
+
+/** The metrics of `--metrics` (default error_rate). */
+export function metricsOption(values: OptionValues): Metric[] {
+  const names = typeof values.metrics === 'string' ? values.metrics.split(',').map((n) => n.trim()).filter(Boolean) : ['error_rate'];
+  return names.map((name) => (METRICS[choiceOf('metrics', name, Object.keys(METRICS))] as () => Metric)());
+}
 
 /** A numeric option: an integer or a number within bounds, else a usage error. */
 export function numberOption(values: OptionValues, name: string, fallback: number, { integer = false, min = -Infinity, max = Infinity } = {}): number {
@@ -26,13 +57,21 @@ export function numberOption(values: OptionValues, name: string, fallback: numbe
   return value;
 }
 
+/** A value that must be one of `known`, else a usage error naming them (and the closest). */
+export function choiceOf(flag: string, value: string, known: readonly string[]): string {
+  if (known.includes(value)) return value;
+  const near = closest(value, known);
+  throw new UsageError(`--${flag} must be one of ${known.join(', ')}, got '${value}'${near ? ` (did you mean ${near}?)` : ''}`);
+}
+
 /** Conflicts between the model options, found before any data is read. */
 export function checkModelOptions(values: OptionValues): void {
-  if (values.arch !== undefined && values.arch !== 'resnet34') {
-    throw new UsageError(`--arch must be resnet34 (the only architecture so far), got '${String(values.arch)}'`);
-  }
+  if (values.arch !== undefined) choiceOf('arch', String(values.arch), Object.keys(ARCHITECTURES));
   if (values['no-pretrained'] && values.weights !== undefined) throw new UsageError('--weights and --no-pretrained exclude each other');
   if (values.device !== undefined && !/^(cpu|cuda|auto|cuda:\d+)$/.test(String(values.device))) {
     throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${String(values.device)}'`);
   }
+  metricsOption(values);
+  if (values.valid !== undefined && values['valid-pct'] !== undefined) throw new UsageError('--valid and --valid-pct exclude each other');
+  if (values.valid !== undefined && values.pattern !== undefined) throw new UsageError('--valid and --pattern exclude each other (--pattern splits at random)');
 }

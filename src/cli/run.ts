@@ -2,8 +2,9 @@
 import { parseArgs } from 'node:util';
 import { type CliIO, type Command, EXIT, type OptionSpec, type OptionValues, UsageError } from './command.js';
 import { COMMANDS } from './commands.js';
+import { closest } from '../core/validate.js';
 import { libraryVersion } from '../core/version.js';
-
+import { forCommandLine } from './messages.js';
 
 /** The top-level help. */
 export function usage(commands: readonly Command[] = COMMANDS): string {
@@ -25,14 +26,11 @@ export function usage(commands: readonly Command[] = COMMANDS): string {
 
 /** The help of one command. */
 export function commandHelp(command: Command): string {
-  const specs: Record<string, OptionSpec> = {
-    ...command.options,
-    help: { type: 'boolean', short: 'h', description: 'show this help' },
-  };
-  const flags = Object.entries(specs).map(([name, spec]) => {
+  const flags: (readonly [string, string])[] = Object.entries(command.options).map(([name, spec]) => {
     const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` <${spec.valueName ?? 'value'}>` : ''}`;
-    return [left, spec.description] as const;
+    return [left, `${spec.description} (default: ${spec.default})`] as const;
   });
+  flags.push(['-h, --help', 'show this help']);
   const width = Math.max(...flags.map(([left]) => left.length));
   return [
     `Usage: fasttune ${command.name}${command.synopsis ? ` ${command.synopsis}` : ''}`,
@@ -48,6 +46,20 @@ export function commandHelp(command: Command): string {
 function usageError(io: CliIO, message: string, hint: string): number {
   io.stderr.write(`fasttune: ${message}\n${hint}\n`);
   return EXIT.usage;
+}
+
+/** What parseArgs needs of each option. */
+function parserOptions(options: Record<string, OptionSpec>): Record<string, { type: OptionSpec['type']; short?: string }> {
+  return Object.fromEntries(Object.entries(options).map(([name, { type, short }]) => [name, short ? { type, short } : { type }]));
+}
+
+/** parseArgs' complaint, with the flag meant when an unknown one is close to a known one. */
+function parseProblem(error: Error & { code?: string }, command: Command): string {
+  const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec(error.message);
+  if (error.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || !unknown) return error.message;
+  const flag = `${unknown[1]}${unknown[2]}`;
+  const near = closest(unknown[2] as string, [...Object.keys(command.options), 'help']);
+  return `unknown option '${flag}'${near ? `; did you mean --${near}?` : ''}`;
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
@@ -87,12 +99,13 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
   try {
     ({ values, positionals } = parseArgs({
       args: [...rest],
-      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      // Only type and short: parseArgs would take `default` as the value itself.
+      options: { ...parserOptions(command.options), help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: true,
     }));
   } catch (error) {
-    return usageError(io, `${command.name}: ${(error as Error).message}`, `Run 'fasttune ${command.name} --help'.`);
+    return usageError(io, `${command.name}: ${parseProblem(error as Error & { code?: string }, command)}`, `Run 'fasttune ${command.name} --help'.`);
   }
   if (values.help) {
     io.stdout.write(commandHelp(command));
@@ -105,7 +118,7 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
     return await command.run(values, positionals, io);
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, `${command.name}: ${error.message}`, `Run 'fasttune ${command.name} --help'.`);
-    io.stderr.write(`fasttune ${command.name}: ${(error as Error).message}\n`);
+    io.stderr.write(`fasttune ${command.name}: ${forCommandLine((error as Error).message)}\n`);
     return EXIT.problem;
   }
 }

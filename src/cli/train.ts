@@ -1,7 +1,14 @@
 // `fasttune train <dir>`: fastai's recipe from the command line — data from a folder, a ResNet
 // with a pretrained body, fine_tune (or one cycle), then one exported model file.
+import { resolve } from 'node:path';
+import type { Callback } from '../learner/callback.js';
+import { slice } from '../learner/hypers.js';
+import type { Learner } from '../learner/learner.js';
 import { EXIT, type Command, UsageError } from './command.js';
-import { checkModelOptions, DATA_OPTIONS, numberOption } from './options.js';
+import { checkModelOptions, choiceOf, DATA_OPTIONS, metricsOption, numberOption } from './options.js';
+
+/** The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED = 130;
 
 export const trainCommand: Command = {
   name: 'train',
@@ -9,18 +16,24 @@ export const trainCommand: Command = {
   synopsis: '<dir> [options]',
   description: [
     'Trains a classifier on the images under <dir> and writes one model file for `fasttune predict`.',
-    'Labels are the parent folder names (train/ and valid/ sub-folders split the data, else a random',
-    'split), or group 1 of --pattern on each file name. The ResNet body starts from ImageNet weights',
-    'unless --no-pretrained; --fine-tune (default) trains the head one epoch, then everything.',
+    'Labels are the parent folder names, or group 1 of --pattern on each file name. A train/ folder',
+    'with a valid/, val/ or validation/ one beside it (or --valid <name>) splits the data; otherwise',
+    'a random --valid-pct share validates. The split used is printed. The ResNet body starts from',
+    'ImageNet weights unless --no-pretrained; --fine-tune (default) trains the head one epoch with the',
+    'body frozen, then every layer for --epochs. Ctrl-C stops after the current batch and saves a',
+    'checkpoint that --resume continues from.',
   ].join('\n'),
   options: {
     ...DATA_OPTIONS,
-    epochs: { type: 'string', valueName: 'n', description: 'epochs (default 1; fine-tune: after one frozen epoch)' },
-    lr: { type: 'string', valueName: 'rate', description: 'learning rate (default: 2e-3 for fine-tune, 1e-3 for one cycle)' },
-    'lr-find': { type: 'boolean', description: 'choose the learning rate with the LR finder (its valley)' },
-    'fine-tune': { type: 'boolean', description: 'fastai fine_tune: frozen epoch, then unfrozen (default)' },
-    'one-cycle': { type: 'boolean', description: 'one-cycle schedule on the model as it is (frozen body when pretrained)' },
-    out: { type: 'string', valueName: 'file', description: 'model file to write (default model.safetensors)' },
+    epochs: { type: 'string', valueName: 'n', description: 'epochs (fine-tune: of the unfrozen phase, after one frozen epoch)', default: '1' },
+    lr: { type: 'string', valueName: 'rate', description: 'learning rate', default: '2e-3 for fine-tune, 1e-3 for one cycle' },
+    'lr-find': { type: 'boolean', description: "choose the learning rate with the LR finder (its valley)", default: 'off' },
+    'fine-tune': { type: 'boolean', description: 'fastai fine_tune: a frozen epoch, then unfrozen', default: 'on unless --one-cycle' },
+    'one-cycle': { type: 'boolean', description: 'one-cycle schedule on the model as it is (frozen body when pretrained)', default: 'off' },
+    'save-best': { type: 'boolean', description: 'save the weights whenever --monitor improves (<out>-best.safetensors) and export the best', default: "off: the last epoch's weights" },
+    monitor: { type: 'string', valueName: 'column', description: 'what --save-best watches: valid_loss, train_loss or a --metrics name', default: 'valid_loss' },
+    resume: { type: 'string', valueName: 'file', description: 'continue from the checkpoint Ctrl-C saved (give the same options as the stopped run)', default: 'start afresh' },
+    out: { type: 'string', valueName: 'file', description: 'model file to write; a stopped run saves <out>.interrupted.safetensors', default: 'model.safetensors' },
   },
   maxPositionals: 1,
   async run(values, positionals, io) {
@@ -28,31 +41,82 @@ export const trainCommand: Command = {
     if (dir === undefined) throw new UsageError('give the folder of images to train on');
     if (values['fine-tune'] && values['one-cycle']) throw new UsageError('--fine-tune and --one-cycle exclude each other');
     if (values.lr !== undefined && values['lr-find']) throw new UsageError('--lr and --lr-find exclude each other');
+    if (values.resume !== undefined && values['lr-find']) throw new UsageError('--resume and --lr-find exclude each other; pass the --lr the stopped run printed');
     const epochs = numberOption(values, 'epochs', 1, { integer: true, min: 1 });
     const lrGiven = values.lr === undefined ? undefined : numberOption(values, 'lr', 0, { min: Number.MIN_VALUE });
     const out = typeof values.out === 'string' ? values.out : 'model.safetensors';
-
+    const stem = resolve(out.replace(/\.safetensors$/i, ''));
     checkModelOptions(values);
-    const { dataFromOptions, learnerFromOptions } = await import('./training-setup.js');
-    const dls = await dataFromOptions(dir, values);
-    const learn = await learnerFromOptions(dls, values, io.stdout);
+    const columns = ['valid_loss', 'train_loss', ...metricsOption(values).map((m) => m.name)];
+    const monitor = typeof values.monitor === 'string' ? choiceOf('monitor', values.monitor, columns) : 'valid_loss';
+    if (values.monitor !== undefined && !values['save-best']) throw new UsageError('--monitor only applies with --save-best');
+    const resume = typeof values.resume === 'string' ? values.resume : undefined;
+
+    const { dataFromOptions, describeData, learnerFromOptions } = await import('./training-setup.js');
+    const { lrFindProgress } = await import('./lr-find-progress.js');
+    const { FitInterruptedError, SaveModelCallback, SaveOnInterruptCallback } = await import('../learner/index.js');
+    const data = await dataFromOptions(dir, values, io.stderr);
+    const { dls } = data;
     try {
-      io.stdout.write(`${dls.train.n} training and ${dls.valid.n} validation images, ${dls.c} classes: ${dls.vocab.join(', ')}\n`);
-      let lr = lrGiven;
-      if (values['lr-find']) {
-        const { valley } = await learn.lrFind();
-        if (!Number.isFinite(valley)) throw new Error('the LR finder found no usable learning rate (too few batches?); pass --lr');
-        io.stdout.write(`learning rate ${valley.toExponential(2)} (LR finder valley)\n`);
-        lr = valley;
+      io.stdout.write(describeData(data));
+      const learn = await learnerFromOptions(dls, values, io.stdout, [lrFindProgress(io.stdout)]);
+      try {
+        const cbs = [
+          new SaveOnInterruptCallback({ fname: `${stem}.interrupted.safetensors` }),
+          ...(values['save-best'] ? [new SaveModelCallback({ monitor, fname: `${stem}-best` })] : []),
+        ];
+        let lr = lrGiven;
+        if (values['lr-find']) {
+          const { valley } = await learn.lrFind();
+          if (!Number.isFinite(valley)) throw new Error('the LR finder found no usable learning rate (too few batches?); pass --lr');
+          io.stdout.write(`learning rate ${valley.toExponential(2)} (LR finder valley)\n`);
+          lr = valley;
+        }
+        if (resume) io.stdout.write(`resuming from ${resume}\n`);
+        try {
+          if (values['one-cycle']) {
+            await learn.fitOneCycle(epochs, { ...(lr !== undefined && { lrMax: lr }), cbs, ...(resume && { resume }) });
+          } else {
+            await fineTunePhases(learn, { epochs, baseLr: lr ?? 2e-3, cbs, resume, say: (line) => io.stdout.write(`${line}\n`) });
+          }
+        } catch (error) {
+          if (!(error instanceof FitInterruptedError)) throw error;
+          io.stderr.write(`fasttune train: stopped by ${error.signal}; checkpoint saved to ${error.checkpoint}\ncontinue with the same command and --resume ${error.checkpoint}\n`);
+          return INTERRUPTED;
+        }
+        await learn.export(out);
+        io.stdout.write(`wrote ${out}\n`);
+        return EXIT.ok;
+      } finally {
+        learn.dispose();
       }
-      if (values['one-cycle']) await learn.fitOneCycle(epochs, lr);
-      else await learn.fineTune(epochs, lr);
-      await learn.export(out);
-      io.stdout.write(`wrote ${out}\n`);
-      return EXIT.ok;
     } finally {
-      learn.dispose();
       dls.close();
     }
   },
 };
+
+/**
+ * fastai's fine_tune (one frozen epoch at slice(baseLr), then `epochs` unfrozen at
+ * slice(baseLr/200, baseLr/2)), phase by phase: each is labelled, and a checkpoint saved in either
+ * resumes it (a checkpoint with frozen groups was saved in the first).
+ */
+async function fineTunePhases(
+  learn: Learner,
+  { epochs, baseLr, cbs, resume, say }: { epochs: number; baseLr: number; cbs: Callback[]; resume: string | undefined; say: (line: string) => void },
+): Promise<void> {
+  let resumeFrozen = false;
+  if (resume !== undefined) {
+    await learn.load(resume);
+    resumeFrozen = learn.frozenTo > 0;
+  }
+  if (resume === undefined || resumeFrozen) {
+    say('phase 1 of 2: body frozen, training the head (1 epoch)');
+    learn.freeze();
+    await learn.fitOneCycle(1, { lrMax: slice(baseLr), pctStart: 0.99, cbs, ...(resumeFrozen && { resume }) });
+  }
+  say(`phase 2 of 2: unfrozen, training every layer (${epochs} epoch${epochs > 1 ? 's' : ''})`);
+  learn.unfreeze();
+  const half = baseLr / 2;
+  await learn.fitOneCycle(epochs, { lrMax: slice(half / 100, half), pctStart: 0.3, div: 5, cbs, ...(resume !== undefined && !resumeFrozen && { resume }) });
+}

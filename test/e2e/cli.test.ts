@@ -51,7 +51,7 @@ describe('help and usage', () => {
   it.each([
     ['train', /Usage: fasttune train <dir> \[options\][\s\S]*--pattern <regex>[\s\S]*--no-pretrained[\s\S]*--lr-find[\s\S]*--one-cycle[\s\S]*--out <file>/],
     ['lr-find', /Usage: fasttune lr-find <dir> \[options\][\s\S]*--plot <file>/],
-    ['predict', /Usage: fasttune predict <model> <images\.\.\.> \[--json\][\s\S]*--json/],
+    ['predict', /Usage: fasttune predict <model> <images or folders\.\.\.> \[options\][\s\S]*--json[\s\S]*--tta/],
   ])('%s --help', async (name, pattern) => {
     const { code, stdout, stderr } = await fasttune(name, '--help');
     expect(code).toBe(0);
@@ -64,12 +64,12 @@ describe('help and usage', () => {
     [['train', 'x', '--epochs', 'many'], /--epochs must be an integer ≥ 1, got 'many'/],
     [['train', 'x', '--size', '0'], /--size must be an integer between 8 and 4096, got '0'/],
     [['train', 'x', '--pattern', '(unclosed'], /--pattern is not a valid regular expression/],
-    [['train', 'x', '--arch', 'vgg16'], /--arch must be resnet34/],
+    [['train', 'x', '--arch', 'vgg16'], /--arch must be one of resnet34, got 'vgg16'/],
     [['train', 'x', '--fine-tune', '--one-cycle'], /exclude each other/],
     [['train', 'x', '--no-pretrained', '--weights', 'w.pth'], /--weights and --no-pretrained exclude each other/],
     [['train', 'x', 'y'], /unexpected argument/],
-    [['train', 'x', '--frobnicate'], /Unknown option '--frobnicate'/],
-    [['predict', 'model.safetensors'], /give a model file and at least one image/],
+    [['train', 'x', '--frobnicate'], /unknown option '--frobnicate'/],
+    [['predict', 'model.safetensors'], /give a model file and at least one image or folder/],
     [['lr-find', 'x', '--plot', 'curve.jpg'], /--plot must end in \.png or \.svg/],
   ])('exits 2 on %j', async (args, message) => {
     const result = await fasttune(...args);
@@ -126,7 +126,7 @@ describe('train, then predict', () => {
 
   it('exits 1 with the file named on a missing image, a non-image, a bad model', async () => {
     const missing = join(images, 'missing.png');
-    expectFailure(await fasttune('predict', model(), files[0] as string, missing), 1, new RegExp(`^fasttune predict: Cannot read image ${missing}: no such file\\n$`));
+    expectFailure(await fasttune('predict', model(), files[0] as string, missing), 1, new RegExp(`^fasttune predict: Cannot read image ${missing}: no such file or folder\\n`));
     const text = join(dir, 'readme.png');
     await writeFile(text, 'not an image');
     expectFailure(await fasttune('predict', model(), text), 1, /readme\.png: not an image format/);
@@ -151,6 +151,7 @@ describe('train variants', () => {
     const result = await fasttune('train', images, '--weights', weights, '--lr-find', '--out', out, ...tiny);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^lr-find: batch 10\/100 {2}lr /m);
     expect(result.stdout).toMatch(/learning rate \d\.\d{2}e-\d+ \(LR finder valley\)/);
     expect(existsSync(out)).toBe(true);
   });
@@ -164,7 +165,7 @@ describe('lr-find', () => {
   it('writes the plot and prints the suggestions', async () => {
     const plot = join(dir, 'lr.png');
     const { code, stdout, stderr } = await fasttune('lr-find', images, '--no-pretrained', '--num-it', '12', '--plot', plot, '--json', ...tiny);
-    expect(stderr).toBe('');
+    expect(stderr).toMatch(/^split: random, 20% of the images under \S+ for validation \(seed 1\)\n/);
     expect(code).toBe(0);
     const out = JSON.parse(stdout) as Record<string, number | string>;
     expect(Object.keys(out)).toEqual(['valley', 'slide', 'minimum', 'steep', 'plot']);

@@ -49,7 +49,10 @@ describe('fasttune CLI', () => {
     summary: 'print the words',
     synopsis: '[--loud] <words...>',
     description: 'Prints its words.',
-    options: { loud: { type: 'boolean', short: 'l', description: 'shout' }, times: { type: 'string', valueName: 'n', description: 'repeat' } },
+    options: {
+      loud: { type: 'boolean', short: 'l', description: 'shout', default: 'off' },
+      times: { type: 'string', valueName: 'n', description: 'repeat', default: '1' },
+    },
     maxPositionals: 3,
     async run(values, positionals, cli) {
       const text = positionals.join(' ');
@@ -78,8 +81,8 @@ describe('fasttune CLI', () => {
           'Prints its words.',
           '',
           'Options:',
-          '  -l, --loud       shout',
-          '      --times <n>  repeat',
+          '  -l, --loud       shout (default: off)',
+          '      --times <n>  repeat (default: 1)',
           '  -h, --help       show this help',
           '',
         ].join('\n'),
@@ -103,7 +106,9 @@ describe('fasttune CLI', () => {
     [[], /^Usage: fasttune/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['--frob'], /unknown option '--frob'/],
-    [['echo', '--nope'], /echo: Unknown option '--nope'/],
+    [['echo', '--nope'], /echo: unknown option '--nope'\n/],
+    [['echo', '--lodu'], /echo: unknown option '--lodu'; did you mean --loud\?/],
+    [['echo', '--time', '2'], /echo: unknown option '--time'; did you mean --times\?/],
     [['echo', 'a', 'b', 'c', 'd'], /echo: unexpected argument/],
     [['doctor', 'extra'], /doctor: unexpected argument 'extra'/],
     [['help', 'frobnicate'], /no command 'frobnicate'/],
@@ -119,6 +124,20 @@ describe('fasttune CLI', () => {
     const t = io();
     expect(await runCli(['broken'], t.io, [broken])).toBe(1);
     expect(t.err()).toBe('fasttune broken: disk on fire\n');
+  });
+
+  it("speaks of flags, not of the library's option names", async () => {
+    const raising = (message: string): Command => ({ ...echo, name: 'raise', run: async () => Promise.reject(new Error(message)) });
+    for (const [message, shown] of [
+      ['resolvePretrained: weights file /w.pth does not exist, or pass pretrained: false to start from random weights.', '/w.pth does not exist, or pass --no-pretrained to start'],
+      ["Pretrained weights for resnet34 could not be downloaded; or pass weights: '/path/to/r.pth'", "or pass --weights '/path/to/r.pth'"],
+      ['fromFolder: the training set has 4 images, fewer than one batch (bs 64); lower bs', 'raise: the training set has 4 images, fewer than one batch (--bs 64); lower --bs\n'],
+    ] as const) {
+      const t = io();
+      expect(await runCli(['raise'], t.io, [raising(message)])).toBe(1);
+      expect(t.err()).toContain(shown);
+      expect(t.err()).not.toMatch(/resolvePretrained|fromFolder|pass (weights|pretrained):|(?<!-)\bbs\b/);
+    }
   });
 });
 

@@ -1,10 +1,9 @@
 // applyAugment: runs a batch through the device augmentation and returns the pixels (for
 // showBatch and tests). Training does the same inside the model's step.
-import type { Batch } from '../data/types.js';
 import { FasttuneError, withCallerStack } from '../core/errors.js';
 import { native } from '../native.js';
 import { boolean, imageSize, invalid, oneOf } from './check.js';
-import type { AugmentParams } from './types.js';
+import type { AugmentParams, Batch } from '../core/batch.js';
 
 /** Augmented images, as `applyAugment` returns them. */
 export interface AugmentedImages {

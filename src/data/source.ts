@@ -5,7 +5,8 @@ import { decodeImage, type DecodeLimits } from './decode.js';
 import { Limiter } from './limiter.js';
 import type { RawImage } from './pixels.js';
 import { tuneSharp } from './threads.js';
-import type { BaseSpec, Scheduler } from './transforms.js';
+import type { BaseSpec } from './geometry.js';
+import type { Scheduler } from './transforms.js';
 
 /** Set on an epoch's iteration when its consumer stops early; queued decodes then do nothing. */
 export interface CancelToken {

@@ -14,6 +14,7 @@ import {
   randomResizedCropWindow,
   resizePcts,
   resizeWindow,
+  type BaseSpec,
   type RandomResizedCropParams,
   type ResizeMethod,
 } from './geometry.js';
@@ -21,15 +22,6 @@ import { nativeWindowResampler } from './native-image.js';
 import { copyWindow, type PadMode, type RawImage } from './pixels.js';
 
 export type Split = 'train' | 'valid';
-
-/** How the decoder sizes the base image (sharp's `fit` semantics); null = the decoded size. */
-export interface BaseSpec {
-  width: number;
-  height: number;
-  fit: 'outside' | 'inside' | 'fill';
-  /** Never upscale beyond the decoded size. */
-  withoutEnlargement: boolean;
-}
 
 /** A plain description of an item transform (what `export` stores). */
 export type ItemTransformConfig =

@@ -1,24 +1,7 @@
 import { FasttuneError, withCallerStack } from '../core/errors.js';
-import { native } from '../native.js';
+import { native, type WeightsContents, type WeightsTensor } from '../native.js';
 
-/** Element types of weight files, by their safetensors names. */
-export type WeightsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
-
-export type WeightsArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
-
-export interface WeightsTensor {
-  name: string;
-  /** The dtype in the file; F16/BF16 values arrive widened to a Float32Array. */
-  dtype: WeightsDtype;
-  shape: number[];
-  data: WeightsArray;
-}
-
-export interface WeightsContents {
-  format: 'safetensors' | 'pytorch';
-  metadata: Record<string, string>;
-  tensors: WeightsTensor[];
-}
+export type { WeightsArray, WeightsContents, WeightsDtype, WeightsTensor } from '../native.js';
 
 /**
  * Reads every tensor of a safetensors file or a PyTorch zip checkpoint (what `torch.save` writes

@@ -1,6 +1,6 @@
 // One image through the same decode and item transform the loaders use.
 import type { Rng } from '../core/rng.js';
-import { FasttuneError } from '../core/errors.js';
+import { checkOneOf, invalidParameterError } from '../core/validate.js';
 import { decodeImage, DEFAULT_MAX_PIXELS, isSharp, type ImageInput } from './decode.js';
 import type { RawImage } from './pixels.js';
 import { randomSeed, StreamRng } from '../core/rng.js';
@@ -23,9 +23,8 @@ export interface LoadImageOptions {
  */
 export async function loadImage(path: ImageInput, options: LoadImageOptions = {}): Promise<RawImage> {
   const ok = (typeof path === 'string' && path !== '') || path instanceof Uint8Array || isSharp(path);
-  if (!ok) throw new FasttuneError(`loadImage: expected a file path, a Buffer or a sharp image, got ${path === null ? 'null' : typeof path}`, 'E_ARG');
-  const split = options.split ?? 'valid';
-  if (split !== 'train' && split !== 'valid') throw new FasttuneError(`loadImage: split must be 'train' or 'valid', got ${String(split)}`, 'E_ARG');
+  if (!ok) throw invalidParameterError('loadImage', 'path', 'a file path, a Buffer or a sharp image', path);
+  const split = checkOneOf('loadImage', 'options.split', options.split ?? 'valid', ['train', 'valid'] as const);
   const tfm = options.itemTfms;
   const limits = { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
   if (!tfm) return decodeImage(path, null, limits);

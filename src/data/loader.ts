@@ -4,6 +4,7 @@
 // the batches are the same for a seed whatever the timing of the decodes.
 import type { BatchTransform } from '../augment/types.js';
 import { FasttuneError } from '../core/errors.js';
+import { checkInteger } from '../core/validate.js';
 import type { Decoder } from './decoder.js';
 import type { RawImage } from './pixels.js';
 import type { RenderJob } from './render.js';
@@ -64,8 +65,7 @@ export class ImageDataLoader implements DataLoader {
 
   /** Makes the next iteration run epoch `value` (its order and draws): how a saved run resumes. */
   set epoch(value: number) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new FasttuneError(`epoch must be a non-negative integer, got ${String(value)}`, 'E_ARG');
-    this.epochs = value;
+    this.epochs = checkInteger('ImageDataLoader', 'epoch', value, { min: 0 });
   }
 
   /** Where this loader's images are decoded (shared with the loaders derived from it). */

@@ -2,6 +2,7 @@
 // lists into the item list it is given, in the order fastai's splitters return them.
 import { basename, dirname } from 'node:path';
 import { FasttuneError } from '../core/errors.js';
+import { checkInteger, checkNumber } from '../core/validate.js';
 import { randomSeed, torchRandperm } from '../core/rng.js';
 
 export interface SplitIndices {
@@ -18,12 +19,8 @@ export type Splitter = (items: readonly string[]) => SplitIndices;
  * seed the indices equal PyTorch's; without one a random seed is used.
  */
 export function RandomSplitter(validPct = 0.2, seed?: number): Splitter {
-  if (typeof validPct !== 'number' || !(validPct >= 0 && validPct < 1)) {
-    throw new FasttuneError(`RandomSplitter: validPct must be a number in [0, 1), got ${String(validPct)}`, 'E_ARG');
-  }
-  if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) {
-    throw new FasttuneError(`RandomSplitter: seed must be a non-negative integer, got ${String(seed)}`, 'E_ARG');
-  }
+  checkNumber('RandomSplitter', 'validPct', validPct, { min: 0, max: 1, maxOpen: true });
+  if (seed !== undefined) checkInteger('RandomSplitter', 'seed', seed, { min: 0 });
   return (items) => {
     const perm = torchRandperm(items.length, seed ?? randomSeed());
     const cut = Math.trunc(validPct * items.length);

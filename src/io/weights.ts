@@ -1,4 +1,5 @@
 import { FasttuneError, withCallerStack } from '../core/errors.js';
+import { checkString, invalidParameterError } from '../core/validate.js';
 import { native, type WeightsContents, type WeightsTensor } from '../native.js';
 
 export type { WeightsArray, WeightsContents, WeightsDtype, WeightsTensor } from '../native.js';
@@ -14,10 +15,7 @@ export type { WeightsArray, WeightsContents, WeightsDtype, WeightsTensor } from 
  * (pre-1.6) checkpoint, or holds no state dict.
  */
 export async function readWeights(path: string): Promise<WeightsContents> {
-  if (typeof path !== 'string' || path === '') {
-    throw new FasttuneError(`readWeights: path must be a non-empty string, got ${String(path)}`, 'E_ARG');
-  }
-  return withCallerStack(native().readWeights(path));
+  return withCallerStack(native().readWeights(checkString('readWeights', 'path', path)));
 }
 
 /** Writes tensors (and string metadata) as a safetensors file, atomically. */
@@ -26,13 +24,11 @@ export async function writeWeights(
   tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  if (typeof path !== 'string' || path === '') {
-    throw new FasttuneError(`writeWeights: path must be a non-empty string, got ${String(path)}`, 'E_ARG');
-  }
+  checkString('writeWeights', 'path', path);
   const seen = new Set<string>();
-  for (const t of tensors) {
-    if (seen.has(t.name)) throw new FasttuneError(`writeWeights: tensor name '${t.name}' appears twice`, 'E_ARG');
+  tensors.forEach((t, i) => {
+    if (seen.has(t.name)) throw invalidParameterError('writeWeights', `tensors[${i}].name`, 'a name no other tensor has (each name appears once)', t.name);
     seen.add(t.name);
-  }
+  });
   return withCallerStack(native().writeWeights(path, tensors, metadata));
 }

@@ -154,8 +154,8 @@ describe('vocab and splits', () => {
   });
 
   it('RandomSplitter validates its arguments', () => {
-    expect(() => RandomSplitter(1.5)).toThrow(/validPct must be a number in \[0, 1\), got 1.5/);
-    expect(() => RandomSplitter(0.2, -1)).toThrow(/seed must be a non-negative integer/);
+    expect(() => RandomSplitter(1.5)).toThrow(/RandomSplitter: expected a finite number in \[0, 1\) for validPct but received 1.5/);
+    expect(() => RandomSplitter(0.2, -1)).toThrow(/RandomSplitter: expected an integer ≥ 0 for seed but received -1/);
   });
 
   it('refuses a training set smaller than one batch', async () => {

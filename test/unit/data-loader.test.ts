@@ -160,7 +160,7 @@ describe('batch transforms and presizing', () => {
     expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: null })).normalize).toBeNull();
     const custom = { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.25, 0.25, 0.25] as [number, number, number] };
     expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: custom })).normalize).toMatchObject(custom);
-    await expect(ImageDataLoaders.fromFolder(root, { bs: 2, normalize: { mean: [1], std: [1] } as never })).rejects.toThrow(/normalize must be/);
+    await expect(ImageDataLoaders.fromFolder(root, { bs: 2, normalize: { mean: [1], std: [1] } as never })).rejects.toThrow(/fromFolder: expected 'imagenet', null, or \{ mean: \[r, g, b\], std: \[r, g, b\] \} with positive std for normalize but received an object/);
   });
 
   it('pad and squish give the requested size; no item transform needs equal sizes', async () => {

@@ -168,7 +168,7 @@ export interface Binding {
   decodeJpegBase?(input: string | Uint8Array, spec: NativeBaseSpec | null, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number } | null>;
 }
 
-/** How big a base image to make (src/data/geometry.ts `BaseSpec`). */
+/** How big a base image to make (src/data/item-geometry.ts `BaseSpec`). */
 export interface NativeBaseSpec {
   width: number;
   height: number;

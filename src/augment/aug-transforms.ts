@@ -1,6 +1,6 @@
 // augTransforms: fastai's standard batch augmentation, folded into one resample per batch.
 import { checkBoolean, checkImageSize, checkInteger, checkNumber, checkOneOf, checkOptions, checkProbability, invalidParameterError } from '../core/validate.js';
-import { correctAspect, cropMatrix, identity3, matAt, matmul3 } from './geometry.js';
+import { correctAspect, cropMatrix, identity3, matAt, matmul3 } from './matrices.js';
 import {
   type AugTransform,
   Brightness,
@@ -16,8 +16,8 @@ import {
   Rotate,
   Warp,
   Zoom,
-} from './transforms.js';
-import type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './types.js';
+} from './pieces.js';
+import type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './batch-transform.js';
 import type { Rng } from '../core/rng.js';
 
 /** Options of {@link augTransforms}; every default is fastai's. */

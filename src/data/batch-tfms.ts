@@ -1,6 +1,6 @@
 // Batch transforms as the loaders see them: one BatchTransform whose parameters are drawn per
 // batch and attached to it, and the normalization statistics handed on to the model.
-import type { AugmentParams, BatchTransform } from '../augment/types.js';
+import type { AugmentParams, BatchTransform } from '../augment/batch-transform.js';
 import type { Rng } from '../core/rng.js';
 import { imagenetStats, Normalize, type Stats } from '../augment/normalize.js';
 import { FasttuneError } from '../core/errors.js';

@@ -3,14 +3,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
-import type { BatchTransform } from '../augment/types.js';
+import type { BatchTransform } from '../augment/batch-transform.js';
 import type { Normalize } from '../augment/normalize.js';
 import { FasttuneError } from '../core/errors.js';
 import { checkFunction, checkInteger, checkNumber, checkOneOf, checkString, invalidParameterError } from '../core/validate.js';
 import { checkBatchTfms, type NormalizeStats } from './batch-tfms.js';
 import { parseCsv } from './csv.js';
-import { checkImage, DEFAULT_MAX_PIXELS } from './decode.js';
-import { createDecoder, type CacheInfo } from './decoder.js';
+import { checkImage, DEFAULT_MAX_PIXELS } from './decode-image.js';
+import { createDecoder, type CacheInfo } from './batch-decoder.js';
 import { getImageFiles } from './files.js';
 import { compareCodePoints, labelByRegex, labelWith, resolveFiles, type Labelled } from './labels.js';
 import { Limiter } from './limiter.js';
@@ -20,8 +20,8 @@ import { randomSeed } from '../core/rng.js';
 import { showBatch, type ShowBatchOptions } from './show-batch.js';
 import { GrandparentSplitter, IndexSplitter, RandomSplitter, type Splitter } from './splitters.js';
 import { defaultDecodeSlots } from './threads.js';
-import type { ItemTransform } from './transforms.js';
-import type { DataLoaders } from './types.js';
+import type { ItemTransform } from './item-transforms.js';
+import type { DataLoaders } from './loader-contract.js';
 
 /** Options every factory takes. */
 export interface ImageDataLoadersOptions {

@@ -1,10 +1,10 @@
 // One image through the same decode and item transform the loaders use.
 import type { Rng } from '../core/rng.js';
 import { checkOneOf, invalidParameterError } from '../core/validate.js';
-import { decodeImage, DEFAULT_MAX_PIXELS, isSharp, type ImageInput } from './decode.js';
+import { decodeImage, DEFAULT_MAX_PIXELS, isSharp, type ImageInput } from './decode-image.js';
 import type { RawImage } from './pixels.js';
 import { randomSeed, StreamRng } from '../core/rng.js';
-import type { ItemTransform, Split } from './transforms.js';
+import type { ItemTransform, Split } from './item-transforms.js';
 
 export interface LoadImageOptions {
   /** Item transform to apply (none: the decoded image). */

@@ -1,7 +1,7 @@
 // Draws one batch as a PNG grid: each image with its label above it.
 import { checkInteger, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { writeImageGrid, type GridCell } from '../plot/image-grid.js';
-import type { Batch } from './types.js';
+import type { Batch } from './loader-contract.js';
 
 /** Pixels to display for a batch: uint8 NHWC RGB, like {@link Batch.images}. */
 export interface DisplayPixels {

@@ -4,7 +4,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AugmentParams, BatchTransform, Rng } from '../../src/augment/types.js';
+import type { AugmentParams, BatchTransform, Rng } from '../../src/augment/batch-transform.js';
 import { augTransforms, imagenetStats, Normalize } from '../../src/augment/index.js';
 import { FasttuneError } from '../../src/core/errors.js';
 import { ImageDataLoaders, loadImage, RandomResizedCrop, Resize, type Batch, type DataLoader } from '../../src/data/index.js';

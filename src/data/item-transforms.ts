@@ -4,7 +4,7 @@
 //   render — what each epoch does to a base: a window copy, or for RandomResizedCrop in training
 //            a resample of a random window (natively, with Pillow's arithmetic, as fastai's
 //            crop + resize; by sharp when the addon is not there).
-// Geometry is fastai's (./geometry.ts) applied to the base image, which is a uniform rescale of the
+// Geometry is fastai's (./item-geometry.ts) applied to the base image, which is a uniform rescale of the
 // decoded file: windows agree with fastai's on the original up to the base's pixel grid.
 import sharp from 'sharp';
 import type { Rng } from '../core/rng.js';
@@ -17,7 +17,7 @@ import {
   type BaseSpec,
   type RandomResizedCropParams,
   type ResizeMethod,
-} from './geometry.js';
+} from './item-geometry.js';
 import { nativeWindowResampler } from './native-image.js';
 import { copyWindow, type PadMode, type RawImage } from './pixels.js';
 

@@ -11,7 +11,7 @@ import {
   rotateMatrix,
   warpHomography,
   zoomMatrix,
-} from './geometry.js';
+} from './matrices.js';
 import type { Rng } from '../core/rng.js';
 
 /** A matrix per image, multiplied into the affine map. */

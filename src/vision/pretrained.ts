@@ -5,8 +5,8 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 // The downloader is shared with the install script, which runs before TypeScript is built.
-import { DownloadError, downloadFile, type DownloadProgress } from '../../scripts/lib/download.mjs';
-import { createProgress } from '../../scripts/lib/progress.mjs';
+import { DownloadError, downloadFile, type DownloadProgress } from '../core/download.js';
+import { createProgress } from '../core/progress.js';
 import { FasttuneError } from '../core/errors.js';
 import { checkOneOf, checkString, invalidParameterError } from '../core/validate.js';
 

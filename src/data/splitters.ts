@@ -1,8 +1,7 @@
 // Splitters decide which items are for training and which for validation. Each returns index
 // lists into the item list it is given, in the order fastai's splitters return them.
 import { basename, dirname } from 'node:path';
-import { FasttuneError } from '../core/errors.js';
-import { checkInteger, checkNumber } from '../core/validate.js';
+import { checkInteger, checkNumber, invalidParameterError } from '../core/validate.js';
 import { randomSeed, torchRandperm } from '../core/rng.js';
 
 export interface SplitIndices {
@@ -50,12 +49,12 @@ export function GrandparentSplitter(options: { train?: string | string[]; valid?
 
 /** Validation = the given indices, training = the rest (fastai's `IndexSplitter`). */
 export function IndexSplitter(validIndices: readonly number[]): Splitter {
+  if (!Array.isArray(validIndices)) throw invalidParameterError('IndexSplitter', 'validIndices', 'an array of item indices', validIndices);
+  validIndices.forEach((i, k) => checkInteger('IndexSplitter', `validIndices[${k}]`, i, { min: 0 }));
   return (items) => {
     const isValid = new Set(validIndices);
     for (const i of isValid) {
-      if (!Number.isInteger(i) || i < 0 || i >= items.length) {
-        throw new FasttuneError(`IndexSplitter: index ${i} is outside the ${items.length} items`, 'E_ARG');
-      }
+      if (i >= items.length) throw invalidParameterError('IndexSplitter', 'validIndices', `indices below ${items.length} (the number of items)`, i);
     }
     const train: number[] = [];
     items.forEach((_, i) => {

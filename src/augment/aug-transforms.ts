@@ -3,19 +3,19 @@ import { checkBoolean, checkImageSize, checkInteger, checkNumber, checkOneOf, ch
 import { correctAspect, cropMatrix, identity3, matAt, matmul3 } from './matrices.js';
 import {
   type AugTransform,
-  Brightness,
+  brightnessPiece,
   checkLighting,
   checkWarp,
   checkZoom,
-  Contrast,
+  contrastPiece,
   type CropTransform,
-  Dihedral,
-  Flip,
+  dihedralPiece,
+  flipPiece,
   isAugTransform,
   RandomResizedCropGPU,
-  Rotate,
-  Warp,
-  Zoom,
+  rotatePiece,
+  warpPiece,
+  zoomPiece,
 } from './pieces.js';
 import type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './batch-transform.js';
 import type { Rng } from '../core/rng.js';
@@ -228,13 +228,11 @@ export function augTransforms(options: AugTransformsOptions = {}): AugmentPipeli
   });
 
   const pieces: AugTransform[] = [];
-  if (doFlip) pieces.push(flipVert ? Dihedral({ p: 0.5, batch }) : Flip({ p: 0.5, batch }));
-  if (maxWarp) pieces.push(Warp({ magnitude: maxWarp, p: pAffine, batch }));
-  if (maxRotate) pieces.push(Rotate({ maxDeg: maxRotate, p: pAffine, batch }));
-  if (minZoom < 1 || maxZoom > 1) pieces.push(Zoom({ minZoom, maxZoom, p: pAffine, batch }));
-  if (maxLighting) {
-    pieces.push(Brightness({ maxLighting, p: pLighting, batch }), Contrast({ maxLighting, p: pLighting, batch }));
-  }
+  if (doFlip) pieces.push(flipVert ? dihedralPiece(0.5, batch) : flipPiece(0.5, batch));
+  if (maxWarp) pieces.push(warpPiece(maxWarp, pAffine, batch));
+  if (maxRotate) pieces.push(rotatePiece(maxRotate, pAffine, batch));
+  if (minZoom < 1 || maxZoom > 1) pieces.push(zoomPiece(minZoom, maxZoom, pAffine, batch));
+  if (maxLighting) pieces.push(brightnessPiece(maxLighting, pLighting, batch), contrastPiece(maxLighting, pLighting, batch));
   if (minScale < 1) pieces.push(RandomResizedCropGPU(size!, { minScale, ratio: [1, 1] }));
   pieces.push(...xtra);
   // With a crop, the affine stage keeps the input size and the crop is resized to `size`.

@@ -80,6 +80,11 @@ function chance(where: string, options: Chance, defaultP: number): { p: number; 
 export function Flip(options: Chance = {}): AffineTransform {
   checkOptions('Flip', options, ['p', 'batch']);
   const { p, batch } = chance('Flip', options, 0.5);
+  return flipPiece(p, batch);
+}
+
+/** Flip without the checks, for augTransforms (which checked its own options). */
+export function flipPiece(p: number, batch: boolean): AffineTransform {
   return {
     kind: 'affine',
     name: 'Flip',
@@ -94,6 +99,11 @@ export function Flip(options: Chance = {}): AffineTransform {
 export function Dihedral(options: Chance = {}): AffineTransform {
   checkOptions('Dihedral', options, ['p', 'batch']);
   const { p, batch } = chance('Dihedral', options, 0.5);
+  return dihedralPiece(p, batch);
+}
+
+/** Dihedral without the checks, for augTransforms (which checked its own options). */
+export function dihedralPiece(p: number, batch: boolean): AffineTransform {
   return {
     kind: 'affine',
     name: 'Dihedral',
@@ -109,6 +119,11 @@ export function Rotate(options: Chance & { maxDeg?: number } = {}): AffineTransf
   checkOptions('Rotate', options, ['maxDeg', 'p', 'batch']);
   const { p, batch } = chance('Rotate', options, 0.5);
   const maxDeg = checkNumber('Rotate', 'maxDeg', options.maxDeg ?? 10, { min: 0 });
+  return rotatePiece(maxDeg, p, batch);
+}
+
+/** Rotate without the checks, for augTransforms (which checked its own options). */
+export function rotatePiece(maxDeg: number, p: number, batch: boolean): AffineTransform {
   return {
     kind: 'affine',
     name: 'Rotate',
@@ -129,6 +144,11 @@ export function Zoom(options: Chance & { minZoom?: number; maxZoom?: number } = 
   const minZoom = checkNumber('Zoom', 'minZoom', options.minZoom ?? 1);
   const maxZoom = checkNumber('Zoom', 'maxZoom', options.maxZoom ?? 1.1);
   checkZoom('Zoom', minZoom, maxZoom);
+  return zoomPiece(minZoom, maxZoom, p, batch);
+}
+
+/** Zoom without the checks, for augTransforms (which checked its own options). */
+export function zoomPiece(minZoom: number, maxZoom: number, p: number, batch: boolean): AffineTransform {
   return {
     kind: 'affine',
     name: 'Zoom',
@@ -154,6 +174,11 @@ export function Warp(options: Chance & { magnitude?: number } = {}): WarpTransfo
   checkOptions('Warp', options, ['magnitude', 'p', 'batch']);
   const { p, batch } = chance('Warp', options, 0.5);
   const magnitude = checkWarp('Warp', 'magnitude', options.magnitude ?? 0.2);
+  return warpPiece(magnitude, p, batch);
+}
+
+/** Warp without the checks, for augTransforms (which checked its own options). */
+export function warpPiece(magnitude: number, p: number, batch: boolean): WarpTransform {
   return {
     kind: 'warp',
     name: 'Warp',
@@ -183,6 +208,11 @@ export function Brightness(options: Chance & { maxLighting?: number } = {}): Lig
   checkOptions('Brightness', options, ['maxLighting', 'p', 'batch']);
   const { p, batch } = chance('Brightness', options, 0.75);
   const max = checkLighting('Brightness', 'maxLighting', options.maxLighting ?? 0.2);
+  return brightnessPiece(max, p, batch);
+}
+
+/** Brightness without the checks, for augTransforms (which checked its own options). */
+export function brightnessPiece(max: number, p: number, batch: boolean): LightingTransform {
   return {
     kind: 'lighting',
     name: 'Brightness',
@@ -202,6 +232,11 @@ export function Contrast(options: Chance & { maxLighting?: number } = {}): Light
   checkOptions('Contrast', options, ['maxLighting', 'p', 'batch']);
   const { p, batch } = chance('Contrast', options, 0.75);
   const max = checkLighting('Contrast', 'maxLighting', options.maxLighting ?? 0.2);
+  return contrastPiece(max, p, batch);
+}
+
+/** Contrast without the checks, for augTransforms (which checked its own options). */
+export function contrastPiece(max: number, p: number, batch: boolean): LightingTransform {
   const low = Math.log(1 - max);
   return {
     kind: 'lighting',

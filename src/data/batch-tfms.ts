@@ -22,7 +22,8 @@ function checkNormalize(where: string, value: unknown): NormalizeStats | null {
 }
 
 const sameStats = (a: Stats | null, b: Stats | null): boolean =>
-  a === b || (a !== null && b !== null && [0, 1, 2].every((i) => a.mean[i] === b.mean[i] && a.std[i] === b.std[i]));
+  a === b ||
+  (a !== null && b !== null && a.mean.length === b.mean.length && a.mean.every((m, i) => m === b.mean[i] && a.std[i] === b.std[i]));
 
 const describeStats = (s: Stats | null): string => (s === null ? 'none' : `mean [${s.mean.join(', ')}], std [${s.std.join(', ')}]`);
 
@@ -41,7 +42,8 @@ export function checkBatchTfms(
   const norms: Normalize[] = [];
   list.forEach((t, i) => {
     const name = Array.isArray(batchTfms) ? `batchTfms[${i}]` : 'batchTfms';
-    if (t instanceof Normalize) norms.push(t);
+    if (t instanceof Normalize && t.mean.length === 3) norms.push(t);
+    else if (t instanceof Normalize) throw invalidParameterError(where, name, 'a Normalize with three channels (r, g, b)', `a Normalize of ${t.mean.length} channel${t.mean.length === 1 ? '' : 's'}`);
     else if (t && typeof (t as BatchTransform).draw === 'function') tfms.push(t as BatchTransform);
     else throw invalidParameterError(where, name, 'a batch transform (e.g. augTransforms()) or Normalize.fromStats(...)', t);
   });

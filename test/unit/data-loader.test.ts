@@ -183,6 +183,8 @@ describe('batch transforms and presizing', () => {
     await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [stats], normalize: null })).rejects.toThrow(/for normalize but received null/);
     const other = Normalize.fromStats(imagenetStats.mean, imagenetStats.std);
     await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [stats, other] })).rejects.toThrow(/expected one Normalize .* for batchTfms/);
+    const grey = Normalize.fromStats([0.5], [0.25]);
+    await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [grey] })).rejects.toThrow(/expected a Normalize with three channels \(r, g, b\) for batchTfms\[0\] but received 'a Normalize of 1 channel'/);
   });
 
   it('pad and squish give the requested size; no item transform needs equal sizes', async () => {

@@ -1,4 +1,4 @@
-import { FasttuneError, withCallerStack } from '../core/errors.js';
+import { withCallerStack } from '../core/errors.js';
 import { checkString, invalidParameterError } from '../core/validate.js';
 import { native, type WeightsContents, type WeightsTensor } from '../native.js';
 

@@ -6,7 +6,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import type { BatchTransform } from '../augment/batch-transform.js';
 import type { Normalize } from '../augment/normalize.js';
 import { FasttuneError } from '../core/errors.js';
-import { checkFunction, checkInteger, checkNumber, checkOneOf, checkString, invalidParameterError } from '../core/validate.js';
+import { checkFunction, checkInteger, checkNumber, checkOneOf, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { checkBatchTfms, type NormalizeStats } from './batch-tfms.js';
 import { parseCsv } from './csv.js';
 import { checkImage, DEFAULT_MAX_PIXELS } from './decode-image.js';
@@ -99,6 +99,11 @@ export interface FromCsvOptions extends ImageDataLoadersOptions, SplitOptions {
   labelDelim?: string;
 }
 
+const LOADER_KEYS = ['bs', 'valBs', 'itemTfms', 'batchTfms', 'normalize', 'seed', 'vocab', 'onBadImage', 'maxPixels', 'cacheBytes', 'prefetch', 'decodeSlots', 'decodeWorkers', 'warn'];
+const SPLIT_KEYS = [...LOADER_KEYS, 'validPct', 'splitter'];
+const FOLDER_KEYS = [...LOADER_KEYS, 'train', 'valid', 'validPct'];
+const CSV_KEYS = [...SPLIT_KEYS, 'csvFname', 'header', 'delimiter', 'fnCol', 'labelCol', 'validCol', 'folder', 'suff', 'labelDelim'];
+
 function positiveInt(where: string, name: string, value: unknown, fallback: number): number {
   return value === undefined ? fallback : checkInteger(where, name, value, { min: 1 });
 }
@@ -166,6 +171,7 @@ export class ImageDataLoaders implements DataLoaders {
    * @example await ImageDataLoaders.fromFolder('data/fmnist', { itemTfms: Resize(32) })
    */
   static async fromFolder(path: string, options: FromFolderOptions = {}): Promise<ImageDataLoaders> {
+    checkOptions('fromFolder', options, FOLDER_KEYS);
     checkString('fromFolder', 'path', path);
     const train = options.train ?? 'train';
     const valid = options.valid ?? 'valid';
@@ -200,6 +206,7 @@ export class ImageDataLoaders implements DataLoaders {
     pattern: RegExp | string,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
+    checkOptions('fromNameRe', options, SPLIT_KEYS);
     const paths = resolveFiles(path, fnames, 'fromNameRe');
     return ImageDataLoaders.build(path, labelByRegex(paths, pattern, false, 'fromNameRe'), splitterOf('fromNameRe', options), options, 'fromNameRe');
   }
@@ -211,6 +218,7 @@ export class ImageDataLoaders implements DataLoaders {
     pattern: RegExp | string,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
+    checkOptions('fromPathRe', options, SPLIT_KEYS);
     const paths = resolveFiles(path, fnames, 'fromPathRe');
     return ImageDataLoaders.build(path, labelByRegex(paths, pattern, true, 'fromPathRe'), splitterOf('fromPathRe', options), options, 'fromPathRe');
   }
@@ -222,6 +230,7 @@ export class ImageDataLoaders implements DataLoaders {
     labelFunc: (name: string) => string,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
+    checkOptions('fromNameFunc', options, SPLIT_KEYS);
     checkFunction('fromNameFunc', 'labelFunc', labelFunc);
     const paths = resolveFiles(path, fnames, 'fromNameFunc');
     return ImageDataLoaders.build(path, labelWith(paths, (p) => labelFunc(basename(p)), 'fromNameFunc'), splitterOf('fromNameFunc', options), options, 'fromNameFunc');
@@ -234,6 +243,7 @@ export class ImageDataLoaders implements DataLoaders {
     labelFunc: (path: string) => string,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
+    checkOptions('fromPathFunc', options, SPLIT_KEYS);
     checkFunction('fromPathFunc', 'labelFunc', labelFunc);
     const paths = resolveFiles(path, fnames, 'fromPathFunc');
     return ImageDataLoaders.build(path, labelWith(paths, labelFunc, 'fromPathFunc'), splitterOf('fromPathFunc', options), options, 'fromPathFunc');
@@ -246,6 +256,7 @@ export class ImageDataLoaders implements DataLoaders {
     labels: readonly string[],
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
+    checkOptions('fromLists', options, SPLIT_KEYS);
     const paths = resolveFiles(path, fnames, 'fromLists');
     if (!Array.isArray(labels) || labels.length !== paths.length) {
       throw invalidParameterError('fromLists', 'labels', `an array of ${paths.length} labels (one per file)`, labels);
@@ -259,6 +270,7 @@ export class ImageDataLoaders implements DataLoaders {
    * `path[/folder]/<name><suff>`. `validCol` marks validation rows; otherwise the split is random.
    */
   static async fromCsv(path: string, options: FromCsvOptions = {}): Promise<ImageDataLoaders> {
+    checkOptions('fromCsv', options, CSV_KEYS);
     checkString('fromCsv', 'path', path);
     if (options.labelDelim !== undefined) throw invalidParameterError('fromCsv', 'labelDelim', 'no value (multi-label is not supported; give one label per row)', options.labelDelim);
     const csvPath = join(path, options.csvFname ?? 'labels.csv');

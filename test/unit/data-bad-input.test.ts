@@ -165,6 +165,8 @@ describe('bad arguments', () => {
     [{ batchTfms: 42 }, /fromFolder: expected a batch transform \(e.g. augTransforms\(\)\) or Normalize.fromStats\(...\) for batchTfms but received 42/],
     [{ prefetch: -1 }, /fromFolder: expected an integer ≥ 0 for prefetch but received -1/],
     [{ cacheBytes: -1 }, /fromFolder: expected a finite number ≥ 0 for cacheBytes but received -1/],
+    [{ batchTfm: [] }, /fromFolder: expected one of the keys .* \(did you mean 'batchTfms'\?\) for options but received 'batchTfm'/],
+    [{ csvFname: 'x.csv' }, /fromFolder: expected one of the keys .* for options but received 'csvFname'/],
   ])('%j', async (options, message) => {
     const err = await failure(ImageDataLoaders.fromFolder(dir, options as never));
     expect(err.code).toBe('E_ARG');

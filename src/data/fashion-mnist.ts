@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { FasttuneError } from '../core/errors.js';
-import { checkInteger, checkString, invalidParameterError } from '../core/validate.js';
+import { checkInteger, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { Limiter } from './limiter.js';
 
 /** Folder names of the ten classes, in label order (0 = T-shirt/top … 9 = ankle boot). */
@@ -90,6 +90,7 @@ function checkCount(name: string, value: number | undefined): number {
  */
 export async function fashionMnistToFolder(dest: string, options: FashionMnistOptions = {}): Promise<FashionMnistSummary> {
   checkString('fashionMnistToFolder', 'dest', dest);
+  checkOptions('fashionMnistToFolder', options, ['source', 'classes', 'trainPerClass', 'validPerClass', 'overwrite']);
   const source = options.source ?? FASHION_MNIST_DIR;
   const classes = [...(options.classes ?? fashionMnistClasses.map((_, i) => i))];
   if (classes.length === 0 || new Set(classes).size !== classes.length || !classes.every((c) => Number.isInteger(c) && c >= 0 && c <= 9)) {

@@ -1,6 +1,6 @@
 // One image through the same decode and item transform the loaders use.
 import type { Rng } from '../core/rng.js';
-import { checkOneOf, invalidParameterError } from '../core/validate.js';
+import { checkOneOf, checkOptions, invalidParameterError } from '../core/validate.js';
 import { decodeImage, DEFAULT_MAX_PIXELS, isSharp, type ImageInput } from './decode-image.js';
 import type { RawImage } from './pixels.js';
 import { randomSeed, StreamRng } from '../core/rng.js';
@@ -24,6 +24,7 @@ export interface LoadImageOptions {
 export async function loadImage(path: ImageInput, options: LoadImageOptions = {}): Promise<RawImage> {
   const ok = (typeof path === 'string' && path !== '') || path instanceof Uint8Array || isSharp(path);
   if (!ok) throw invalidParameterError('loadImage', 'path', 'a file path, a Buffer or a sharp image', path);
+  checkOptions('loadImage', options, ['itemTfms', 'split', 'rng', 'maxPixels']);
   const split = checkOneOf('loadImage', 'options.split', options.split ?? 'valid', ['train', 'valid'] as const);
   const tfm = options.itemTfms;
   const limits = { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };

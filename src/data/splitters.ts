@@ -1,7 +1,7 @@
 // Splitters decide which items are for training and which for validation. Each returns index
 // lists into the item list it is given, in the order fastai's splitters return them.
 import { basename, dirname } from 'node:path';
-import { checkInteger, checkNumber, invalidParameterError } from '../core/validate.js';
+import { checkInteger, checkNumber, checkOptions, invalidParameterError } from '../core/validate.js';
 import { randomSeed, torchRandperm } from '../core/rng.js';
 
 export interface SplitIndices {
@@ -32,6 +32,7 @@ export function RandomSplitter(validPct = 0.2, seed?: number): Splitter {
  * `valid` to validation (`path/train/cat/1.jpg`); others are left out.
  */
 export function GrandparentSplitter(options: { train?: string | string[]; valid?: string | string[] } = {}): Splitter {
+  checkOptions('GrandparentSplitter', options, ['train', 'valid']);
   const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
   const trainNames = asList(options.train ?? 'train');
   const validNames = asList(options.valid ?? 'valid');

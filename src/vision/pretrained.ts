@@ -8,7 +8,7 @@ import { extname, join, resolve } from 'node:path';
 import { DownloadError, downloadFile, type DownloadProgress } from '../core/download.js';
 import { createProgress } from '../core/progress.js';
 import { FasttuneError } from '../core/errors.js';
-import { checkOneOf, checkString, invalidParameterError } from '../core/validate.js';
+import { checkOneOf, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 
 /** torchvision's server for model weights. */
 export const TORCHVISION_MODELS_URL = 'https://download.pytorch.org/models/';
@@ -74,6 +74,9 @@ export function pretrainedSource(
   return { name, file, url: new URL(file, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href };
 }
 
+/** The options resolvePretrained and fetchCheckpoint share. */
+const DOWNLOAD_KEYS = ['torchHome', 'download', 'progress', 'retries', 'retryDelayMs', 'timeoutMs', 'idleTimeoutMs'];
+
 function downloadsAllowed(): boolean {
   const flag = String(process.env.FASTTUNE_OFFLINE ?? '').toLowerCase();
   return !(flag === '1' || flag === 'true');
@@ -110,7 +113,8 @@ function explicitFile(weights: string): string {
  */
 export async function resolvePretrained(options: ResolvePretrainedOptions): Promise<string> {
   const where = 'resolvePretrained';
-  if (typeof options !== 'object' || options === null) throw invalidParameterError(where, 'options', 'an options object', options);
+  if (options === undefined) throw invalidParameterError(where, 'options', 'an options object with arch', options);
+  checkOptions(where, options, ['arch', ...DOWNLOAD_KEYS, 'weights', 'baseUrl']);
   const arch = checkOneOf(where, 'arch', options.arch, Object.keys(WEIGHTS) as PretrainedArch[]);
   const weights = checkString(where, 'weights', options.weights ?? 'DEFAULT');
   const known = WEIGHTS[arch];
@@ -155,6 +159,7 @@ export interface FetchCheckpointOptions
  */
 export async function fetchCheckpoint(url: string, options: FetchCheckpointOptions = {}): Promise<string> {
   if (typeof url !== 'string' || !URL.canParse(url)) throw invalidParameterError('fetchCheckpoint', 'url', 'an absolute URL', url);
+  checkOptions('fetchCheckpoint', options, [...DOWNLOAD_KEYS, 'fileName', 'checkHash']);
   return hubDownload(url, { ...options, label: 'Checkpoint' });
 }
 

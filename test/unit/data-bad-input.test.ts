@@ -48,6 +48,12 @@ describe('unreadable images', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('an option loadImage does not know', async () => {
+    const err = await failure(loadImage(bad.empty!, { itemTfm: Resize(8) } as never));
+    expect(err.code).toBe('E_ARG');
+    expect(err.message).toMatch(/loadImage: expected one of the keys .* \(did you mean 'itemTfms'\?\) for options but received 'itemTfm'/);
+  });
+
   it('missing file and directory given as a file', async () => {
     expect((await failure(loadImage(join(dir, 'nope.jpg')))).message).toMatch(/nope\.jpg: no such file/);
     expect((await failure(loadImage(join(dir, 'train')))).message).toMatch(/train: it is a directory/);

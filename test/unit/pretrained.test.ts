@@ -86,6 +86,8 @@ describe('resolvePretrained', () => {
     expect(ext.message).toMatch(/resolvePretrained: expected a file ending in \.pth, \.pt, \.safetensors for weights but received '.*weights\.bin'/);
     const arch = await failure(resolvePretrained({ arch: 'resnet50' as 'resnet34' }));
     expect(arch.message).toBe("resolvePretrained: expected one of 'resnet34' for arch but received 'resnet50'");
+    const typo = await failure(resolvePretrained({ arch: 'resnet34', weight: 'DEFAULT' } as never));
+    expect(typo.message).toMatch(/resolvePretrained: expected one of the keys .* \(did you mean 'weights'\?\) for options but received 'weight'/);
   });
 
   it('offline, says exactly which file to put where and where to fetch it', async () => {

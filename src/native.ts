@@ -5,9 +5,34 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FasttuneError } from './core/errors.js';
 import { withOpenMpDefaults } from './core/openmp.js';
-import type { AugmentParams } from './augment/types.js';
-import type { WeightsContents, WeightsTensor } from './io/weights.js';
-import type { EvalResult } from './model/types.js';
+import type { AugmentParams } from './core/batch.js';
+
+/** Element types of weight files, by their safetensors names. */
+export type WeightsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+export type WeightsArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+export interface WeightsTensor {
+  name: string;
+  /** The dtype in the file; F16/BF16 values arrive widened to a Float32Array. */
+  dtype: WeightsDtype;
+  shape: number[];
+  data: WeightsArray;
+}
+
+export interface WeightsContents {
+  format: 'safetensors' | 'pytorch';
+  metadata: Record<string, string>;
+  tensors: WeightsTensor[];
+}
+
+/** What one eval step (or a train step asked for its logits) returns. */
+export interface NativeEvalResult {
+  /** Mean loss over the batch. */
+  loss: number;
+  /** Row-major logits, batch × classes. */
+  logits: Float32Array;
+}
 
 /** What `versions()` reports about the linked LibTorch. */
 export interface NativeVersions {
@@ -86,9 +111,9 @@ export interface NativeModel {
   configure(settings: NativeModelSettings): void;
   dispose(): void;
   trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits?: false): Promise<number>;
-  trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits: true): Promise<EvalResult>;
+  trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits: true): Promise<NativeEvalResult>;
   accumulateStep(batch: NativeBatch): Promise<number>;
-  evalStep(batch: NativeBatch): Promise<EvalResult>;
+  evalStep(batch: NativeBatch): Promise<NativeEvalResult>;
   predict(images: Uint8Array, shape: readonly number[], augment?: AugmentParams): Promise<Float32Array>;
   snapshot(): Promise<void>;
   restore(): Promise<void>;
@@ -143,7 +168,7 @@ export interface Binding {
   decodeJpegBase?(input: string | Uint8Array, spec: NativeBaseSpec | null, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number } | null>;
 }
 
-/** How big a base image to make (src/data/transforms.ts `BaseSpec`). */
+/** How big a base image to make (src/data/item-geometry.ts `BaseSpec`). */
 export interface NativeBaseSpec {
   width: number;
   height: number;

@@ -1,4 +1,4 @@
-import { FasttuneError } from './core/errors.js';
+import { checkInteger } from './core/validate.js';
 import { native, type LiveNativeObjects, type NativeVersions } from './native.js';
 
 export type { LiveNativeObjects, NativeVersions };
@@ -10,10 +10,7 @@ export function versions(): NativeVersions {
 
 /** Sets LibTorch's intra-op thread count (default: all cores). */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new FasttuneError(`setNumThreads: expected a positive integer, got ${String(n)}`, 'E_ARG');
-  }
-  native().setNumThreads(n);
+  native().setNumThreads(checkInteger('setNumThreads', 'n', n, { min: 1 }));
 }
 
 /** LibTorch's intra-op thread count. */

@@ -1,24 +1,23 @@
 // augTransforms: fastai's standard batch augmentation, folded into one resample per batch.
-import { FasttuneError } from '../core/errors.js';
-import { boolean, checkKeys, finiteNumber, imageSize, invalid, oneOf, positiveInteger, probability } from './check.js';
-import { correctAspect, cropMatrix, identity3, matAt, matmul3 } from './geometry.js';
+import { checkBoolean, checkImageSize, checkInteger, checkNumber, checkOneOf, checkOptions, checkProbability, invalidParameterError } from '../core/validate.js';
+import { correctAspect, cropMatrix, identity3, matAt, matmul3 } from './matrices.js';
 import {
   type AugTransform,
-  Brightness,
+  brightnessPiece,
   checkLighting,
   checkWarp,
   checkZoom,
-  Contrast,
+  contrastPiece,
   type CropTransform,
-  Dihedral,
-  Flip,
+  dihedralPiece,
+  flipPiece,
   isAugTransform,
   RandomResizedCropGPU,
-  Rotate,
-  Warp,
-  Zoom,
-} from './transforms.js';
-import type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './types.js';
+  rotatePiece,
+  warpPiece,
+  zoomPiece,
+} from './pieces.js';
+import type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './batch-transform.js';
 import type { Rng } from '../core/rng.js';
 
 /** Options of {@link augTransforms}; every default is fastai's. */
@@ -87,7 +86,7 @@ export class AugmentPipeline implements BatchTransform {
   constructor(transforms: readonly AugTransform[], settings: ResampleSettings) {
     const crops = transforms.filter((t): t is CropTransform => t.kind === 'crop');
     if (crops.length > 1) {
-      throw new FasttuneError('augTransforms: at most one RandomResizedCropGPU can be folded into the resample (minScale < 1 adds one)', 'E_ARG');
+      throw invalidParameterError('augTransforms', 'transforms', 'at most one RandomResizedCropGPU (minScale < 1 adds one)', crops.map((t) => t.name));
     }
     this.transforms = Object.freeze([...transforms]);
     this.settings = Object.freeze({ ...settings });
@@ -100,12 +99,12 @@ export class AugmentPipeline implements BatchTransform {
    * crop).
    */
   draw(n: number, height: number, width: number, rng: Rng, split: 'train' | 'valid'): AugmentParams {
-    positiveInteger('draw', 'n', n);
-    positiveInteger('draw', 'height', height);
-    positiveInteger('draw', 'width', width);
-    oneOf('draw', 'split', split, ['train', 'valid'] as const);
+    checkInteger('draw', 'n', n, { min: 1 });
+    checkInteger('draw', 'height', height, { min: 1 });
+    checkInteger('draw', 'width', width, { min: 1 });
+    checkOneOf('draw', 'split', split, ['train', 'valid'] as const);
     if (split === 'train' && (rng === null || typeof rng !== 'object' || typeof rng.next !== 'function')) {
-      throw invalid('draw', 'rng', 'an object with a next() method', rng);
+      throw invalidParameterError('draw', 'rng', 'an object with a next() method', rng);
     }
     const { mode, padMode, alignCorners } = this.settings;
     const [stageH, stageW] = this.settings.size ?? [height, width];
@@ -203,41 +202,37 @@ function warpCoefficients(homographies: Float64Array, n: number): Float32Array {
  */
 export function augTransforms(options: AugTransformsOptions = {}): AugmentPipeline {
   const where = 'augTransforms';
-  if (options === null || typeof options !== 'object') throw invalid(where, 'options', 'an object', options);
-  checkKeys(where, options, OPTION_NAMES);
-  const mult = finiteNumber(where, 'mult', options.mult ?? 1, 0);
-  const doFlip = boolean(where, 'doFlip', options.doFlip ?? true);
-  const flipVert = boolean(where, 'flipVert', options.flipVert ?? false);
-  const maxRotate = finiteNumber(where, 'maxRotate', options.maxRotate ?? 10, 0) * mult;
-  const minZoom = finiteNumber(where, 'minZoom', options.minZoom ?? 1);
-  const maxZoom = finiteNumber(where, 'maxZoom', options.maxZoom ?? 1.1);
+  checkOptions(where, options, OPTION_NAMES);
+  const mult = checkNumber(where, 'mult', options.mult ?? 1, { min: 0 });
+  const doFlip = checkBoolean(where, 'doFlip', options.doFlip ?? true);
+  const flipVert = checkBoolean(where, 'flipVert', options.flipVert ?? false);
+  const maxRotate = checkNumber(where, 'maxRotate', options.maxRotate ?? 10, { min: 0 }) * mult;
+  const minZoom = checkNumber(where, 'minZoom', options.minZoom ?? 1);
+  const maxZoom = checkNumber(where, 'maxZoom', options.maxZoom ?? 1.1);
   checkZoom(where, minZoom, maxZoom);
-  const maxLighting = checkLighting(where, 'maxLighting (times mult)', finiteNumber(where, 'maxLighting', options.maxLighting ?? 0.2, 0) * mult);
-  const maxWarp = checkWarp(where, 'maxWarp (times mult)', finiteNumber(where, 'maxWarp', options.maxWarp ?? 0.2, 0) * mult);
-  const pAffine = probability(where, 'pAffine', options.pAffine ?? 0.75);
-  const pLighting = probability(where, 'pLighting', options.pLighting ?? 0.75);
-  const size = options.size === undefined ? undefined : imageSize(where, 'size', options.size);
-  const mode = oneOf(where, 'mode', options.mode ?? 'bilinear', MODES);
-  const padMode = oneOf(where, 'padMode', options.padMode ?? 'reflection', PAD_MODES);
-  const alignCorners = boolean(where, 'alignCorners', options.alignCorners ?? true);
-  const batch = boolean(where, 'batch', options.batch ?? false);
-  const minScale = options.minScale ?? 1;
-  if (typeof minScale !== 'number' || !(minScale > 0 && minScale <= 1)) throw invalid(where, 'minScale', 'a number in (0, 1]', minScale);
-  if (minScale < 1 && size === undefined) throw invalid(where, 'size', 'set when minScale < 1 (the crop is resized to it)', size);
+  const maxLighting = checkLighting(where, 'maxLighting (times mult)', checkNumber(where, 'maxLighting', options.maxLighting ?? 0.2, { min: 0 }) * mult);
+  const maxWarp = checkWarp(where, 'maxWarp (times mult)', checkNumber(where, 'maxWarp', options.maxWarp ?? 0.2, { min: 0 }) * mult);
+  const pAffine = checkProbability(where, 'pAffine', options.pAffine ?? 0.75);
+  const pLighting = checkProbability(where, 'pLighting', options.pLighting ?? 0.75);
+  const size = options.size === undefined ? undefined : checkImageSize(where, 'size', options.size);
+  const mode = checkOneOf(where, 'mode', options.mode ?? 'bilinear', MODES);
+  const padMode = checkOneOf(where, 'padMode', options.padMode ?? 'reflection', PAD_MODES);
+  const alignCorners = checkBoolean(where, 'alignCorners', options.alignCorners ?? true);
+  const batch = checkBoolean(where, 'batch', options.batch ?? false);
+  const minScale = checkNumber(where, 'minScale', options.minScale ?? 1, { min: 0, max: 1, minOpen: true });
+  if (minScale < 1 && size === undefined) throw invalidParameterError(where, 'size', 'an image size when minScale < 1 (the crop is resized to it)', size);
   const xtra = options.xtraTfms ?? [];
-  if (!Array.isArray(xtra)) throw invalid(where, 'xtraTfms', 'an array of augmentation pieces', xtra);
+  if (!Array.isArray(xtra)) throw invalidParameterError(where, 'xtraTfms', 'an array of augmentation pieces', xtra);
   xtra.forEach((t, i) => {
-    if (!isAugTransform(t)) throw invalid(where, `xtraTfms[${i}]`, 'a piece such as Rotate() or Warp()', t);
+    if (!isAugTransform(t)) throw invalidParameterError(where, `xtraTfms[${i}]`, 'a piece such as Rotate() or Warp()', t);
   });
 
   const pieces: AugTransform[] = [];
-  if (doFlip) pieces.push(flipVert ? Dihedral({ p: 0.5, batch }) : Flip({ p: 0.5, batch }));
-  if (maxWarp) pieces.push(Warp({ magnitude: maxWarp, p: pAffine, batch }));
-  if (maxRotate) pieces.push(Rotate({ maxDeg: maxRotate, p: pAffine, batch }));
-  if (minZoom < 1 || maxZoom > 1) pieces.push(Zoom({ minZoom, maxZoom, p: pAffine, batch }));
-  if (maxLighting) {
-    pieces.push(Brightness({ maxLighting, p: pLighting, batch }), Contrast({ maxLighting, p: pLighting, batch }));
-  }
+  if (doFlip) pieces.push(flipVert ? dihedralPiece(0.5, batch) : flipPiece(0.5, batch));
+  if (maxWarp) pieces.push(warpPiece(maxWarp, pAffine, batch));
+  if (maxRotate) pieces.push(rotatePiece(maxRotate, pAffine, batch));
+  if (minZoom < 1 || maxZoom > 1) pieces.push(zoomPiece(minZoom, maxZoom, pAffine, batch));
+  if (maxLighting) pieces.push(brightnessPiece(maxLighting, pLighting, batch), contrastPiece(maxLighting, pLighting, batch));
   if (minScale < 1) pieces.push(RandomResizedCropGPU(size!, { minScale, ratio: [1, 1] }));
   pieces.push(...xtra);
   // With a crop, the affine stage keeps the input size and the crop is resized to `size`.

@@ -15,8 +15,8 @@ export {
   type LightingTransform,
   type RandomResizedCropGPUOptions,
   type WarpTransform,
-} from './transforms.js';
+} from './pieces.js';
 export { Normalize, imagenetStats, type Stats } from './normalize.js';
 export { applyAugment, type ApplyAugmentOptions, type AugmentedImages } from './apply.js';
-export type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './types.js';
+export type { AugmentParams, BatchTransform, PadMode, ResampleMode } from './batch-transform.js';
 export type { Rng } from '../core/rng.js';

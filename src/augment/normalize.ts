@@ -1,5 +1,5 @@
 // Normalization statistics: configuration the model applies on the device after augmentation.
-import { FasttuneError } from '../core/errors.js';
+import { invalidParameterError } from '../core/validate.js';
 
 /** Per-channel mean and standard deviation of the [0, 1] pixels. */
 export interface Stats {
@@ -34,14 +34,12 @@ export class Normalize implements Stats {
 
   /** Statistics with one value per channel; every std must be > 0. */
   static fromStats(mean: readonly number[], std: readonly number[]): Normalize {
+    const where = 'Normalize.fromStats';
     const list = (v: unknown): v is number[] =>
       Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-    if (!list(mean)) throw new FasttuneError(`Normalize.fromStats: mean must be a non-empty array of finite numbers, got ${String(mean)}`, 'E_ARG');
-    if (!list(std) || !std.every((s) => s > 0)) {
-      throw new FasttuneError(`Normalize.fromStats: std must be a non-empty array of numbers > 0, got ${String(std)}`, 'E_ARG');
-    }
-    if (mean.length !== std.length) {
-      throw new FasttuneError(`Normalize.fromStats: mean has ${mean.length} channels but std has ${std.length}`, 'E_ARG');
+    if (!list(mean)) throw invalidParameterError(where, 'mean', 'a non-empty array of finite numbers', mean);
+    if (!list(std) || !std.every((s) => s > 0) || std.length !== mean.length) {
+      throw invalidParameterError(where, 'std', `an array of ${mean.length} numbers > 0 (one per channel of mean)`, std);
     }
     return new Normalize(mean, std);
   }

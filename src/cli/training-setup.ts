@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { augTransforms } from '../augment/aug-transforms.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
 import { getImageFiles } from '../data/files.js';
-import { Resize } from '../data/transforms.js';
+import { Resize } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import type { Callback } from '../learner/callback.js';
 import type { ProgressOutput } from '../learner/progress.js';

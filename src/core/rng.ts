@@ -1,5 +1,6 @@
 // Random numbers for the data pipeline: PyTorch's CPU generator (so seeded splits match
 // torch.randperm index for index) and cheap independent streams for shuffles, crops and augments.
+import { checkInteger } from './validate.js';
 
 /** A source of uniform random numbers in [0, 1). */
 export interface Rng {
@@ -18,9 +19,7 @@ export class TorchGenerator {
   private index = MT_N;
 
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new RangeError(`seed must be a non-negative safe integer, got ${String(seed)}`);
-    }
+    checkInteger('TorchGenerator', 'seed', seed, { min: 0 });
     const s = this.state;
     s[0] = seed % 0x1_0000_0000;
     for (let i = 1; i < MT_N; i++) {
@@ -55,7 +54,7 @@ export class TorchGenerator {
  * position i with i + (random() mod (n − i)) for i = 0 … n − 2.
  */
 export function torchRandperm(n: number, seed: number): number[] {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${String(n)}`);
+  checkInteger('torchRandperm', 'n', n, { min: 0 });
   const gen = new TorchGenerator(seed);
   const perm = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < n - 1; i++) {

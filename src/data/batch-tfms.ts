@@ -1,25 +1,72 @@
 // Batch transforms as the loaders see them: one BatchTransform whose parameters are drawn per
 // batch and attached to it, and the normalization statistics handed on to the model.
-import type { AugmentParams, BatchTransform } from '../augment/types.js';
+import type { AugmentParams, BatchTransform } from '../augment/batch-transform.js';
 import type { Rng } from '../core/rng.js';
 import { imagenetStats, Normalize, type Stats } from '../augment/normalize.js';
 import { FasttuneError } from '../core/errors.js';
+import { invalidParameterError } from '../core/validate.js';
 
 /** Per-channel statistics for `(x/255 − mean)/std`, applied on the device. */
 export type NormalizeStats = Stats;
 
 /** 'imagenet' (the default), null for none, or three-channel statistics. */
-export function checkNormalize(value: unknown): NormalizeStats | null {
+function checkNormalize(where: string, value: unknown): NormalizeStats | null {
   if (value === undefined || value === 'imagenet') return imagenetStats;
   if (value === null || value === false) return null;
   const v = value as Partial<Stats>;
-  if (typeof value === 'object' && Array.isArray(v.mean) && v.mean.length === 3) {
-    return Normalize.fromStats(v.mean, v.std ?? []);
+  const ok = (x: unknown): boolean => Array.isArray(x) && x.length === 3 && x.every((n) => typeof n === 'number' && Number.isFinite(n));
+  if (typeof value !== 'object' || !ok(v.mean) || !ok(v.std) || !(v.std as number[]).every((n) => n > 0)) {
+    throw invalidParameterError(where, 'normalize', "'imagenet', null, or { mean: [r, g, b], std: [r, g, b] } with positive std", value);
   }
-  throw new FasttuneError(
-    `normalize must be 'imagenet', null, or { mean: [r, g, b], std: [r, g, b] } with positive std, got ${JSON.stringify(value)}`,
-    'E_ARG',
-  );
+  return Normalize.fromStats(v.mean as number[], v.std as number[]);
+}
+
+const sameStats = (a: Stats | null, b: Stats | null): boolean =>
+  a === b ||
+  (a !== null && b !== null && a.mean.length === b.mean.length && a.mean.every((m, i) => m === b.mean[i] && a.std[i] === b.std[i]));
+
+const describeStats = (s: Stats | null): string => (s === null ? 'none' : `mean [${s.mean.join(', ')}], std [${s.std.join(', ')}]`);
+
+/**
+ * The loaders' batch transforms and normalization. A `Normalize` among `batchTfms` (fastai's
+ * `batch_tfms=[*aug_transforms(), Normalize.from_stats(...)]`) sets the normalization, as the
+ * `normalize` option does; both may be given only when they agree.
+ */
+export function checkBatchTfms(
+  where: string,
+  batchTfms: unknown,
+  normalizeOption: unknown,
+): { batchTfm: BatchTransform | undefined; normalize: NormalizeStats | null } {
+  const list: unknown[] = batchTfms === undefined || batchTfms === null ? [] : Array.isArray(batchTfms) ? batchTfms : [batchTfms];
+  const tfms: BatchTransform[] = [];
+  const norms: Normalize[] = [];
+  list.forEach((t, i) => {
+    const name = Array.isArray(batchTfms) ? `batchTfms[${i}]` : 'batchTfms';
+    if (t instanceof Normalize && t.mean.length === 3) norms.push(t);
+    else if (t instanceof Normalize) throw invalidParameterError(where, name, 'a Normalize with three channels (r, g, b)', `a Normalize of ${t.mean.length} channel${t.mean.length === 1 ? '' : 's'}`);
+    else if (t && typeof (t as BatchTransform).draw === 'function') tfms.push(t as BatchTransform);
+    else throw invalidParameterError(where, name, 'a batch transform (e.g. augTransforms()) or Normalize.fromStats(...)', t);
+  });
+  let normalize = checkNormalize(where, normalizeOption);
+  const fromTfms = norms[0];
+  if (fromTfms) {
+    for (const other of norms.slice(1)) {
+      if (!sameStats(fromTfms, other)) {
+        throw invalidParameterError(where, 'batchTfms', `one Normalize (or several with the same statistics; the first has ${describeStats(fromTfms)})`, `a Normalize with ${describeStats(other)}`);
+      }
+    }
+    if (normalizeOption !== undefined && !sameStats(normalize, fromTfms)) {
+      throw invalidParameterError(
+        where,
+        'normalize',
+        `the statistics of the Normalize in batchTfms (${describeStats(fromTfms)}), or no normalize option`,
+        normalize === null ? null : describeStats(normalize),
+      );
+    }
+    normalize = fromTfms;
+  }
+  const batchTfm = tfms.length === 0 ? undefined : tfms.length === 1 ? tfms[0] : compose(tfms);
+  return { batchTfm, normalize };
 }
 
 function multiply3x3(a: Float32Array, b: Float32Array, i: number, out: Float32Array): void {
@@ -65,16 +112,4 @@ function compose(tfms: readonly BatchTransform[]): BatchTransform {
       return merged as AugmentParams;
     },
   };
-}
-
-export function checkBatchTfms(value: unknown): BatchTransform | undefined {
-  if (value === undefined || value === null) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  for (const t of list) {
-    if (!t || typeof (t as BatchTransform).draw !== 'function') {
-      throw new FasttuneError(`batchTfms must be a BatchTransform (e.g. augTransforms()) or an array of them, got ${String(t)}`, 'E_ARG');
-    }
-  }
-  if (list.length === 0) return undefined;
-  return list.length === 1 ? (list[0] as BatchTransform) : compose(list as BatchTransform[]);
 }

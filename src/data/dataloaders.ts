@@ -3,12 +3,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
-import type { BatchTransform } from '../augment/types.js';
+import type { BatchTransform } from '../augment/batch-transform.js';
+import type { Normalize } from '../augment/normalize.js';
 import { FasttuneError } from '../core/errors.js';
-import { checkBatchTfms, checkNormalize, type NormalizeStats } from './batch-tfms.js';
+import { checkFunction, checkInteger, checkNumber, checkOneOf, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
+import { checkBatchTfms, type NormalizeStats } from './batch-tfms.js';
 import { parseCsv } from './csv.js';
-import { checkImage, DEFAULT_MAX_PIXELS } from './decode.js';
-import { createDecoder, type CacheInfo } from './decoder.js';
+import { checkImage, DEFAULT_MAX_PIXELS } from './decode-image.js';
+import { createDecoder, type CacheInfo } from './batch-decoder.js';
 import { getImageFiles } from './files.js';
 import { compareCodePoints, labelByRegex, labelWith, resolveFiles, type Labelled } from './labels.js';
 import { Limiter } from './limiter.js';
@@ -18,8 +20,8 @@ import { randomSeed } from '../core/rng.js';
 import { showBatch, type ShowBatchOptions } from './show-batch.js';
 import { GrandparentSplitter, IndexSplitter, RandomSplitter, type Splitter } from './splitters.js';
 import { defaultDecodeSlots } from './threads.js';
-import type { ItemTransform } from './transforms.js';
-import type { DataLoaders } from './types.js';
+import type { ItemTransform } from './item-transforms.js';
+import type { DataLoaders } from './loader-contract.js';
 
 /** Options every factory takes. */
 export interface ImageDataLoadersOptions {
@@ -29,8 +31,11 @@ export interface ImageDataLoadersOptions {
   valBs?: number;
   /** Item transform run on the CPU, e.g. `Resize(460)`. Without one all images must share a size. */
   itemTfms?: ItemTransform | readonly ItemTransform[];
-  /** Batch transforms, e.g. `augTransforms({ size: 224 })`; their parameters ride on each batch. */
-  batchTfms?: BatchTransform | readonly BatchTransform[];
+  /**
+   * Batch transforms, e.g. `augTransforms({ size: 224 })`; their parameters ride on each batch. A
+   * `Normalize.fromStats(...)` here sets the normalization (as `normalize` does).
+   */
+  batchTfms?: BatchTransform | Normalize | readonly (BatchTransform | Normalize)[];
   /** Statistics the model normalizes with on the device (default ImageNet's; null for none). */
   normalize?: 'imagenet' | NormalizeStats | null;
   /** Seeds the split, the shuffles, the crops and the batch transforms. */
@@ -94,21 +99,25 @@ export interface FromCsvOptions extends ImageDataLoadersOptions, SplitOptions {
   labelDelim?: string;
 }
 
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new FasttuneError(message, 'E_ARG');
+const LOADER_KEYS = ['bs', 'valBs', 'itemTfms', 'batchTfms', 'normalize', 'seed', 'vocab', 'onBadImage', 'maxPixels', 'cacheBytes', 'prefetch', 'decodeSlots', 'decodeWorkers', 'warn'];
+const SPLIT_KEYS = [...LOADER_KEYS, 'validPct', 'splitter'];
+const FOLDER_KEYS = [...LOADER_KEYS, 'train', 'valid', 'validPct'];
+const CSV_KEYS = [...SPLIT_KEYS, 'csvFname', 'header', 'delimiter', 'fnCol', 'labelCol', 'validCol', 'folder', 'suff', 'labelDelim'];
+
+function positiveInt(where: string, name: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : checkInteger(where, name, value, { min: 1 });
 }
 
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  check(Number.isInteger(value) && (value as number) > 0, `${name} must be a positive integer, got ${String(value)}`);
-  return value as number;
+function nonNegativeInt(where: string, name: string, value: unknown): number {
+  return checkInteger(where, name, value, { min: 0 });
 }
 
-function singleItemTfm(value: ImageDataLoadersOptions['itemTfms']): ItemTransform | undefined {
+function singleItemTfm(where: string, value: ImageDataLoadersOptions['itemTfms']): ItemTransform | undefined {
   const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
-  check(list.length <= 1, `itemTfms: give one item transform (Resize or RandomResizedCrop), got ${list.length}`);
   const tfm = list[0] as ItemTransform | undefined;
-  check(tfm === undefined || (typeof tfm.render === 'function' && Array.isArray(tfm.size)), 'itemTfms must come from Resize() or RandomResizedCrop()');
+  if (list.length > 1 || (tfm !== undefined && !(typeof tfm.render === 'function' && Array.isArray(tfm.size)))) {
+    throw invalidParameterError(where, 'itemTfms', 'one item transform, from Resize() or RandomResizedCrop()', value);
+  }
   return tfm;
 }
 
@@ -162,7 +171,8 @@ export class ImageDataLoaders implements DataLoaders {
    * @example await ImageDataLoaders.fromFolder('data/fmnist', { itemTfms: Resize(32) })
    */
   static async fromFolder(path: string, options: FromFolderOptions = {}): Promise<ImageDataLoaders> {
-    check(typeof path === 'string' && path !== '', `fromFolder: path must be a non-empty string, got ${String(path)}`);
+    checkOptions('fromFolder', options, FOLDER_KEYS);
+    checkString('fromFolder', 'path', path);
     const train = options.train ?? 'train';
     const valid = options.valid ?? 'valid';
     const random = options.validPct !== undefined;
@@ -196,8 +206,9 @@ export class ImageDataLoaders implements DataLoaders {
     pattern: RegExp | string,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
+    checkOptions('fromNameRe', options, SPLIT_KEYS);
     const paths = resolveFiles(path, fnames, 'fromNameRe');
-    return ImageDataLoaders.build(path, labelByRegex(paths, pattern, false, 'fromNameRe'), splitterOf(options), options, 'fromNameRe');
+    return ImageDataLoaders.build(path, labelByRegex(paths, pattern, false, 'fromNameRe'), splitterOf('fromNameRe', options), options, 'fromNameRe');
   }
 
   /** Labels from a regular expression on each full path ('/'-separated): group 1 is the label. */
@@ -207,8 +218,9 @@ export class ImageDataLoaders implements DataLoaders {
     pattern: RegExp | string,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
+    checkOptions('fromPathRe', options, SPLIT_KEYS);
     const paths = resolveFiles(path, fnames, 'fromPathRe');
-    return ImageDataLoaders.build(path, labelByRegex(paths, pattern, true, 'fromPathRe'), splitterOf(options), options, 'fromPathRe');
+    return ImageDataLoaders.build(path, labelByRegex(paths, pattern, true, 'fromPathRe'), splitterOf('fromPathRe', options), options, 'fromPathRe');
   }
 
   /** Labels from a function of each file name (no folders). */
@@ -218,9 +230,10 @@ export class ImageDataLoaders implements DataLoaders {
     labelFunc: (name: string) => string,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
-    check(typeof labelFunc === 'function', 'fromNameFunc: labelFunc must be a function of the file name');
+    checkOptions('fromNameFunc', options, SPLIT_KEYS);
+    checkFunction('fromNameFunc', 'labelFunc', labelFunc);
     const paths = resolveFiles(path, fnames, 'fromNameFunc');
-    return ImageDataLoaders.build(path, labelWith(paths, (p) => labelFunc(basename(p)), 'fromNameFunc'), splitterOf(options), options, 'fromNameFunc');
+    return ImageDataLoaders.build(path, labelWith(paths, (p) => labelFunc(basename(p)), 'fromNameFunc'), splitterOf('fromNameFunc', options), options, 'fromNameFunc');
   }
 
   /** Labels from a function of each file path. */
@@ -230,9 +243,10 @@ export class ImageDataLoaders implements DataLoaders {
     labelFunc: (path: string) => string,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
-    check(typeof labelFunc === 'function', 'fromPathFunc: labelFunc must be a function of the file path');
+    checkOptions('fromPathFunc', options, SPLIT_KEYS);
+    checkFunction('fromPathFunc', 'labelFunc', labelFunc);
     const paths = resolveFiles(path, fnames, 'fromPathFunc');
-    return ImageDataLoaders.build(path, labelWith(paths, labelFunc, 'fromPathFunc'), splitterOf(options), options, 'fromPathFunc');
+    return ImageDataLoaders.build(path, labelWith(paths, labelFunc, 'fromPathFunc'), splitterOf('fromPathFunc', options), options, 'fromPathFunc');
   }
 
   /** Files and their labels given as two lists of the same length. */
@@ -242,13 +256,13 @@ export class ImageDataLoaders implements DataLoaders {
     labels: readonly string[],
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
+    checkOptions('fromLists', options, SPLIT_KEYS);
     const paths = resolveFiles(path, fnames, 'fromLists');
-    check(Array.isArray(labels) && labels.length === paths.length, `fromLists: got ${paths.length} files but ${Array.isArray(labels) ? labels.length : String(labels)} labels`);
-    const strings = labels.map((label, i) => {
-      check(typeof label === 'string' && label !== '', `fromLists: label ${i} must be a non-empty string, got ${String(label)}`);
-      return label;
-    });
-    return ImageDataLoaders.build(path, { paths, labels: strings }, splitterOf(options), options, 'fromLists');
+    if (!Array.isArray(labels) || labels.length !== paths.length) {
+      throw invalidParameterError('fromLists', 'labels', `an array of ${paths.length} labels (one per file)`, labels);
+    }
+    const strings = labels.map((label, i) => checkString('fromLists', `labels[${i}]`, label));
+    return ImageDataLoaders.build(path, { paths, labels: strings }, splitterOf('fromLists', options), options, 'fromLists');
   }
 
   /**
@@ -256,8 +270,9 @@ export class ImageDataLoaders implements DataLoaders {
    * `path[/folder]/<name><suff>`. `validCol` marks validation rows; otherwise the split is random.
    */
   static async fromCsv(path: string, options: FromCsvOptions = {}): Promise<ImageDataLoaders> {
-    check(typeof path === 'string' && path !== '', `fromCsv: path must be a non-empty string, got ${String(path)}`);
-    check(options.labelDelim === undefined, 'fromCsv: labelDelim (multi-label) is not supported; give one label per row');
+    checkOptions('fromCsv', options, CSV_KEYS);
+    checkString('fromCsv', 'path', path);
+    if (options.labelDelim !== undefined) throw invalidParameterError('fromCsv', 'labelDelim', 'no value (multi-label is not supported; give one label per row)', options.labelDelim);
     const csvPath = join(path, options.csvFname ?? 'labels.csv');
     const text = await readFile(csvPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new FasttuneError(`fromCsv: cannot read ${csvPath}: ${error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message)}`, 'E_IO');
@@ -289,7 +304,7 @@ export class ImageDataLoaders implements DataLoaders {
     const base = options.folder ? join(path, options.folder) : path;
     const paths = rows.map((r, i) => join(base, cell(r, fnCol, i + first, 'file name') + (options.suff ?? '')));
     const labels = rows.map((r, i) => cell(r, labelCol, i + first, 'label'));
-    let splitter = splitterOf(options);
+    let splitter = splitterOf('fromCsv', options);
     if (validCol !== undefined) {
       const flags = rows.map((r, i) => {
         const v = (r[validCol] ?? '').trim().toLowerCase();
@@ -310,21 +325,16 @@ export class ImageDataLoaders implements DataLoaders {
     options: ImageDataLoadersOptions,
     what: string,
   ): Promise<ImageDataLoaders> {
-    const bs = positiveInt('bs', options.bs, 64);
-    const valBs = positiveInt('valBs', options.valBs, bs);
-    const prefetch = options.prefetch === undefined ? 2 : options.prefetch;
-    check(Number.isInteger(prefetch) && prefetch >= 0, `prefetch must be a non-negative integer, got ${String(prefetch)}`);
-    const slots = positiveInt('decodeSlots', options.decodeSlots, defaultDecodeSlots());
-    const maxPixels = positiveInt('maxPixels', options.maxPixels, DEFAULT_MAX_PIXELS);
-    const cacheBytes = options.cacheBytes ?? Math.floor(totalmem() / 4);
-    check(typeof cacheBytes === 'number' && cacheBytes >= 0, `cacheBytes must be a non-negative number, got ${String(cacheBytes)}`);
-    const onBadImage = options.onBadImage ?? 'error';
-    check(onBadImage === 'skip' || onBadImage === 'error', `onBadImage must be 'skip' or 'error', got ${String(onBadImage)}`);
-    const seed = options.seed ?? randomSeed();
-    check(Number.isSafeInteger(seed) && seed >= 0, `seed must be a non-negative integer, got ${String(options.seed)}`);
-    const itemTfm = singleItemTfm(options.itemTfms);
-    const batchTfm = checkBatchTfms(options.batchTfms);
-    const normalize = checkNormalize(options.normalize);
+    const bs = positiveInt(what, 'bs', options.bs, 64);
+    const valBs = positiveInt(what, 'valBs', options.valBs, bs);
+    const prefetch = nonNegativeInt(what, 'prefetch', options.prefetch ?? 2);
+    const slots = positiveInt(what, 'decodeSlots', options.decodeSlots, defaultDecodeSlots());
+    const maxPixels = positiveInt(what, 'maxPixels', options.maxPixels, DEFAULT_MAX_PIXELS);
+    const cacheBytes = checkNumber(what, 'cacheBytes', options.cacheBytes ?? Math.floor(totalmem() / 4), { min: 0 });
+    const onBadImage = checkOneOf(what, 'onBadImage', options.onBadImage ?? 'error', ['skip', 'error'] as const);
+    const seed = nonNegativeInt(what, 'seed', options.seed ?? randomSeed());
+    const itemTfm = singleItemTfm(what, options.itemTfms);
+    const { batchTfm, normalize } = checkBatchTfms(what, options.batchTfms, options.normalize);
     const warn = options.warn ?? ((m: string) => console.warn(m));
 
     // Sorted by path, so that splits and orders do not depend on how the files were listed.
@@ -349,7 +359,7 @@ export class ImageDataLoaders implements DataLoaders {
 
     const split = splitter(paths);
     if (split.train.length === 0) throw new FasttuneError(`${what}: the training set is empty (${paths.length} images, none assigned to training)`, 'E_ARG');
-    const vocab = options.vocab ? checkVocab(options.vocab) : [...new Set(split.train.map((i) => labels[i] as string))].sort(compareCodePoints);
+    const vocab = options.vocab ? checkVocab(what, options.vocab) : [...new Set(split.train.map((i) => labels[i] as string))].sort(compareCodePoints);
     const index = new Map(vocab.map((v, i) => [v, i]));
     const itemsOf = (indices: number[], role: string): LoaderItem[] =>
       indices.map((i) => {
@@ -366,8 +376,7 @@ export class ImageDataLoaders implements DataLoaders {
       throw new FasttuneError(`${what}: the training set has ${trainItems.length} images, fewer than one batch (bs ${bs}); lower bs`, 'E_ARG');
     }
 
-    const workers = options.decodeWorkers ?? defaultDecodeWorkers();
-    check(Number.isInteger(workers) && workers >= 0, `decodeWorkers must be a non-negative integer, got ${String(options.decodeWorkers)}`);
+    const workers = nonNegativeInt(what, 'decodeWorkers', options.decodeWorkers ?? defaultDecodeWorkers());
     const decoder = createDecoder({ maxPixels, cacheBytes, slots }, workers);
     const common = { itemTfm, batchTfm, seed, prefetch };
     const train = new ImageDataLoader(trainItems, decoder, { ...common, bs, shuffle: true, dropLast: true, split: 'train' });
@@ -388,10 +397,10 @@ export class ImageDataLoaders implements DataLoaders {
     path?: string;
     decodeWorkers?: number;
   }): ImageDataLoaders {
-    const vocab = checkVocab(options.vocab);
-    const bs = positiveInt('bs', options.bs, 64);
-    const workers = options.decodeWorkers ?? defaultDecodeWorkers();
-    check(Number.isInteger(workers) && workers >= 0, `decodeWorkers must be a non-negative integer, got ${String(options.decodeWorkers)}`);
+    const where = 'forInference';
+    const vocab = checkVocab(where, options.vocab);
+    const bs = positiveInt(where, 'bs', options.bs, 64);
+    const workers = nonNegativeInt(where, 'decodeWorkers', options.decodeWorkers ?? defaultDecodeWorkers());
     const decoder = createDecoder({ maxPixels: DEFAULT_MAX_PIXELS, cacheBytes: 0, slots: defaultDecodeSlots() }, workers);
     const common = { itemTfm: options.itemTfm, batchTfm: options.batchTfm, seed: 0, prefetch: 2 };
     const train = new ImageDataLoader([], decoder, { ...common, bs, shuffle: true, dropLast: true, split: 'train' });
@@ -405,7 +414,7 @@ export class ImageDataLoaders implements DataLoaders {
    */
   testDl(fnames: readonly string[], options: { bs?: number } = {}): ImageDataLoader {
     const paths = resolveFiles(this.path, fnames, 'testDl');
-    const bs = positiveInt('bs', options.bs, this.valid.bs);
+    const bs = positiveInt('testDl', 'bs', options.bs, this.valid.bs);
     return this.valid.derive({ bs }).withItems(paths.map((path) => ({ path, label: -1 })));
   }
 
@@ -419,17 +428,15 @@ export class ImageDataLoaders implements DataLoaders {
   }
 }
 
-function splitterOf(options: ImageDataLoadersOptions & SplitOptions): Splitter {
-  if (options.splitter !== undefined) {
-    check(typeof options.splitter === 'function', 'splitter must be a function from items to { train, valid } indices');
-    return options.splitter;
-  }
+function splitterOf(where: string, options: ImageDataLoadersOptions & SplitOptions): Splitter {
+  if (options.splitter !== undefined) return checkFunction(where, 'splitter', options.splitter);
   return RandomSplitter(options.validPct ?? 0.2, options.seed);
 }
 
-function checkVocab(vocab: readonly string[]): string[] {
-  check(Array.isArray(vocab) && vocab.length > 0 && vocab.every((v) => typeof v === 'string'), 'vocab must be a non-empty array of strings');
-  check(new Set(vocab).size === vocab.length, 'vocab has duplicate class names');
+function checkVocab(where: string, vocab: readonly string[]): string[] {
+  if (!Array.isArray(vocab) || vocab.length === 0 || !vocab.every((v) => typeof v === 'string') || new Set(vocab).size !== vocab.length) {
+    throw invalidParameterError(where, 'vocab', 'a non-empty array of distinct class names', vocab);
+  }
   return [...vocab];
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { FasttuneError } from '../core/errors.js';
+import { checkInteger, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { Limiter } from './limiter.js';
 
 /** Folder names of the ten classes, in label order (0 = T-shirt/top … 9 = ankle boot). */
@@ -79,8 +80,7 @@ async function readIdx(path: string, magic: number): Promise<Idx> {
 
 function checkCount(name: string, value: number | undefined): number {
   if (value === undefined) return Infinity;
-  if (!Number.isInteger(value) || value < 0) throw new FasttuneError(`fashionMnistToFolder: ${name} must be a non-negative integer, got ${String(value)}`, 'E_ARG');
-  return value;
+  return checkInteger('fashionMnistToFolder', name, value, { min: 0 });
 }
 
 /**
@@ -89,11 +89,12 @@ function checkCount(name: string, value: number | undefined): number {
  * @example await fashionMnistToFolder('data/target', { classes: [5, 6, 7, 8, 9], trainPerClass: 60, validPerClass: 40 })
  */
 export async function fashionMnistToFolder(dest: string, options: FashionMnistOptions = {}): Promise<FashionMnistSummary> {
-  if (typeof dest !== 'string' || dest === '') throw new FasttuneError(`fashionMnistToFolder: dest must be a non-empty string, got ${String(dest)}`, 'E_ARG');
+  checkString('fashionMnistToFolder', 'dest', dest);
+  checkOptions('fashionMnistToFolder', options, ['source', 'classes', 'trainPerClass', 'validPerClass', 'overwrite']);
   const source = options.source ?? FASHION_MNIST_DIR;
   const classes = [...(options.classes ?? fashionMnistClasses.map((_, i) => i))];
   if (classes.length === 0 || new Set(classes).size !== classes.length || !classes.every((c) => Number.isInteger(c) && c >= 0 && c <= 9)) {
-    throw new FasttuneError(`fashionMnistToFolder: classes must be distinct integers 0–9, got ${JSON.stringify(options.classes)}`, 'E_ARG');
+    throw invalidParameterError('fashionMnistToFolder', 'classes', 'distinct integers 0–9', options.classes);
   }
   const perClass = { train: checkCount('trainPerClass', options.trainPerClass), valid: checkCount('validPerClass', options.validPerClass) };
   for (const split of ['train', 'valid'] as const) {

@@ -4,6 +4,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { FasttuneError } from '../core/errors.js';
+import { checkOptions, checkString } from '../core/validate.js';
 
 /** Extensions (lower case) of the image formats the decoder reads. */
 export const imageExtensions: readonly string[] = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
@@ -39,7 +40,8 @@ async function isDirectory(entry: Dirent, path: string): Promise<boolean> {
 
 /** Image files under `path`, sorted by path. */
 export async function getImageFiles(path: string, options: GetImageFilesOptions = {}): Promise<string[]> {
-  if (typeof path !== 'string' || path === '') throw new FasttuneError(`getImageFiles: path must be a non-empty string, got ${String(path)}`, 'E_ARG');
+  checkString('getImageFiles', 'path', path);
+  checkOptions('getImageFiles', options, ['recurse', 'folders', 'extensions']);
   const recurse = options.recurse ?? true;
   const extensions = new Set((options.extensions ?? imageExtensions).map((e) => e.toLowerCase()));
   const found: string[] = [];

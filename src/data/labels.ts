@@ -2,15 +2,12 @@
 // with sentences that name the file at fault.
 import { basename, isAbsolute, join } from 'node:path';
 import { FasttuneError } from '../core/errors.js';
+import { checkString, describe, invalidParameterError } from '../core/validate.js';
 
 /** A labelled item list before splitting. */
 export interface Labelled {
   paths: string[];
   labels: string[];
-}
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new FasttuneError(message, 'E_ARG');
 }
 
 /** Code-point order, as Python's `sorted` orders strings. */
@@ -29,10 +26,9 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 export function resolveFiles(root: string, fnames: readonly string[], what: string): string[] {
-  check(Array.isArray(fnames), `${what}: fnames must be an array of file paths, got ${String(fnames)}`);
-  check(fnames.length > 0, `${what}: fnames is empty; there are no images to load`);
-  return fnames.map((f) => {
-    check(typeof f === 'string' && f !== '', `${what}: every file name must be a non-empty string, got ${String(f)}`);
+  if (!Array.isArray(fnames) || fnames.length === 0) throw invalidParameterError(what, 'fnames', 'a non-empty array of file paths', fnames);
+  return fnames.map((f, i) => {
+    checkString(what, `fnames[${i}]`, f);
     return isAbsolute(f) || root === '' ? f : join(root, f);
   });
 }
@@ -45,7 +41,9 @@ export function labelWith(paths: string[], label: (path: string) => unknown, wha
     } catch (error) {
       throw new FasttuneError(`${what}: the label function failed on ${p}: ${(error as Error).message}`, 'E_ARG');
     }
-    check(typeof value === 'string' || typeof value === 'number', `${what}: the label function returned ${String(value)} for ${p}; expected a string`);
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new FasttuneError(`${what}: the label function returned ${describe(value)} for ${p}; expected a string`, 'E_ARG');
+    }
     return String(value);
   });
   return { paths, labels };
@@ -58,7 +56,7 @@ export function labelByRegex(paths: string[], pattern: RegExp | string, onFullPa
   try {
     re = new RegExp(source, flags);
   } catch (error) {
-    throw new FasttuneError(`${what}: invalid pattern ${String(pattern)}: ${(error as Error).message}`, 'E_ARG');
+    throw invalidParameterError(what, 'pattern', `a valid regular expression (${(error as Error).message})`, pattern);
   }
   const subject = (p: string) => (onFullPath ? p.split('\\').join('/') : basename(p));
   const matches = paths.map((p) => re.exec(subject(p)));

@@ -1,10 +1,10 @@
 // One image through the same decode and item transform the loaders use.
 import type { Rng } from '../core/rng.js';
-import { FasttuneError } from '../core/errors.js';
-import { decodeImage, DEFAULT_MAX_PIXELS, isSharp, type ImageInput } from './decode.js';
+import { checkOneOf, checkOptions, invalidParameterError } from '../core/validate.js';
+import { decodeImage, DEFAULT_MAX_PIXELS, isSharp, type ImageInput } from './decode-image.js';
 import type { RawImage } from './pixels.js';
 import { randomSeed, StreamRng } from '../core/rng.js';
-import type { ItemTransform, Split } from './transforms.js';
+import type { ItemTransform, Split } from './item-transforms.js';
 
 export interface LoadImageOptions {
   /** Item transform to apply (none: the decoded image). */
@@ -23,9 +23,9 @@ export interface LoadImageOptions {
  */
 export async function loadImage(path: ImageInput, options: LoadImageOptions = {}): Promise<RawImage> {
   const ok = (typeof path === 'string' && path !== '') || path instanceof Uint8Array || isSharp(path);
-  if (!ok) throw new FasttuneError(`loadImage: expected a file path, a Buffer or a sharp image, got ${path === null ? 'null' : typeof path}`, 'E_ARG');
-  const split = options.split ?? 'valid';
-  if (split !== 'train' && split !== 'valid') throw new FasttuneError(`loadImage: split must be 'train' or 'valid', got ${String(split)}`, 'E_ARG');
+  if (!ok) throw invalidParameterError('loadImage', 'path', 'a file path, a Buffer or a sharp image', path);
+  checkOptions('loadImage', options, ['itemTfms', 'split', 'rng', 'maxPixels']);
+  const split = checkOneOf('loadImage', 'options.split', options.split ?? 'valid', ['train', 'valid'] as const);
   const tfm = options.itemTfms;
   const limits = { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS };
   if (!tfm) return decodeImage(path, null, limits);

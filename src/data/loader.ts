@@ -2,15 +2,16 @@
 // ahead of the consumer with a fixed number of batches in flight, and per-batch augmentation
 // parameters. Every random choice comes from a stream keyed by (seed, epoch, item or batch), so
 // the batches are the same for a seed whatever the timing of the decodes.
-import type { BatchTransform } from '../augment/types.js';
+import type { BatchTransform } from '../augment/batch-transform.js';
 import { FasttuneError } from '../core/errors.js';
-import type { Decoder } from './decoder.js';
+import { checkInteger } from '../core/validate.js';
+import type { Decoder } from './batch-decoder.js';
 import type { RawImage } from './pixels.js';
-import type { RenderJob } from './render.js';
+import type { RenderJob } from './render-items.js';
 import { StreamRng, shuffled } from '../core/rng.js';
 import { Cancelled, type CancelToken } from './source.js';
-import type { ItemTransform, Split } from './transforms.js';
-import type { Batch, DataLoader } from './types.js';
+import type { ItemTransform, Split } from './item-transforms.js';
+import type { Batch, DataLoader } from './loader-contract.js';
 
 /** One image and its class index (-1 when unlabelled). */
 export interface LoaderItem {
@@ -64,8 +65,7 @@ export class ImageDataLoader implements DataLoader {
 
   /** Makes the next iteration run epoch `value` (its order and draws): how a saved run resumes. */
   set epoch(value: number) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new FasttuneError(`epoch must be a non-negative integer, got ${String(value)}`, 'E_ARG');
-    this.epochs = value;
+    this.epochs = checkInteger('ImageDataLoader', 'epoch', value, { min: 0 });
   }
 
   /** Where this loader's images are decoded (shared with the loaders derived from it). */

@@ -4,9 +4,8 @@
 // with sharp, which also words the errors. FASTTUNE_JPEG_DECODER=sharp (read once) turns the JPEG path off;
 // without the addon (or, for JPEGs, a build without libjpeg) sharp does everything.
 import { native, type Binding } from '../native.js';
-import type { Window } from './geometry.js';
+import type { BaseSpec, Window } from './item-geometry.js';
 import type { RawImage } from './pixels.js';
-import type { BaseSpec } from './transforms.js';
 
 /** Decodes a JPEG (path or file bytes) to its base; null when the input is left to sharp. */
 export type JpegDecoder = (input: string | Uint8Array, spec: BaseSpec | null, maxPixels: number) => Promise<RawImage | null>;

@@ -1,7 +1,7 @@
 // Copies windows out of decoded RGB images, padding outside the image the way fastai's pad
 // modes do (numpy's 'reflect', 'edge', 'constant' 0).
-import type { PadMode } from '../augment/types.js';
-import type { Window } from './geometry.js';
+import type { PadMode } from '../augment/batch-transform.js';
+import type { Window } from './item-geometry.js';
 
 export type { PadMode };
 

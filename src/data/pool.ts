@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { FasttuneError, type ErrorCode } from '../core/errors.js';
 import type { RawImage } from './pixels.js';
-import { itemBytes, type RenderJob } from './render.js';
+import { itemBytes, type RenderJob } from './render-items.js';
 import type { ImageSourceOptions } from './source.js';
 
 /** Messages a worker answers. */
@@ -67,7 +67,7 @@ export interface WorkerSpec {
 /** The worker module: compiled JavaScript next to this file, or the TypeScript source when run from src/. */
 function workerSpec(): WorkerSpec {
   const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './decode-worker.ts' : './decode-worker.js', import.meta.url);
+  const url = new URL(fromSource ? './pool-worker.ts' : './pool-worker.js', import.meta.url);
   const register = new URL('../../scripts/ts-register.mjs', import.meta.url);
   return { url, execArgv: fromSource ? [...process.execArgv, '--import', register.href] : undefined };
 }

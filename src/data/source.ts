@@ -1,11 +1,12 @@
 // Where loaders get decoded images: a shared cache of base images in front of a limited number
 // of concurrent sharp decodes.
 import { ImageCache } from './cache.js';
-import { decodeImage, type DecodeLimits } from './decode.js';
+import { decodeImage, type DecodeLimits } from './decode-image.js';
 import { Limiter } from './limiter.js';
 import type { RawImage } from './pixels.js';
 import { tuneSharp } from './threads.js';
-import type { BaseSpec, Scheduler } from './transforms.js';
+import type { BaseSpec } from './item-geometry.js';
+import type { Scheduler } from './item-transforms.js';
 
 /** Set on an epoch's iteration when its consumer stops early; queued decodes then do nothing. */
 export interface CancelToken {

@@ -1,7 +1,7 @@
 // Splitters decide which items are for training and which for validation. Each returns index
 // lists into the item list it is given, in the order fastai's splitters return them.
 import { basename, dirname } from 'node:path';
-import { FasttuneError } from '../core/errors.js';
+import { checkInteger, checkNumber, checkOptions, invalidParameterError } from '../core/validate.js';
 import { randomSeed, torchRandperm } from '../core/rng.js';
 
 export interface SplitIndices {
@@ -18,12 +18,8 @@ export type Splitter = (items: readonly string[]) => SplitIndices;
  * seed the indices equal PyTorch's; without one a random seed is used.
  */
 export function RandomSplitter(validPct = 0.2, seed?: number): Splitter {
-  if (typeof validPct !== 'number' || !(validPct >= 0 && validPct < 1)) {
-    throw new FasttuneError(`RandomSplitter: validPct must be a number in [0, 1), got ${String(validPct)}`, 'E_ARG');
-  }
-  if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) {
-    throw new FasttuneError(`RandomSplitter: seed must be a non-negative integer, got ${String(seed)}`, 'E_ARG');
-  }
+  checkNumber('RandomSplitter', 'validPct', validPct, { min: 0, max: 1, maxOpen: true });
+  if (seed !== undefined) checkInteger('RandomSplitter', 'seed', seed, { min: 0 });
   return (items) => {
     const perm = torchRandperm(items.length, seed ?? randomSeed());
     const cut = Math.trunc(validPct * items.length);
@@ -36,6 +32,7 @@ export function RandomSplitter(validPct = 0.2, seed?: number): Splitter {
  * `valid` to validation (`path/train/cat/1.jpg`); others are left out.
  */
 export function GrandparentSplitter(options: { train?: string | string[]; valid?: string | string[] } = {}): Splitter {
+  checkOptions('GrandparentSplitter', options, ['train', 'valid']);
   const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
   const trainNames = asList(options.train ?? 'train');
   const validNames = asList(options.valid ?? 'valid');
@@ -53,12 +50,12 @@ export function GrandparentSplitter(options: { train?: string | string[]; valid?
 
 /** Validation = the given indices, training = the rest (fastai's `IndexSplitter`). */
 export function IndexSplitter(validIndices: readonly number[]): Splitter {
+  if (!Array.isArray(validIndices)) throw invalidParameterError('IndexSplitter', 'validIndices', 'an array of item indices', validIndices);
+  validIndices.forEach((i, k) => checkInteger('IndexSplitter', `validIndices[${k}]`, i, { min: 0 }));
   return (items) => {
     const isValid = new Set(validIndices);
     for (const i of isValid) {
-      if (!Number.isInteger(i) || i < 0 || i >= items.length) {
-        throw new FasttuneError(`IndexSplitter: index ${i} is outside the ${items.length} items`, 'E_ARG');
-      }
+      if (i >= items.length) throw invalidParameterError('IndexSplitter', 'validIndices', `indices below ${items.length} (the number of items)`, i);
     }
     const train: number[] = [];
     items.forEach((_, i) => {

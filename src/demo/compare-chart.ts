@@ -1,6 +1,6 @@
 // The demo's comparison: validation error rate after each epoch, transfer against from scratch.
 import type { TopLevelSpec } from 'vega-lite';
-import { writeChart } from '../plot/render.js';
+import { writeChart } from '../plot/write-chart.js';
 import type { RunRecord } from './walkthrough.js';
 
 /** Error rate (in %) per epoch for each run, with the fits' boundaries as dotted lines. */

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { augTransforms } from '../augment/aug-transforms.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
-import { Resize } from '../data/transforms.js';
+import { Resize } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import { writeWeights, type WeightsTensor } from '../io/weights.js';
 import { errorRate } from '../learner/metrics.js';

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { applyAugment } from '../augment/apply.js';
 import { augTransforms } from '../augment/aug-transforms.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
-import { Resize } from '../data/transforms.js';
+import { Resize } from '../data/item-transforms.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import { getNumThreads, versions } from '../runtime.js';
 import { libraryVersion } from '../core/version.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { augTransforms } from '../augment/aug-transforms.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
 import { getImageFiles } from '../data/files.js';
-import { Resize } from '../data/transforms.js';
+import { Resize } from '../data/item-transforms.js';
 
 export interface UserDataOptions {
   /** Labels from group 1 of this pattern on each file name (else the parent folder's name). */

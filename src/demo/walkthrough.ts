@@ -2,7 +2,7 @@
 // unfreeze, the LR finder, a one-cycle fit at the rate it suggests, then one with discriminative
 // rates. The same steps run from random weights as the control.
 import { join } from 'node:path';
-import type { DataLoaders } from '../data/types.js';
+import type { DataLoaders } from '../data/loader-contract.js';
 import { slice } from '../learner/hypers.js';
 import { errorRate } from '../learner/metrics.js';
 import type { ProgressOutput } from '../learner/progress.js';

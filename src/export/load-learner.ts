@@ -1,7 +1,7 @@
 // loadLearner: a Learner rebuilt from an exported file, ready to predict without the training data.
 import { readWeights } from '../io/weights.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
-import { itemTransformFromConfig } from '../data/transforms.js';
+import { itemTransformFromConfig } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import { crossEntropyLossFlat } from '../learner/loss.js';
 import type { ProgressOutput } from '../learner/progress.js';

@@ -1,7 +1,7 @@
 // What an exported model file says about itself, beside its weights: enough to predict without
 // the training data. Stored as JSON in the safetensors metadata and read back field by field.
-import type { PadMode, ResampleMode } from '../augment/types.js';
-import type { ItemTransformConfig } from '../data/transforms.js';
+import type { PadMode, ResampleMode } from '../augment/batch-transform.js';
+import type { ItemTransformConfig } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import { FieldReader } from './fields.js';
 

@@ -1,6 +1,6 @@
 // The one part of the batch transforms an exported model keeps: their validation draw (a resize,
 // and the centre crop when one is folded in), recorded for the size the item transform produces.
-import type { AugmentParams, BatchTransform } from '../augment/types.js';
+import type { AugmentParams, BatchTransform } from '../augment/batch-transform.js';
 import { StreamRng } from '../core/rng.js';
 import { FasttuneError } from '../core/errors.js';
 import type { ValidResizeConfig } from './metadata.js';

@@ -1,7 +1,7 @@
 // fastai's ClassificationInterpretation: what the model gets wrong on a dataset, from one pass of
 // predictions with per-item losses.
 import { FasttuneError } from '../core/errors.js';
-import type { DataLoader } from '../data/types.js';
+import type { DataLoader } from '../data/loader-contract.js';
 import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject } from '../learner/args.js';
 import { itemPixels } from '../learner/display.js';
 import { predictionLoader, type DatasetChoice } from '../learner/inference.js';
@@ -9,7 +9,7 @@ import type { Learner } from '../learner/learner.js';
 import type { Activation, Predictions } from '../learner/predictions.js';
 import { confusionChart, type ConfusionChartOptions } from '../plot/confusion.js';
 import { writeImageGrid } from '../plot/image-grid.js';
-import { writeChart } from '../plot/render.js';
+import { writeChart } from '../plot/write-chart.js';
 
 export interface InterpretationOptions {
   /** Default 'valid'. */

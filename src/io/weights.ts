@@ -1,24 +1,8 @@
-import { FasttuneError, withCallerStack } from '../core/errors.js';
-import { native } from '../native.js';
+import { withCallerStack } from '../core/errors.js';
+import { checkString, invalidParameterError } from '../core/validate.js';
+import { native, type WeightsContents, type WeightsTensor } from '../native.js';
 
-/** Element types of weight files, by their safetensors names. */
-export type WeightsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
-
-export type WeightsArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
-
-export interface WeightsTensor {
-  name: string;
-  /** The dtype in the file; F16/BF16 values arrive widened to a Float32Array. */
-  dtype: WeightsDtype;
-  shape: number[];
-  data: WeightsArray;
-}
-
-export interface WeightsContents {
-  format: 'safetensors' | 'pytorch';
-  metadata: Record<string, string>;
-  tensors: WeightsTensor[];
-}
+export type { WeightsArray, WeightsContents, WeightsDtype, WeightsTensor } from '../native.js';
 
 /**
  * Reads every tensor of a safetensors file or a PyTorch zip checkpoint (what `torch.save` writes
@@ -31,10 +15,7 @@ export interface WeightsContents {
  * (pre-1.6) checkpoint, or holds no state dict.
  */
 export async function readWeights(path: string): Promise<WeightsContents> {
-  if (typeof path !== 'string' || path === '') {
-    throw new FasttuneError(`readWeights: path must be a non-empty string, got ${String(path)}`, 'E_ARG');
-  }
-  return withCallerStack(native().readWeights(path));
+  return withCallerStack(native().readWeights(checkString('readWeights', 'path', path)));
 }
 
 /** Writes tensors (and string metadata) as a safetensors file, atomically. */
@@ -43,13 +24,11 @@ export async function writeWeights(
   tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  if (typeof path !== 'string' || path === '') {
-    throw new FasttuneError(`writeWeights: path must be a non-empty string, got ${String(path)}`, 'E_ARG');
-  }
+  checkString('writeWeights', 'path', path);
   const seen = new Set<string>();
-  for (const t of tensors) {
-    if (seen.has(t.name)) throw new FasttuneError(`writeWeights: tensor name '${t.name}' appears twice`, 'E_ARG');
+  tensors.forEach((t, i) => {
+    if (seen.has(t.name)) throw invalidParameterError('writeWeights', `tensors[${i}].name`, 'a name no other tensor has (each name appears once)', t.name);
     seen.add(t.name);
-  }
+  });
   return withCallerStack(native().writeWeights(path, tensors, metadata));
 }

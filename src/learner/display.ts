@@ -1,7 +1,7 @@
 // Pixels of chosen items as the model saw them (item transforms, then the batch transforms'
 // resample), for the image grids of showResults and plotTopLosses.
 import { applyAugment } from '../augment/apply.js';
-import type { Batch, DataLoader } from '../data/types.js';
+import type { Batch, DataLoader } from '../data/loader-contract.js';
 import type { GridCell } from '../plot/image-grid.js';
 
 /** An item's displayed pixels. */

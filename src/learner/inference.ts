@@ -1,12 +1,12 @@
 // After training: predictions over a loader (getPreds), one item (predict), test-time
 // augmentation (tta) and a grid of predictions (showResults). The Learner's methods call these.
-import type { BatchTransform } from '../augment/types.js';
+import type { BatchTransform } from '../augment/batch-transform.js';
 import { loadImage } from '../data/load-image.js';
-import type { ImageInput } from '../data/decode.js';
+import type { ImageInput } from '../data/decode-image.js';
 import type { ImageDataLoader } from '../data/loader.js';
 import { StreamRng } from '../core/rng.js';
-import type { ItemTransform } from '../data/transforms.js';
-import type { Batch, DataLoader } from '../data/types.js';
+import type { ItemTransform } from '../data/item-transforms.js';
+import type { Batch, DataLoader } from '../data/loader-contract.js';
 import { FasttuneError } from '../core/errors.js';
 import { writeImageGrid, type GridCell } from '../plot/image-grid.js';
 import { argError, checkBoolean, checkFraction, checkInteger, checkKeys, checkOptionsObject } from './args.js';

@@ -2,7 +2,7 @@
 // fastai's training loop. Each batch is one native call; epochs, events, schedules, recording and
 // the LR finder live here.
 import { FasttuneError } from '../core/errors.js';
-import type { Batch, DataLoader, DataLoaders } from '../data/types.js';
+import type { Batch, DataLoader, DataLoaders } from '../data/loader-contract.js';
 import type { GroupHypers, LossSpec, ModelCore } from '../model/types.js';
 import {
   argError,
@@ -43,7 +43,7 @@ import { combinedCos } from './schedule.js';
 import { SUGGESTION_NAMES, suggestLearningRates, type SuggestionName } from './suggestions.js';
 import { TerminateOnNaN } from './terminate-on-nan.js';
 import { TrainEvalCallback } from './train-eval.js';
-import type { ImageInput } from '../data/decode.js';
+import type { ImageInput } from '../data/decode-image.js';
 import { exportLearner } from '../export/export.js';
 import {
   getPreds,

@@ -1,7 +1,7 @@
 // Predictions over a whole loader, as fastai's get_preds: eval mode, loader order, probabilities
 // from the loss's activation, the decoded class, and per-item losses computed as the model's loss.
 import { FasttuneError } from '../core/errors.js';
-import type { Batch, DataLoader } from '../data/types.js';
+import type { Batch, DataLoader } from '../data/loader-contract.js';
 import type { LossSpec, ModelCore } from '../model/types.js';
 import { argError } from './args.js';
 import { serially } from './serial.js';

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { FasttuneError } from '../core/errors.js';
 import { lossChart, lrFindChart, schedChart, type LossPlotOptions, type LrFindPlotOptions } from '../plot/charts.js';
-import { writeChart } from '../plot/render.js';
+import { writeChart } from '../plot/write-chart.js';
 import { SmoothedLoss, WeightedMean } from './averages.js';
 import type { Callback } from './callback.js';
 import type { Learner } from './learner.js';

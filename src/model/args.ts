@@ -2,7 +2,7 @@
 // the argument, what was expected and what came.
 import { checkAugmentParams } from '../augment/apply.js';
 import { FasttuneError } from '../core/errors.js';
-import type { Batch } from '../data/types.js';
+import type { Batch } from '../data/loader-contract.js';
 import type { GroupHypers } from './types.js';
 
 /** A short, readable rendering of a bad value for error messages. */

@@ -3,8 +3,8 @@
 import { imagenetStats, type Stats } from '../augment/normalize.js';
 import { withCallerStack } from '../core/errors.js';
 import { checkAugmentParams } from '../augment/apply.js';
-import type { AugmentParams } from '../augment/types.js';
-import type { Batch } from '../data/types.js';
+import type { AugmentParams } from '../augment/batch-transform.js';
+import type { Batch } from '../data/loader-contract.js';
 import type { WeightsTensor } from '../io/weights.js';
 import { native, type NativeGradScalerOptions, type NativeModel } from '../native.js';
 import { argError, checkBatch, checkBoolean, checkHypers, checkImages, checkInteger, checkNumber, checkOneOf } from './args.js';

@@ -1,6 +1,12 @@
 // Chart specifications for the Recorder's plots, labelled like fastai's matplotlib figures.
 import type { TopLevelSpec } from 'vega-lite';
-import type { Suggestion } from '../learner/suggestions.js';
+
+/** A learning rate suggested by the LR finder, and the point of the curve it marks. */
+export interface ChartSuggestion {
+  readonly name: string;
+  readonly lr: number;
+  readonly point: { readonly lr: number; readonly loss: number };
+}
 
 /** The part of the Recorder the charts read. */
 export interface RecordedTraining {
@@ -11,7 +17,7 @@ export interface RecordedTraining {
   readonly values: readonly (readonly number[])[];
   readonly metricNames: readonly string[];
   readonly hps: Readonly<Record<string, readonly number[] | undefined>>;
-  readonly lrFindSuggestions: readonly Suggestion[];
+  readonly lrFindSuggestions: readonly ChartSuggestion[];
 }
 
 export interface LossPlotOptions {

@@ -1,9 +1,10 @@
 // A PNG grid of images, each with a few lines of (optionally coloured) text above it: what
-// showResults and plotTopLosses draw.
+// showBatch, showResults and plotTopLosses draw.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { FasttuneError } from '../core/errors.js';
+import { checkInteger, checkString, invalidParameterError } from '../core/validate.js';
 
 /** One line of a caption. */
 export interface CaptionLine {
@@ -32,14 +33,18 @@ const GAP = 8;
 /** Small images are enlarged (nearest neighbour, whole factors) to at least this many pixels. */
 const MIN_SIDE = 128;
 
+/** Enlarges an RGB image by a whole factor, nearest neighbour (one row built, then copied). */
 function enlarge(pixels: Uint8Array, width: number, height: number, k: number): Uint8Array {
   if (k === 1) return pixels;
   const out = new Uint8Array(width * k * height * k * 3);
-  for (let y = 0; y < height * k; y++) {
-    for (let x = 0; x < width * k; x++) {
-      const s = (Math.floor(y / k) * width + Math.floor(x / k)) * 3;
-      out.set(pixels.subarray(s, s + 3), (y * width * k + x) * 3);
+  const rowBytes = width * k * 3;
+  for (let y = 0; y < height; y++) {
+    const row = out.subarray(y * k * rowBytes, (y * k + 1) * rowBytes);
+    for (let x = 0; x < width; x++) {
+      const s = (y * width + x) * 3;
+      for (let i = 0; i < k; i++) row.set(pixels.subarray(s, s + 3), (x * k + i) * 3);
     }
+    for (let i = 1; i < k; i++) out.copyWithin((y * k + i) * rowBytes, y * k * rowBytes, (y * k + 1) * rowBytes);
   }
   return out;
 }
@@ -55,10 +60,10 @@ function fit(text: string, width: number, fontSize: number): string {
 
 /** Writes the cells as a grid to `path` (PNG); resolves to the path. */
 export async function writeImageGrid(path: string, cells: readonly GridCell[], options: ImageGridOptions = {}): Promise<string> {
-  if (typeof path !== 'string' || path === '') throw new FasttuneError('image grid: give the PNG file to write', 'E_ARG');
-  if (cells.length === 0) throw new FasttuneError('image grid: nothing to draw', 'E_ARG');
-  const ncols = options.ncols ?? Math.ceil(Math.sqrt(cells.length));
-  if (!Number.isInteger(ncols) || ncols < 1) throw new FasttuneError(`image grid: ncols must be a positive integer, got ${String(ncols)}`, 'E_ARG');
+  const where = 'writeImageGrid';
+  checkString(where, 'path', path);
+  if (cells.length === 0) throw invalidParameterError(where, 'cells', 'at least one image', cells);
+  const ncols = checkInteger(where, 'options.ncols', options.ncols ?? Math.ceil(Math.sqrt(cells.length)), { min: 1 });
   const maxW = Math.max(...cells.map((c) => c.width));
   const maxH = Math.max(...cells.map((c) => c.height));
   const k = Math.max(1, Math.ceil(MIN_SIDE / Math.max(maxW, maxH)));
@@ -80,7 +85,7 @@ export async function writeImageGrid(path: string, cells: readonly GridCell[], o
   }
   cells.forEach((cell, i) => {
     if (cell.pixels.length !== cell.width * cell.height * 3) {
-      throw new FasttuneError(`image grid: cell ${i} has ${cell.pixels.length} bytes for ${cell.width}×${cell.height}×3`, 'E_ARG');
+      throw invalidParameterError(where, `cells[${i}].pixels`, `${cell.width * cell.height * 3} bytes (${cell.width}×${cell.height}×3)`, cell.pixels);
     }
     const columnLeft = GAP + (i % ncols) * cellW;
     const left = columnLeft + Math.floor((columnW - cell.width * k) / 2);

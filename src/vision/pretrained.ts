@@ -5,9 +5,10 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 // The downloader is shared with the install script, which runs before TypeScript is built.
-import { DownloadError, downloadFile, type DownloadProgress } from '../../scripts/lib/download.mjs';
-import { createProgress } from '../../scripts/lib/progress.mjs';
+import { DownloadError, downloadFile, type DownloadProgress } from '../core/download.js';
+import { createProgress } from '../core/progress.js';
 import { FasttuneError } from '../core/errors.js';
+import { checkOneOf, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 
 /** torchvision's server for model weights. */
 export const TORCHVISION_MODELS_URL = 'https://download.pytorch.org/models/';
@@ -69,9 +70,12 @@ export function pretrainedSource(
   const known = WEIGHTS[arch];
   const name = weights === 'DEFAULT' ? known.default : weights;
   const file = known.files[name];
-  if (!file) throw new FasttuneError(`no weights named '${weights}' for ${arch}`, 'E_ARG');
+  if (!file) throw invalidParameterError('pretrainedSource', 'weights', `'DEFAULT' or one of ${Object.keys(known.files).map((k) => `'${k}'`).join(', ')} (for ${arch})`, weights);
   return { name, file, url: new URL(file, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href };
 }
+
+/** The options resolvePretrained and fetchCheckpoint share. */
+const DOWNLOAD_KEYS = ['torchHome', 'download', 'progress', 'retries', 'retryDelayMs', 'timeoutMs', 'idleTimeoutMs'];
 
 function downloadsAllowed(): boolean {
   const flag = String(process.env.FASTTUNE_OFFLINE ?? '').toLowerCase();
@@ -94,10 +98,7 @@ function explicitFile(weights: string): string {
   const path = resolve(weights);
   const ext = extname(path).toLowerCase();
   if (!WEIGHT_FILE_EXTENSIONS.includes(ext)) {
-    throw new FasttuneError(
-      `resolvePretrained: weights file ${path} should end in ${WEIGHT_FILE_EXTENSIONS.join(', ')}, got '${ext || 'no extension'}'`,
-      'E_ARG',
-    );
+    throw invalidParameterError('resolvePretrained', 'weights', `a file ending in ${WEIGHT_FILE_EXTENSIONS.join(', ')}`, path);
   }
   if (!isFile(path)) throw new FasttuneError(`resolvePretrained: weights file ${path} does not exist`, 'E_IO');
   return path;
@@ -111,27 +112,19 @@ function explicitFile(weights: string): string {
  * // ~/.cache/torch/hub/checkpoints/resnet34-b627a593.pth
  */
 export async function resolvePretrained(options: ResolvePretrainedOptions): Promise<string> {
-  if (typeof options !== 'object' || options === null) {
-    throw new FasttuneError(`resolvePretrained: expected an options object, got ${String(options)}`, 'E_ARG');
-  }
-  const { arch } = options;
-  if (!Object.hasOwn(WEIGHTS, arch)) {
-    throw new FasttuneError(
-      `resolvePretrained: arch must be one of ${Object.keys(WEIGHTS).join(', ')}, got ${JSON.stringify(arch)}`,
-      'E_ARG',
-    );
-  }
-  const weights = options.weights ?? 'DEFAULT';
-  if (typeof weights !== 'string' || weights === '') {
-    throw new FasttuneError(`resolvePretrained: weights must be a weights name or a file path, got ${String(weights)}`, 'E_ARG');
-  }
+  const where = 'resolvePretrained';
+  if (options === undefined) throw invalidParameterError(where, 'options', 'an options object with arch', options);
+  checkOptions(where, options, ['arch', ...DOWNLOAD_KEYS, 'weights', 'baseUrl']);
+  const arch = checkOneOf(where, 'arch', options.arch, Object.keys(WEIGHTS) as PretrainedArch[]);
+  const weights = checkString(where, 'weights', options.weights ?? 'DEFAULT');
   const known = WEIGHTS[arch];
   if (weights !== 'DEFAULT' && !Object.hasOwn(known.files, weights)) {
     if (looksLikePath(weights)) return explicitFile(weights);
-    throw new FasttuneError(
-      `resolvePretrained: weights '${weights}' is neither a weights name for ${arch} ` +
-        `(${['DEFAULT', ...Object.keys(known.files)].join(', ')}) nor a path to a ${WEIGHT_FILE_EXTENSIONS.join('/')} file`,
-      'E_ARG',
+    throw invalidParameterError(
+      where,
+      'weights',
+      `a weights name for ${arch} (${['DEFAULT', ...Object.keys(known.files)].join(', ')}) or a path to a ${WEIGHT_FILE_EXTENSIONS.join('/')} file`,
+      weights,
     );
   }
 
@@ -165,9 +158,8 @@ export interface FetchCheckpointOptions
  * const path = await fetchCheckpoint('https://download.pytorch.org/models/resnet34-b627a593.pth');
  */
 export async function fetchCheckpoint(url: string, options: FetchCheckpointOptions = {}): Promise<string> {
-  if (typeof url !== 'string' || !URL.canParse(url)) {
-    throw new FasttuneError(`fetchCheckpoint: url must be an absolute URL, got ${String(url)}`, 'E_ARG');
-  }
+  if (typeof url !== 'string' || !URL.canParse(url)) throw invalidParameterError('fetchCheckpoint', 'url', 'an absolute URL', url);
+  checkOptions('fetchCheckpoint', options, [...DOWNLOAD_KEYS, 'fileName', 'checkHash']);
   return hubDownload(url, { ...options, label: 'Checkpoint' });
 }
 
@@ -181,7 +173,7 @@ interface HubDownloadOptions extends FetchCheckpointOptions {
 async function hubDownload(url: string, options: HubDownloadOptions): Promise<string> {
   const fileName = options.fileName ?? decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
   if (!fileName || fileName.includes('/') || fileName.includes('\\')) {
-    throw new FasttuneError(`fetchCheckpoint: cannot take a file name from ${url}; pass fileName`, 'E_ARG');
+    throw invalidParameterError('fetchCheckpoint', 'options.fileName', `a file name (none can be taken from ${url})`, options.fileName);
   }
   const dir = hubCheckpointsDir(options.torchHome ?? defaultTorchHome());
   const dest = join(dir, fileName);

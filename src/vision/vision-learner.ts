@@ -2,7 +2,7 @@
 // for the DataLoaders' classes, normalizing with the DataLoaders' statistics, in a Learner that
 // starts frozen when the body is pretrained.
 import { imagenetStats, type Stats } from '../augment/normalize.js';
-import type { DataLoaders } from '../data/types.js';
+import type { DataLoaders } from '../data/loader-contract.js';
 import { FasttuneError } from '../core/errors.js';
 import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject, checkString } from '../learner/args.js';
 import { Learner, type LearnerOptions } from '../learner/learner.js';

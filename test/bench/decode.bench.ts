@@ -6,7 +6,7 @@
 //
 //   UV_THREADPOOL_SIZE=1 node --import ./scripts/ts-register.mjs test/bench/decode.bench.ts [--images 200]
 //
-// The loaders' sharp call (src/data/decode.ts) is `sharp as called`; each variant below it changes one thing.
+// The loaders' sharp call (src/data/decode-image.ts) is `sharp as called`; each variant below it changes one thing.
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ const jpeg = nativeJpegDecoder();
 if (!jpeg) throw new Error('the addon has no native JPEG decoder (see npx fasttune doctor)');
 const variants: Array<[string, Variant, (() => void)?]> = [
   ['native decoder (src/data/native-image.ts)', (f) => jpeg(f, resize, base.limitInputPixels)],
-  ['sharp as called (src/data/decode.ts)', (f) => finish(sharp(f, base).resize(resize))],
+  ['sharp as called (src/data/decode-image.ts)', (f) => finish(sharp(f, base).resize(resize))],
   ['sequentialRead: false', (f) => finish(sharp(f, { ...base, sequentialRead: false }).resize(resize))],
   ['without toColourspace(srgb)', (f) => sharp(f, base).resize(resize).removeAlpha().raw().toBuffer({ resolveWithObject: true })],
   ['without autoOrient', (f) => finish(sharp(f, { ...base, autoOrient: false }).resize(resize))],

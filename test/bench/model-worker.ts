@@ -11,7 +11,7 @@
 //   predict  one image at a time: seconds per call.
 // Prints one JSON line.
 import { readFileSync } from 'node:fs';
-import type { Batch, DataLoader } from '../../dist/data/types.js';
+import type { Batch, DataLoader } from '../../dist/data/loader-contract.js';
 import { createVisionModel, Learner, setNumThreads, type Callback, type DeviceName, type Precision, type VisionModel } from '../../dist/index.js';
 
 interface Config {

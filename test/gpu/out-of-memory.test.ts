@@ -3,7 +3,7 @@
 // tried. Skipped where LibTorch sees no GPU.
 import { describe, expect, it } from 'vitest';
 import { Learner, createVisionModel, imagenetStats, versions, type WeightsTensor } from '../../src/index.js';
-import type { Batch, DataLoaders } from '../../src/data/types.js';
+import type { Batch, DataLoaders } from '../../src/data/loader-contract.js';
 import { expectClose } from '../helpers/close.js';
 import { FixedLoader } from '../helpers/fixed-loaders.js';
 import { hypers } from '../helpers/model.js';

@@ -1,7 +1,7 @@
 // DataLoaders over fixed batches (the same order every pass, no augmentation): what the PyTorch
 // replica of scripts/reference/vision_learner.py iterates.
 import { imagenetStats } from '../../src/index.js';
-import type { Batch, DataLoader, DataLoaders } from '../../src/data/types.js';
+import type { Batch, DataLoader, DataLoaders } from '../../src/data/loader-contract.js';
 import type { Fixture } from './fixtures.js';
 
 export class FixedLoader implements DataLoader {

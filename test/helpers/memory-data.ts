@@ -1,6 +1,6 @@
 // In-memory DataLoaders for Learner tests: small RGB images of coloured noise, one mean colour
 // per class, reproducible from a seed.
-import type { Batch, DataLoader, DataLoaders } from '../../src/data/types.js';
+import type { Batch, DataLoader, DataLoaders } from '../../src/data/loader-contract.js';
 
 /** mulberry32: a tiny seeded generator, uniform in [0, 1). */
 export function rng(seed: number): () => number {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createVisionModel, getNumThreads, setNumThreads, type VisionModel, type VisionModelOptions } from '../../src/index.js';
-import type { Batch } from '../../src/data/types.js';
+import type { Batch } from '../../src/data/loader-contract.js';
 import type { GroupHypers } from '../../src/model/types.js';
 import { fixturesDir, type Fixture } from './fixtures.js';
 

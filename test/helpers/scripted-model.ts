@@ -1,6 +1,6 @@
 // A ModelCore that plays back fixed numbers: the k-th training step returns trainLosses[k], the
 // k-th validation batch returns validOutputs[k]. It records everything the Learner sends it.
-import type { Batch } from '../../src/data/types.js';
+import type { Batch } from '../../src/data/loader-contract.js';
 import type { EvalResult, GroupHypers, ModelCore, ModelSettings } from '../../src/model/types.js';
 
 export interface ScriptedModelOptions {

@@ -1,6 +1,6 @@
 // A small pure-TypeScript ModelCore for Learner tests: softmax regression on the pixels, with a
 // BatchNorm-like running mean buffer, parameter groups, freezing and fastai's Adam (or SGD).
-import type { Batch } from '../../src/data/types.js';
+import type { Batch } from '../../src/data/loader-contract.js';
 import type { EvalResult, GroupHypers, ModelCore, ModelSettings } from '../../src/model/types.js';
 import { rng } from './memory-data.js';
 

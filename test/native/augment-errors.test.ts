@@ -19,17 +19,17 @@ async function expectRejects(job: Promise<unknown>, code: string, message: RegEx
 
 describe('applyAugment input checks', () => {
   it('names the bad field of the batch', async () => {
-    await expectRejects(applyAugment({ images: [1, 2] as never, shape }), 'E_ARG', /batch.images must be a Uint8Array/);
-    await expectRejects(applyAugment({ images, shape: [2, 8, 10] as never }), 'E_ARG', /batch.shape must be \[n, height, width, channels\]/);
-    await expectRejects(applyAugment({ images: images.subarray(1), shape }), 'E_ARG', /has 479 bytes but shape \[2,8,10,3\] needs 480/);
+    await expectRejects(applyAugment({ images: [1, 2] as never, shape }), 'E_ARG', /applyAugment: expected a Uint8Array for batch.images but received \[1, 2\]/);
+    await expectRejects(applyAugment({ images, shape: [2, 8, 10] as never }), 'E_ARG', /applyAugment: expected \[n, height, width, channels\] of positive integers for batch.shape but received \[2, 8, 10\]/);
+    await expectRejects(applyAugment({ images: images.subarray(1), shape }), 'E_ARG', /expected a Uint8Array of 480 bytes \(shape \[2, 8, 10, 3\]\) for batch.images but received a Uint8Array of 479/);
     await expectRejects(
       applyAugment({ images, shape, augment: { size: [4, 4], affine: new Float32Array(9) } }),
       'E_ARG',
-      /batch.augment.affine must be a Float32Array of 2 × 9 values, got 9 values/,
+      /applyAugment: expected a Float32Array of 2 × 9 values for batch.augment.affine but received a Float32Array of 9/,
     );
-    await expectRejects(applyAugment({ images, shape, augment: { size: [0, 4] } }), 'E_ARG', /batch.augment.size must be/);
-    await expectRejects(applyAugment({ images, shape, augment: { size: [4, 4], mode: 'area' as never } }), 'E_ARG', /batch.augment.mode must be one of/);
-    await expectRejects(applyAugment({ images, shape }, { device: 'gpu' }), 'E_ARG', /options.device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got 'gpu'/);
+    await expectRejects(applyAugment({ images, shape, augment: { size: [0, 4] } }), 'E_ARG', /applyAugment: expected a positive integer or \[height, width\] of positive integers for batch.augment.size but received \[0, 4\]/);
+    await expectRejects(applyAugment({ images, shape, augment: { size: [4, 4], mode: 'area' as never } }), 'E_ARG', /applyAugment: expected one of 'bilinear', 'nearest', 'bicubic' for batch.augment.mode but received 'area'/);
+    await expectRejects(applyAugment({ images, shape }, { device: 'gpu' }), 'E_ARG', /applyAugment: expected 'cpu', 'cuda', 'cuda:N' or 'auto' for options.device but received 'gpu'/);
   });
 
   it('keeps the native guards for callers that skip the TypeScript checks', async () => {

@@ -15,7 +15,7 @@ import {
   visionLearner,
   type VisionLearnerOptions,
 } from '../../src/index.js';
-import type { Batch } from '../../src/data/types.js';
+import type { Batch } from '../../src/data/loader-contract.js';
 import { fixedDataLoaders, type FixedLoader } from '../helpers/fixed-loaders.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 import { expectSameTensors } from '../helpers/model.js';

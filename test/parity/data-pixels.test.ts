@@ -8,7 +8,7 @@
 // that is the lossless source itself, so that case must match exactly.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Rng } from '../../src/augment/types.js';
+import type { Rng } from '../../src/augment/batch-transform.js';
 import { loadImage, RandomResizedCrop, Resize, type PadMode, type ResizeMethod } from '../../src/data/index.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createVisionModel, type VisionModelOptions } from '../../src/index.js';
-import type { Batch } from '../../src/data/types.js';
+import type { Batch } from '../../src/data/loader-contract.js';
 import { expectClose } from '../helpers/close.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 import { diffs, hypers, onReferenceThreads, report } from '../helpers/model.js';

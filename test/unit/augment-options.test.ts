@@ -27,58 +27,58 @@ function expectArgError(fn: () => unknown, message: RegExp): void {
 
 describe('augTransforms options', () => {
   it.each([
-    [{ size: -1 }, /augTransforms: size must be a positive integer or \[height, width\].*got -1/],
-    [{ size: [224, 0] }, /size must be .*got \[224, 0\]/],
-    [{ size: 22.5 }, /size must be/],
-    [{ pAffine: 1.5 }, /pAffine must be a probability between 0 and 1, got 1.5/],
-    [{ pLighting: -0.1 }, /pLighting must be a probability/],
-    [{ minScale: 1.5 }, /minScale must be a number in \(0, 1\], got 1.5/],
-    [{ minScale: 0 }, /minScale must be a number in \(0, 1\]/],
-    [{ minScale: 0.75 }, /size must be set when minScale < 1/],
-    [{ minZoom: 1.2, maxZoom: 1.1 }, /maxZoom must be a number ≥ minZoom \(1.2\), got 1.1/],
-    [{ minZoom: 0 }, /minZoom must be a number > 0/],
-    [{ maxLighting: 1 }, /maxLighting \(times mult\) must be a number in \[0, 1\)/],
-    [{ maxLighting: 0.6, mult: 2 }, /maxLighting \(times mult\) must be a number in \[0, 1\), got 1.2/],
-    [{ maxWarp: -0.2 }, /maxWarp must be a finite number ≥ 0/],
-    [{ maxRotate: Number.NaN }, /maxRotate must be a finite number/],
-    [{ mult: -1 }, /mult must be a finite number ≥ 0, got -1/],
-    [{ mode: 'cubic' }, /mode must be one of 'bilinear', 'nearest', 'bicubic', got 'cubic'/],
-    [{ padMode: 'wrap' }, /padMode must be one of 'reflection', 'zeros', 'border'/],
-    [{ alignCorners: 'yes' }, /alignCorners must be true or false/],
-    [{ doFlip: 1 }, /doFlip must be true or false/],
-    [{ max_rotate: 20 }, /unknown option 'max_rotate'/],
-    [{ xtraTfms: [{}] }, /xtraTfms\[0\] must be a piece such as Rotate\(\)/],
-    [{ xtraTfms: Rotate() }, /xtraTfms must be an array/],
+    [{ size: -1 }, /augTransforms: expected a positive integer or \[height, width\].* for size but received -1/],
+    [{ size: [224, 0] }, /for size but received \[224, 0\]/],
+    [{ size: 22.5 }, /expected a positive integer .*for size but received 22.5/],
+    [{ pAffine: 1.5 }, /expected a finite number in \[0, 1\] for pAffine but received 1.5/],
+    [{ pLighting: -0.1 }, /expected a finite number in \[0, 1\] for pLighting/],
+    [{ minScale: 1.5 }, /expected a finite number in \(0, 1\] for minScale but received 1.5/],
+    [{ minScale: 0 }, /expected a finite number in \(0, 1\] for minScale but received 0/],
+    [{ minScale: 0.75 }, /expected an image size when minScale < 1 .* for size but received undefined/],
+    [{ minZoom: 1.2, maxZoom: 1.1 }, /expected a number ≥ minZoom \(1.2\) for maxZoom but received 1.1/],
+    [{ minZoom: 0 }, /expected a finite number > 0 for minZoom/],
+    [{ maxLighting: 1 }, /expected a finite number in \[0, 1\) for maxLighting \(times mult\)/],
+    [{ maxLighting: 0.6, mult: 2 }, /expected a finite number in \[0, 1\) for maxLighting \(times mult\) but received 1.2/],
+    [{ maxWarp: -0.2 }, /expected a finite number ≥ 0 for maxWarp/],
+    [{ maxRotate: Number.NaN }, /expected a finite number ≥ 0 for maxRotate but received NaN/],
+    [{ mult: -1 }, /expected a finite number ≥ 0 for mult but received -1/],
+    [{ mode: 'cubic' }, /expected one of 'bilinear', 'nearest', 'bicubic' for mode but received 'cubic'/],
+    [{ padMode: 'wrap' }, /expected one of 'reflection', 'zeros', 'border' for padMode/],
+    [{ alignCorners: 'yes' }, /expected true or false for alignCorners but received 'yes'/],
+    [{ doFlip: 1 }, /expected true or false for doFlip but received 1/],
+    [{ max_rotate: 20 }, /augTransforms: expected one of the keys .* \(did you mean 'maxRotate'\?\) for options but received 'max_rotate'/],
+    [{ xtraTfms: [{}] }, /expected a piece such as Rotate\(\).* for xtraTfms\[0\] but received an object/],
+    [{ xtraTfms: Rotate() }, /expected an array of augmentation pieces for xtraTfms/],
   ])('%o', (options, message) => {
     expectArgError(() => augTransforms(options as never), message);
   });
 
   it('refuses a second crop', () => {
-    expectArgError(() => augTransforms({ size: 24, minScale: 0.5, xtraTfms: [RandomResizedCropGPU(24)] }), /at most one RandomResizedCropGPU/);
+    expectArgError(() => augTransforms({ size: 24, minScale: 0.5, xtraTfms: [RandomResizedCropGPU(24)] }), /augTransforms: expected at most one RandomResizedCropGPU .* for transforms but received \['RandomResizedCropGPU', 'RandomResizedCropGPU'\]/);
   });
 
   it('checks the arguments of draw', () => {
     const tfm = augTransforms({ size: 24 });
-    expectArgError(() => tfm.draw(0, 32, 32, seededRng(0), 'train'), /draw: n must be a positive integer, got 0/);
-    expectArgError(() => tfm.draw(2, 32.5, 32, seededRng(0), 'train'), /draw: height must be a positive integer/);
-    expectArgError(() => tfm.draw(2, 32, 32, seededRng(0), 'test' as never), /draw: split must be one of 'train', 'valid', got 'test'/);
-    expectArgError(() => tfm.draw(2, 32, 32, undefined as never, 'train'), /draw: rng must be an object with a next\(\) method/);
+    expectArgError(() => tfm.draw(0, 32, 32, seededRng(0), 'train'), /draw: expected an integer ≥ 1 for n but received 0/);
+    expectArgError(() => tfm.draw(2, 32.5, 32, seededRng(0), 'train'), /draw: expected an integer ≥ 1 for height but received 32.5/);
+    expectArgError(() => tfm.draw(2, 32, 32, seededRng(0), 'test' as never), /draw: expected one of 'train', 'valid' for split but received 'test'/);
+    expectArgError(() => tfm.draw(2, 32, 32, undefined as never, 'train'), /draw: expected an object with a next\(\) method for rng but received undefined/);
   });
 });
 
 describe('pieces and Normalize', () => {
   it.each([
-    [() => Rotate({ p: 2 }), /Rotate: p must be a probability/],
-    [() => Rotate({ maxDeg: -5 }), /Rotate: maxDeg must be a finite number ≥ 0/],
-    [() => Zoom({ minZoom: 2, maxZoom: 1 }), /Zoom: maxZoom must be a number ≥ minZoom/],
-    [() => Warp({ magnitude: 1 }), /Warp: magnitude must be a number in \[0, 1\)/],
-    [() => Brightness({ maxLighting: -1 }), /Brightness: maxLighting must be a number in \[0, 1\)/],
-    [() => Brightness({ batch: 'no' } as never), /Brightness: batch must be true or false/],
-    [() => RandomResizedCropGPU(0), /RandomResizedCropGPU: size must be a positive integer/],
-    [() => RandomResizedCropGPU(24, { ratio: [2, 1] }), /RandomResizedCropGPU: ratio must be \[low, high\]/],
-    [() => RandomResizedCropGPU(24, { minScale: 0.5, maxScale: 0.4 }), /RandomResizedCropGPU: maxScale must be a number in \[minScale/],
-    [() => Normalize.fromStats([0.5, 0.5], [0.2]), /mean has 2 channels but std has 1/],
-    [() => Normalize.fromStats([0.5], [0]), /std must be a non-empty array of numbers > 0/],
+    [() => Rotate({ p: 2 }), /Rotate: expected a finite number in \[0, 1\] for p but received 2/],
+    [() => Rotate({ maxDeg: -5 }), /Rotate: expected a finite number ≥ 0 for maxDeg but received -5/],
+    [() => Zoom({ minZoom: 2, maxZoom: 1 }), /Zoom: expected a number ≥ minZoom \(2\) for maxZoom but received 1/],
+    [() => Warp({ magnitude: 1 }), /Warp: expected a finite number in \[0, 1\) for magnitude but received 1/],
+    [() => Brightness({ maxLighting: -1 }), /Brightness: expected a finite number in \[0, 1\) for maxLighting but received -1/],
+    [() => Brightness({ batch: 'no' } as never), /Brightness: expected true or false for batch but received 'no'/],
+    [() => RandomResizedCropGPU(0), /RandomResizedCropGPU: expected a positive integer or \[height, width\] .*for size but received 0/],
+    [() => RandomResizedCropGPU(24, { ratio: [2, 1] }), /RandomResizedCropGPU: expected \[low, high\] with 0 < low ≤ high for ratio but received \[2, 1\]/],
+    [() => RandomResizedCropGPU(24, { minScale: 0.5, maxScale: 0.4 }), /RandomResizedCropGPU: expected a finite number in \[0.5, 1\] for maxScale but received 0.4/],
+    [() => Normalize.fromStats([0.5, 0.5], [0.2]), /Normalize.fromStats: expected an array of 2 numbers > 0 \(one per channel of mean\) for std but received \[0.2\]/],
+    [() => Normalize.fromStats([0.5], [0]), /Normalize.fromStats: expected an array of 1 numbers > 0 .* for std but received \[0\]/],
   ])('%#', (fn, message) => {
     expectArgError(fn, message);
   });

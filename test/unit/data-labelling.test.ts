@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FasttuneError } from '../../src/core/errors.js';
-import { getImageFiles, GrandparentSplitter, ImageDataLoaders, RandomSplitter, Resize } from '../../src/data/index.js';
+import { getImageFiles, GrandparentSplitter, ImageDataLoaders, IndexSplitter, RandomSplitter, Resize } from '../../src/data/index.js';
 import { tempDir, writeImage, writeTree } from '../helpers/images.js';
 
 const opts = { bs: 2, itemTfms: Resize(16), seed: 0 };
@@ -154,8 +154,14 @@ describe('vocab and splits', () => {
   });
 
   it('RandomSplitter validates its arguments', () => {
-    expect(() => RandomSplitter(1.5)).toThrow(/validPct must be a number in \[0, 1\), got 1.5/);
-    expect(() => RandomSplitter(0.2, -1)).toThrow(/seed must be a non-negative integer/);
+    expect(() => RandomSplitter(1.5)).toThrow(/RandomSplitter: expected a finite number in \[0, 1\) for validPct but received 1.5/);
+    expect(() => RandomSplitter(0.2, -1)).toThrow(/RandomSplitter: expected an integer ≥ 0 for seed but received -1/);
+  });
+
+  it('IndexSplitter validates its indices, against the items when it splits', () => {
+    expect(() => IndexSplitter([0, -1])).toThrow(/IndexSplitter: expected an integer ≥ 0 for validIndices\[1\] but received -1/);
+    expect(() => IndexSplitter([0, 3])(['a', 'b', 'c'])).toThrow(/IndexSplitter: expected indices below 3 \(the number of items\) for validIndices but received 3/);
+    expect(IndexSplitter([2])(['a', 'b', 'c'])).toEqual({ train: [0, 1], valid: [2] });
   });
 
   it('refuses a training set smaller than one batch', async () => {

@@ -4,7 +4,8 @@ import { rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AugmentParams, BatchTransform, Rng } from '../../src/augment/types.js';
+import type { AugmentParams, BatchTransform, Rng } from '../../src/augment/batch-transform.js';
+import { augTransforms, imagenetStats, Normalize } from '../../src/augment/index.js';
 import { FasttuneError } from '../../src/core/errors.js';
 import { ImageDataLoaders, loadImage, RandomResizedCrop, Resize, type Batch, type DataLoader } from '../../src/data/index.js';
 import { tempDir, writeTree } from '../helpers/images.js';
@@ -160,7 +161,30 @@ describe('batch transforms and presizing', () => {
     expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: null })).normalize).toBeNull();
     const custom = { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.25, 0.25, 0.25] as [number, number, number] };
     expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: custom })).normalize).toMatchObject(custom);
-    await expect(ImageDataLoaders.fromFolder(root, { bs: 2, normalize: { mean: [1], std: [1] } as never })).rejects.toThrow(/normalize must be/);
+    await expect(ImageDataLoaders.fromFolder(root, { bs: 2, normalize: { mean: [1], std: [1] } as never })).rejects.toThrow(/fromFolder: expected 'imagenet', null, or \{ mean: \[r, g, b\], std: \[r, g, b\] \} with positive std for normalize but received an object/);
+  });
+
+  it("takes fastai's batchTfms: [...augTransforms(), Normalize.fromStats(...)] as the loaders' normalization", async () => {
+    const stats = Normalize.fromStats([0.5, 0.4, 0.3], [0.2, 0.25, 0.3]);
+    const base = { bs: 2, itemTfms: Resize(16), seed: 0 };
+    const dls = await ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [augTransforms({ size: 8 }), stats] });
+    expect(dls.normalize).toMatchObject({ mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] });
+    // the Normalize draws nothing: the batches are those of the augmentation alone
+    const plain = await ImageDataLoaders.fromFolder(root, { ...base, batchTfms: augTransforms({ size: 8 }) });
+    expect((await dls.train.oneBatch()).augment).toEqual((await plain.train.oneBatch()).augment);
+    // alone, or with a normalize option that agrees
+    expect((await ImageDataLoaders.fromFolder(root, { ...base, batchTfms: stats })).normalize).toBe(stats);
+    const agreeing = { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] };
+    expect((await ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [stats], normalize: agreeing })).normalize).toMatchObject(agreeing);
+    // two different normalizations are refused, naming both
+    await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [stats], normalize: 'imagenet' })).rejects.toThrow(
+      /fromFolder: expected the statistics of the Normalize in batchTfms \(mean \[0.5, 0.4, 0.3\], std \[0.2, 0.25, 0.3\]\), or no normalize option for normalize but received 'mean \[0.485, 0.456, 0.406\], std \[0.229, 0.224, 0.225\]'/,
+    );
+    await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [stats], normalize: null })).rejects.toThrow(/for normalize but received null/);
+    const other = Normalize.fromStats(imagenetStats.mean, imagenetStats.std);
+    await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [stats, other] })).rejects.toThrow(/expected one Normalize .* for batchTfms/);
+    const grey = Normalize.fromStats([0.5], [0.25]);
+    await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [grey] })).rejects.toThrow(/expected a Normalize with three channels \(r, g, b\) for batchTfms\[0\] but received 'a Normalize of 1 channel'/);
   });
 
   it('pad and squish give the requested size; no item transform needs equal sizes', async () => {

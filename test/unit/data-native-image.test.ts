@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage, decodeWithSharp } from '../../src/data/decode.js';
+import { decodeImage, decodeWithSharp } from '../../src/data/decode-image.js';
 import { nativeJpegDecoder, nativeWindowResampler } from '../../src/data/native-image.js';
-import type { BaseSpec } from '../../src/data/transforms.js';
+import type { BaseSpec } from '../../src/data/item-geometry.js';
 import { native } from '../../src/native.js';
 
 const limits = { maxPixels: 178_956_970 };

@@ -1,4 +1,5 @@
 // showBatch: a labelled PNG grid of one batch, with pluggable displayed pixels.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -23,11 +24,12 @@ describe('showBatch', () => {
     const path = join(dir, 'grid.png');
     await dls.showBatch({ path, nrows: 2, ncols: 3 });
     const png = await read(path);
-    // 48 px images are shown at 96 px, cells of 96 + 6 gap, plus a 22 px label strip
-    expect([png.width, png.height]).toEqual([3 * 102 + 6, 2 * (96 + 22 + 6) + 6]);
-    // the label strip of the first cell holds dark text on white
+    // the image grid's layout: 48 px images shown at 144 px (at least 128), cells of 144 + 8 gap,
+    // plus an 18 px caption line
+    expect([png.width, png.height]).toEqual([3 * 152 + 8, 2 * (144 + 18 + 8) + 8]);
+    // the caption line of the first cell holds dark text on white
     let dark = 0;
-    for (let y = 6; y < 28; y++) for (let x = 6; x < 102; x++) if (png.at(x, y)[0]! < 128) dark++;
+    for (let y = 8; y < 26; y++) for (let x = 8; x < 152; x++) if (png.at(x, y)[0]! < 128) dark++;
     expect(dark).toBeGreaterThan(20);
   });
 
@@ -49,14 +51,18 @@ describe('showBatch', () => {
     });
     expect(seen?.shape).toEqual([2, 48, 48, 3]);
     const png = await read(path);
-    expect([png.width, png.height]).toEqual([2 * 106 + 6, 100 + 22 + 6 + 6]);
+    expect([png.width, png.height]).toEqual([2 * 208 + 8, 200 + 18 + 8 + 8]);
     expect(png.at(50, 80)).toEqual([255, 0, 0]);
   });
 
   it('refuses bad options', async () => {
-    await expect(dls.showBatch({ path: '' })).rejects.toThrow(/give the PNG file to write/);
-    await expect(dls.showBatch({ path: join(dir, 'x.png'), nrows: 0 })).rejects.toThrow(/nrows must be a positive integer, got 0/);
-    await expect(dls.showBatch({ path: join(dir, 'x.png'), pixels: () => ({ images: new Uint8Array(3), shape: [1, 2, 2, 3] }) })).rejects.toThrow(/pixels must be n×h×w×3 uint8/);
-    await expect(dls.showBatch({ path: join(dir, 'no/such/dir/x.png') })).rejects.toThrow(/cannot write .*x\.png/);
+    await expect(dls.showBatch({ path: '' })).rejects.toThrow(/showBatch: expected a non-empty string for options.path but received ''/);
+    await expect(dls.showBatch({ path: join(dir, 'x.png'), nrows: 0 })).rejects.toThrow(/showBatch: expected an integer ≥ 1 for options.nrows but received 0/);
+    await expect(dls.showBatch({ path: join(dir, 'x.png'), pixels: () => ({ images: new Uint8Array(3), shape: [1, 2, 2, 3] }) })).rejects.toThrow(
+      /showBatch: expected uint8 n×height×width×3 .* for the result of options.pixels but received 'shape \[1, 2, 2, 3\] with 3 bytes'/,
+    );
+    // a file where a folder should be: the folder cannot be made, nor the PNG written
+    await writeFile(join(dir, 'plain-file'), 'x');
+    await expect(dls.showBatch({ path: join(dir, 'plain-file/x.png') })).rejects.toThrow(/cannot write .*x\.png/);
   });
 });

@@ -1,6 +1,6 @@
 // Decode worker threads: when they cannot start, decoding falls back to the calling thread.
 import { describe, expect, it, vi } from 'vitest';
-import { PoolDecoder } from '../../src/data/decoder.js';
+import { PoolDecoder } from '../../src/data/batch-decoder.js';
 import { WorkerPool } from '../../src/data/pool.js';
 import { ImageDataLoaders, Resize } from '../../src/data/index.js';
 import { tempDir, writeTree } from '../helpers/images.js';

@@ -1,6 +1,6 @@
 // Download progress: plain lines for logs, one rewritten line on a terminal.
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatBytes } from '../../scripts/lib/progress.mjs';
+import { createProgress, formatBytes } from '../../src/core/progress.js';
 
 const MIB = 1024 * 1024;
 

@@ -79,11 +79,15 @@ describe('resolvePretrained', () => {
   it('refuses unknown names, odd files and unknown architectures with the choices', async () => {
     const name = await failure(resolvePretrained({ arch: 'resnet34', weights: 'IMAGENET1K_V2' }));
     expect(name.code).toBe('E_ARG');
-    expect(name.message).toMatch(/weights 'IMAGENET1K_V2' is neither a weights name for resnet34 \(DEFAULT, IMAGENET1K_V1\) nor a path/);
+    expect(name.message).toBe(
+      "resolvePretrained: expected a weights name for resnet34 (DEFAULT, IMAGENET1K_V1) or a path to a .pth/.pt/.safetensors file for weights but received 'IMAGENET1K_V2'",
+    );
     const ext = await failure(resolvePretrained({ arch: 'resnet34', weights: './weights.bin' }));
-    expect(ext.message).toMatch(/should end in \.pth, \.pt, \.safetensors, got '\.bin'/);
+    expect(ext.message).toMatch(/resolvePretrained: expected a file ending in \.pth, \.pt, \.safetensors for weights but received '.*weights\.bin'/);
     const arch = await failure(resolvePretrained({ arch: 'resnet50' as 'resnet34' }));
-    expect(arch.message).toBe('resolvePretrained: arch must be one of resnet34, got "resnet50"');
+    expect(arch.message).toBe("resolvePretrained: expected one of 'resnet34' for arch but received 'resnet50'");
+    const typo = await failure(resolvePretrained({ arch: 'resnet34', weight: 'DEFAULT' } as never));
+    expect(typo.message).toMatch(/resolvePretrained: expected one of the keys .* \(did you mean 'weights'\?\) for options but received 'weight'/);
   });
 
   it('offline, says exactly which file to put where and where to fetch it', async () => {

@@ -12,6 +12,15 @@ export interface Window {
 
 export type ResizeMethod = 'crop' | 'pad' | 'squish';
 
+/** How the decoder sizes the base image (sharp's `fit` semantics); null = the decoded size. */
+export interface BaseSpec {
+  width: number;
+  height: number;
+  fit: 'outside' | 'inside' | 'fill';
+  /** Never upscale beyond the decoded size. */
+  withoutEnlargement: boolean;
+}
+
 /**
  * The source window fastai's `Resize` resamples to `[outH, outW]`.
  * `pcts` are the relative offsets (x, y): uniform draws in training, 0.5 in validation.

@@ -4,32 +4,24 @@
 //   render — what each epoch does to a base: a window copy, or for RandomResizedCrop in training
 //            a resample of a random window (natively, with Pillow's arithmetic, as fastai's
 //            crop + resize; by sharp when the addon is not there).
-// Geometry is fastai's (./geometry.ts) applied to the base image, which is a uniform rescale of the
+// Geometry is fastai's (./item-geometry.ts) applied to the base image, which is a uniform rescale of the
 // decoded file: windows agree with fastai's on the original up to the base's pixel grid.
 import sharp from 'sharp';
 import type { Rng } from '../core/rng.js';
-import { FasttuneError } from '../core/errors.js';
+import { checkImageSize, checkNumber, checkOneOf, checkOptions, invalidParameterError } from '../core/validate.js';
 import {
   randomResizedCropValid,
   randomResizedCropWindow,
   resizePcts,
   resizeWindow,
+  type BaseSpec,
   type RandomResizedCropParams,
   type ResizeMethod,
-} from './geometry.js';
+} from './item-geometry.js';
 import { nativeWindowResampler } from './native-image.js';
 import { copyWindow, type PadMode, type RawImage } from './pixels.js';
 
 export type Split = 'train' | 'valid';
-
-/** How the decoder sizes the base image (sharp's `fit` semantics); null = the decoded size. */
-export interface BaseSpec {
-  width: number;
-  height: number;
-  fit: 'outside' | 'inside' | 'fill';
-  /** Never upscale beyond the decoded size. */
-  withoutEnlargement: boolean;
-}
 
 /** A plain description of an item transform (what `export` stores). */
 export type ItemTransformConfig =
@@ -68,12 +60,10 @@ export abstract class ItemTransform {
   }
 }
 
-function checkSize(what: string, size: unknown): [number, number] {
-  const pair = typeof size === 'number' ? [size, size] : size;
-  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && v > 0 && v <= 16384)) {
-    throw new FasttuneError(`${what}: size must be a positive integer or [height, width], got ${JSON.stringify(size)}`, 'E_ARG');
-  }
-  return [pair[0] as number, pair[1] as number];
+function checkSize(where: string, size: unknown): [number, number] {
+  const [height, width] = checkImageSize(where, 'size', size);
+  if (height > 16384 || width > 16384) throw invalidParameterError(where, 'size', 'at most 16384 pixels a side', size);
+  return [height, width];
 }
 
 const RESIZE_METHODS: readonly ResizeMethod[] = ['crop', 'pad', 'squish'];
@@ -120,14 +110,9 @@ class ResizeTransform extends ItemTransform {
  */
 export function Resize(size: number | [number, number], options: { method?: ResizeMethod; padMode?: PadMode } = {}): ItemTransform {
   const checked = checkSize('Resize', size);
-  const method = options.method ?? 'crop';
-  const padMode = options.padMode ?? 'reflection';
-  if (!RESIZE_METHODS.includes(method)) {
-    throw new FasttuneError(`Resize: method must be one of ${RESIZE_METHODS.join(', ')}, got ${String(method)}`, 'E_ARG');
-  }
-  if (!PAD_MODES.includes(padMode)) {
-    throw new FasttuneError(`Resize: padMode must be one of ${PAD_MODES.join(', ')}, got ${String(padMode)}`, 'E_ARG');
-  }
+  checkOptions('Resize', options, ['method', 'padMode']);
+  const method = checkOneOf('Resize', 'method', options.method ?? 'crop', RESIZE_METHODS);
+  const padMode = checkOneOf('Resize', 'padMode', options.padMode ?? 'reflection', PAD_MODES);
   return new ResizeTransform(checked, method, padMode);
 }
 
@@ -201,18 +186,16 @@ export function RandomResizedCrop(
   size: number | [number, number],
   options: { minScale?: number; maxScale?: number; ratio?: [number, number]; valXtra?: number } = {},
 ): ItemTransform {
-  const checked = checkSize('RandomResizedCrop', size);
-  const minScale = options.minScale ?? 0.08;
-  const maxScale = options.maxScale ?? 1;
+  const where = 'RandomResizedCrop';
+  const checked = checkSize(where, size);
+  checkOptions(where, options, ['minScale', 'maxScale', 'ratio', 'valXtra']);
+  const minScale = checkNumber(where, 'minScale', options.minScale ?? 0.08, { min: 0, max: 1, minOpen: true });
+  const maxScale = checkNumber(where, 'maxScale', options.maxScale ?? 1, { min: minScale, max: 1 });
   const ratio = options.ratio ?? [3 / 4, 4 / 3];
-  const valXtra = options.valXtra ?? 0.14;
-  if (!(minScale > 0 && minScale <= maxScale && maxScale <= 1)) {
-    throw new FasttuneError(`RandomResizedCrop: need 0 < minScale ≤ maxScale ≤ 1, got minScale ${minScale}, maxScale ${maxScale}`, 'E_ARG');
+  if (!Array.isArray(ratio) || ratio.length !== 2 || !(ratio[0] > 0 && ratio[0] <= ratio[1]) || !Number.isFinite(ratio[1])) {
+    throw invalidParameterError(where, 'ratio', '[low, high] with 0 < low ≤ high', ratio);
   }
-  if (!Array.isArray(ratio) || ratio.length !== 2 || !(ratio[0] > 0 && ratio[0] <= ratio[1])) {
-    throw new FasttuneError(`RandomResizedCrop: ratio must be [lo, hi] with 0 < lo ≤ hi, got ${JSON.stringify(ratio)}`, 'E_ARG');
-  }
-  if (!(valXtra >= 0)) throw new FasttuneError(`RandomResizedCrop: valXtra must be ≥ 0, got ${valXtra}`, 'E_ARG');
+  const valXtra = checkNumber(where, 'valXtra', options.valXtra ?? 0.14, { min: 0 });
   return new RandomResizedCropTransform(checked, { minScale, maxScale, ratio }, valXtra);
 }
 
@@ -223,5 +206,5 @@ export function itemTransformFromConfig(config: ItemTransformConfig): ItemTransf
     const { size, minScale, maxScale, ratio, valXtra } = config;
     return RandomResizedCrop(size, { minScale, maxScale, ratio, valXtra });
   }
-  throw new FasttuneError(`unknown item transform ${JSON.stringify(config)}`, 'E_ARG');
+  throw invalidParameterError('itemTransformFromConfig', 'config', "a Resize or RandomResizedCrop configuration", config);
 }

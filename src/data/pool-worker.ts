@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { FasttuneError } from '../core/errors.js';
 import { nativeJpegDecoder } from './native-image.js';
 import type { WorkerReply, WorkerRequest } from './pool.js';
-import { decodeItems, renderItems } from './render.js';
+import { decodeItems, renderItems } from './render-items.js';
 import { ImageSource } from './source.js';
 
 const port = parentPort!;

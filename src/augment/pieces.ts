@@ -1,6 +1,6 @@
 // The single augmentations that augTransforms combines (and that can be added via xtraTfms).
 // Each one only draws its random numbers; the pipeline folds them into one resample.
-import { boolean, checkKeys, finiteNumber, imageSize, invalid, probability } from './check.js';
+import { checkBoolean, checkImageSize, checkNumber, checkOptions, checkProbability, invalidParameterError } from '../core/validate.js';
 import { drawMasked, randint, roundHalfEven, uniform } from './draws.js';
 import {
   type CropBox,
@@ -11,7 +11,7 @@ import {
   rotateMatrix,
   warpHomography,
   zoomMatrix,
-} from './geometry.js';
+} from './matrices.js';
 import type { Rng } from '../core/rng.js';
 
 /** A matrix per image, multiplied into the affine map. */
@@ -71,15 +71,20 @@ interface Chance {
 
 function chance(where: string, options: Chance, defaultP: number): { p: number; batch: boolean } {
   return {
-    p: probability(where, 'p', options.p ?? defaultP),
-    batch: boolean(where, 'batch', options.batch ?? false),
+    p: checkProbability(where, 'p', options.p ?? defaultP),
+    batch: checkBoolean(where, 'batch', options.batch ?? false),
   };
 }
 
 /** Horizontal flip with probability `p` (default 0.5). */
 export function Flip(options: Chance = {}): AffineTransform {
-  checkKeys('Flip', options, ['p', 'batch']);
+  checkOptions('Flip', options, ['p', 'batch']);
   const { p, batch } = chance('Flip', options, 0.5);
+  return flipPiece(p, batch);
+}
+
+/** Flip without the checks, for augTransforms (which checked its own options). */
+export function flipPiece(p: number, batch: boolean): AffineTransform {
   return {
     kind: 'affine',
     name: 'Flip',
@@ -92,8 +97,13 @@ export function Flip(options: Chance = {}): AffineTransform {
 
 /** One of the 8 flips/rotations by 90° of the square, with probability `p` (default 0.5). */
 export function Dihedral(options: Chance = {}): AffineTransform {
-  checkKeys('Dihedral', options, ['p', 'batch']);
+  checkOptions('Dihedral', options, ['p', 'batch']);
   const { p, batch } = chance('Dihedral', options, 0.5);
+  return dihedralPiece(p, batch);
+}
+
+/** Dihedral without the checks, for augTransforms (which checked its own options). */
+export function dihedralPiece(p: number, batch: boolean): AffineTransform {
   return {
     kind: 'affine',
     name: 'Dihedral',
@@ -106,9 +116,14 @@ export function Dihedral(options: Chance = {}): AffineTransform {
 
 /** Rotation by an angle drawn uniformly in ±`maxDeg` degrees (default 10), with probability `p` (default 0.5). */
 export function Rotate(options: Chance & { maxDeg?: number } = {}): AffineTransform {
-  checkKeys('Rotate', options, ['maxDeg', 'p', 'batch']);
+  checkOptions('Rotate', options, ['maxDeg', 'p', 'batch']);
   const { p, batch } = chance('Rotate', options, 0.5);
-  const maxDeg = finiteNumber('Rotate', 'maxDeg', options.maxDeg ?? 10, 0);
+  const maxDeg = checkNumber('Rotate', 'maxDeg', options.maxDeg ?? 10, { min: 0 });
+  return rotatePiece(maxDeg, p, batch);
+}
+
+/** Rotate without the checks, for augTransforms (which checked its own options). */
+export function rotatePiece(maxDeg: number, p: number, batch: boolean): AffineTransform {
   return {
     kind: 'affine',
     name: 'Rotate',
@@ -124,11 +139,16 @@ export function Rotate(options: Chance & { maxDeg?: number } = {}): AffineTransf
  * centre, with probability `p` (default 0.5).
  */
 export function Zoom(options: Chance & { minZoom?: number; maxZoom?: number } = {}): AffineTransform {
-  checkKeys('Zoom', options, ['minZoom', 'maxZoom', 'p', 'batch']);
+  checkOptions('Zoom', options, ['minZoom', 'maxZoom', 'p', 'batch']);
   const { p, batch } = chance('Zoom', options, 0.5);
-  const minZoom = finiteNumber('Zoom', 'minZoom', options.minZoom ?? 1);
-  const maxZoom = finiteNumber('Zoom', 'maxZoom', options.maxZoom ?? 1.1);
+  const minZoom = checkNumber('Zoom', 'minZoom', options.minZoom ?? 1);
+  const maxZoom = checkNumber('Zoom', 'maxZoom', options.maxZoom ?? 1.1);
   checkZoom('Zoom', minZoom, maxZoom);
+  return zoomPiece(minZoom, maxZoom, p, batch);
+}
+
+/** Zoom without the checks, for augTransforms (which checked its own options). */
+export function zoomPiece(minZoom: number, maxZoom: number, p: number, batch: boolean): AffineTransform {
   return {
     kind: 'affine',
     name: 'Zoom',
@@ -142,8 +162,8 @@ export function Zoom(options: Chance & { minZoom?: number; maxZoom?: number } = 
 }
 
 export function checkZoom(where: string, minZoom: number, maxZoom: number): void {
-  if (!(minZoom > 0)) throw invalid(where, 'minZoom', 'a number > 0', minZoom);
-  if (!(maxZoom >= minZoom)) throw invalid(where, 'maxZoom', `a number ≥ minZoom (${minZoom})`, maxZoom);
+  checkNumber(where, 'minZoom', minZoom, { min: 0, minOpen: true });
+  if (!(maxZoom >= minZoom)) throw invalidParameterError(where, 'maxZoom', `a number ≥ minZoom (${minZoom})`, maxZoom);
 }
 
 /**
@@ -151,9 +171,14 @@ export function checkZoom(where: string, minZoom: number, maxZoom: number): void
  * below 1) along each axis, each axis with probability `p` (default 0.5).
  */
 export function Warp(options: Chance & { magnitude?: number } = {}): WarpTransform {
-  checkKeys('Warp', options, ['magnitude', 'p', 'batch']);
+  checkOptions('Warp', options, ['magnitude', 'p', 'batch']);
   const { p, batch } = chance('Warp', options, 0.5);
   const magnitude = checkWarp('Warp', 'magnitude', options.magnitude ?? 0.2);
+  return warpPiece(magnitude, p, batch);
+}
+
+/** Warp without the checks, for augTransforms (which checked its own options). */
+export function warpPiece(magnitude: number, p: number, batch: boolean): WarpTransform {
   return {
     kind: 'warp',
     name: 'Warp',
@@ -167,18 +192,12 @@ export function Warp(options: Chance & { magnitude?: number } = {}): WarpTransfo
 
 export function checkWarp(where: string, name: string, magnitude: unknown): number {
   // At 1 the moved corners can meet and the homography no longer exists.
-  if (typeof magnitude !== 'number' || !(magnitude >= 0 && magnitude < 1)) {
-    throw invalid(where, name, 'a number in [0, 1)', magnitude);
-  }
-  return magnitude;
+  return checkNumber(where, name, magnitude, { min: 0, max: 1, maxOpen: true });
 }
 
 export function checkLighting(where: string, name: string, maxLighting: unknown): number {
   // Contrast draws log(1 − maxLighting): it must stay below 1.
-  if (typeof maxLighting !== 'number' || !(maxLighting >= 0 && maxLighting < 1)) {
-    throw invalid(where, name, 'a number in [0, 1)', maxLighting);
-  }
-  return maxLighting;
+  return checkNumber(where, name, maxLighting, { min: 0, max: 1, maxOpen: true });
 }
 
 /**
@@ -186,9 +205,14 @@ export function checkLighting(where: string, name: string, maxLighting: unknown)
  * with probability `p` (default 0.75).
  */
 export function Brightness(options: Chance & { maxLighting?: number } = {}): LightingTransform {
-  checkKeys('Brightness', options, ['maxLighting', 'p', 'batch']);
+  checkOptions('Brightness', options, ['maxLighting', 'p', 'batch']);
   const { p, batch } = chance('Brightness', options, 0.75);
   const max = checkLighting('Brightness', 'maxLighting', options.maxLighting ?? 0.2);
+  return brightnessPiece(max, p, batch);
+}
+
+/** Brightness without the checks, for augTransforms (which checked its own options). */
+export function brightnessPiece(max: number, p: number, batch: boolean): LightingTransform {
   return {
     kind: 'lighting',
     name: 'Brightness',
@@ -205,9 +229,14 @@ export function Brightness(options: Chance & { maxLighting?: number } = {}): Lig
  * 0.2), with probability `p` (default 0.75).
  */
 export function Contrast(options: Chance & { maxLighting?: number } = {}): LightingTransform {
-  checkKeys('Contrast', options, ['maxLighting', 'p', 'batch']);
+  checkOptions('Contrast', options, ['maxLighting', 'p', 'batch']);
   const { p, batch } = chance('Contrast', options, 0.75);
   const max = checkLighting('Contrast', 'maxLighting', options.maxLighting ?? 0.2);
+  return contrastPiece(max, p, batch);
+}
+
+/** Contrast without the checks, for augTransforms (which checked its own options). */
+export function contrastPiece(max: number, p: number, batch: boolean): LightingTransform {
   const low = Math.log(1 - max);
   return {
     kind: 'lighting',
@@ -237,20 +266,15 @@ export interface RandomResizedCropGPUOptions {
  */
 export function RandomResizedCropGPU(size: number | [number, number], options: RandomResizedCropGPUOptions = {}): CropTransform {
   const where = 'RandomResizedCropGPU';
-  checkKeys(where, options, ['minScale', 'maxScale', 'ratio', 'validScale']);
-  const outSize = imageSize(where, 'size', size);
-  const minScale = options.minScale ?? 0.08;
-  const maxScale = options.maxScale ?? 1;
-  if (typeof minScale !== 'number' || !(minScale > 0 && minScale <= 1)) throw invalid(where, 'minScale', 'a number in (0, 1]', minScale);
-  if (typeof maxScale !== 'number' || !(maxScale >= minScale && maxScale <= 1)) {
-    throw invalid(where, 'maxScale', `a number in [minScale (${minScale}), 1]`, maxScale);
-  }
+  checkOptions(where, options, ['minScale', 'maxScale', 'ratio', 'validScale']);
+  const outSize = checkImageSize(where, 'size', size);
+  const minScale = checkNumber(where, 'minScale', options.minScale ?? 0.08, { min: 0, max: 1, minOpen: true });
+  const maxScale = checkNumber(where, 'maxScale', options.maxScale ?? 1, { min: minScale, max: 1 });
   const ratio = options.ratio ?? [3 / 4, 4 / 3];
   if (!Array.isArray(ratio) || ratio.length !== 2 || !(ratio[0] > 0) || !(ratio[1] >= ratio[0]) || !Number.isFinite(ratio[1])) {
-    throw invalid(where, 'ratio', '[low, high] with 0 < low ≤ high', ratio);
+    throw invalidParameterError(where, 'ratio', '[low, high] with 0 < low ≤ high', ratio);
   }
-  const validScale = options.validScale ?? 1;
-  if (typeof validScale !== 'number' || !(validScale > 0 && validScale <= 1)) throw invalid(where, 'validScale', 'a number in (0, 1]', validScale);
+  const validScale = checkNumber(where, 'validScale', options.validScale ?? 1, { min: 0, max: 1, minOpen: true });
   const [lowRatio, highRatio] = ratio;
 
   return {

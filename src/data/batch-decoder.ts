@@ -8,7 +8,7 @@
 import { FasttuneError } from '../core/errors.js';
 import type { RawImage } from './pixels.js';
 import { WorkerPool } from './pool.js';
-import { decodeItems, itemBytes, renderItems, type RenderJob } from './render.js';
+import { decodeItems, itemBytes, renderItems, type RenderJob } from './render-items.js';
 import { ImageSource, type CancelToken, type ImageSourceOptions } from './source.js';
 
 export interface CacheInfo {

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { FasttuneError } from '../core/errors.js';
 import { nativeJpegDecoder } from './native-image.js';
 import type { RawImage } from './pixels.js';
-import type { BaseSpec } from './transforms.js';
+import type { BaseSpec } from './item-geometry.js';
 
 /** PIL refuses images over twice its MAX_IMAGE_PIXELS as decompression bombs; so do we. */
 export const DEFAULT_MAX_PIXELS = 2 * 89_478_485;

@@ -3,7 +3,7 @@
 import type { RawImage } from './pixels.js';
 import { StreamRng } from '../core/rng.js';
 import type { CancelToken, ImageSource } from './source.js';
-import { itemTransformFromConfig, type ItemTransform, type ItemTransformConfig, type Split } from './transforms.js';
+import { itemTransformFromConfig, type ItemTransform, type ItemTransformConfig, type Split } from './item-transforms.js';
 
 /** One image of a batch: its slot in the batch and its index in the loader's items. */
 export interface ItemJob {

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { FasttuneError } from '../core/errors.js';
+import { invalidParameterError } from '../core/validate.js';
 
 /** The chart as an SVG document. */
 export async function chartToSvg(spec: TopLevelSpec): Promise<string> {
@@ -20,7 +21,7 @@ export async function chartToSvg(spec: TopLevelSpec): Promise<string> {
 export async function writeChart(spec: TopLevelSpec, file: string): Promise<string> {
   const ext = typeof file === 'string' ? extname(file).toLowerCase() : '';
   if (ext !== '.png' && ext !== '.svg') {
-    throw new FasttuneError(`plot: expected a file name ending in .png or .svg, got ${JSON.stringify(file)}`, 'E_ARG');
+    throw invalidParameterError('plot', 'file', 'a file name ending in .png or .svg', file);
   }
   const svg = await chartToSvg(spec);
   let data: string | Buffer = svg;

@@ -2,7 +2,7 @@
 // so the augmented passes use what `fasttune train` trained with: fastai's aug_transforms, cropping
 // 75–100% of the image, to the size the model was exported for.
 import { augTransforms } from '../augment/aug-transforms.js';
-import type { BatchTransform } from '../augment/types.js';
+import type { BatchTransform } from '../augment/batch-transform.js';
 
 /** The exported validation transform for the plain pass, `fasttune train`'s augmentation for the others. */
 export function ttaTransform(exported: BatchTransform | undefined): BatchTransform {

@@ -4,7 +4,7 @@
 // thread, one libvips thread), best of three passes over the same files (cached by the OS after
 // the first). Not a test.
 //
-//   UV_THREADPOOL_SIZE=1 node --import ./scripts/ts-register.mjs test/bench/decode.bench.ts [--images 200]
+//   UV_THREADPOOL_SIZE=1 node --import ./test/helpers/ts-register.mjs test/bench/decode.bench.ts [--images 200]
 //
 // The loaders' sharp call (src/data/decode.ts) is `sharp as called`; each variant below it changes one thing.
 import { readFileSync } from 'node:fs';

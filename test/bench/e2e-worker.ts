@@ -2,7 +2,7 @@
 // (train/ and valid/ with a sub-folder per class): list and label the files, decode, random
 // resized crop to `size`, train, validate. The twin is e2e_torch.py. Runs the built library.
 //
-//   node --import ./scripts/ts-register.mjs test/bench/e2e-worker.ts '{"dir":…,"size":128,"bs":32,"epochs":1}'
+//   node --import ./test/helpers/ts-register.mjs test/bench/e2e-worker.ts '{"dir":…,"size":128,"bs":32,"epochs":1}'
 //
 // Prints one JSON line: seconds in total (from listing the files to the end of the fit), of the
 // fit, of each training and validation phase; images per phase; peak RSS of the process (MiB).

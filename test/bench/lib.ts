@@ -35,7 +35,7 @@ export function runJson<T>(command: string, args: string[], env: Record<string, 
 
 /** A fasttune worker (TypeScript, importing dist/) with its configuration as one JSON argument. */
 export function ours<T>(script: string, config: object, env: Record<string, string> = {}): T {
-  return runJson<T>(process.execPath, ['--import', './scripts/ts-register.mjs', join('test', 'bench', script), JSON.stringify(config)], env);
+  return runJson<T>(process.execPath, ['--import', './test/helpers/ts-register.mjs', join('test', 'bench', script), JSON.stringify(config)], env);
 }
 
 /**

@@ -1,7 +1,7 @@
 // fasttune's side of the model benchmarks, one measurement per process (spawned by run.ts; the
 // PyTorch twin is model_torch.py with the same configuration). Runs the built library (dist/).
 //
-//   node --import ./scripts/ts-register.mjs test/bench/model-worker.ts '<json config>'
+//   node --import ./test/helpers/ts-register.mjs test/bench/model-worker.ts '<json config>'
 //
 // Modes:
 //   train    Learner.fit over in-memory uint8 batches: seconds per training step (loader, events,

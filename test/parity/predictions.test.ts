@@ -1,4 +1,4 @@
-// Everything after training against PyTorch (scripts/reference/predictions.py): predict and
+// Everything after training against PyTorch (test/reference/predictions.py): predict and
 // getPreds probabilities on the same weights and pixels, per-item losses with label smoothing,
 // TTA's combination, and the interpretation of a fixed prediction set.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates the PyTorch reference fixtures whose generator changed since they were made.
-// Each scripts/reference/<name>.py writes into test/fixtures/<name>/; a stamp file keeps the hash
+// Each test/reference/<name>.py writes into test/fixtures/<name>/; a stamp file keeps the hash
 // of the generator (and of the modules the generators share) that produced it.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const refDir = join(root, 'scripts', 'reference');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const refDir = join(root, 'test', 'reference');
 const fixturesDir = join(root, 'test', 'fixtures');
 // Debian's interpreter carries python3-torch; a pyenv python3 earlier on PATH does not.
 export const python = process.env.FASTTUNE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
@@ -43,7 +43,7 @@ export function ensureFixtures(names = generators(), { log = console.log } = {})
     const started = Date.now();
     const result = spawnSync(python, [join(refDir, `${name}.py`), out], { stdio: 'inherit', cwd: root });
     if (result.status !== 0) {
-      throw new Error(`reference generator scripts/reference/${name}.py failed (exit ${result.status ?? result.signal})`);
+      throw new Error(`reference generator test/reference/${name}.py failed (exit ${result.status ?? result.signal})`);
     }
     writeFileSync(stamp, hash);
     log(`fixtures: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

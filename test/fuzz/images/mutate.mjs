@@ -3,9 +3,9 @@
 // declare huge dimensions or bad segment lengths (PNG with its chunk CRC fixed, so the damage gets
 // past the CRC check).
 import sharp from 'sharp';
-import { makeRng } from '../weights-fuzz/mutate.mjs';
+import { makeRng } from '../weights/mutate.mjs';
 
-export { caseSeed, makeRng } from '../weights-fuzz/mutate.mjs';
+export { caseSeed, makeRng } from '../weights/mutate.mjs';
 
 const EXT = { png: 'png', jpeg: 'jpg', webp: 'webp' };
 

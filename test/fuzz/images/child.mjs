@@ -1,11 +1,11 @@
 // Runs image fuzz cases in this process: each corrupted file goes through `learn.predict` and
 // through a test loader (`getPreds` on `dls.testDl`), the two ways images reach a model. Each
 // case is reported on stdout with synchronous writes before it starts, so a crash or hang can be
-// pinned on it by scripts/fuzz-images.mjs. Started with scripts/ts-register.mjs (loads src/).
+// pinned on it by test/fuzz/images.mjs. Started with test/helpers/ts-register.mjs (loads src/).
 import { mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FasttuneError, ImageDataLoaders, Resize, augTransforms, resnet34, visionLearner } from '../../src/index.ts';
+import { FasttuneError, ImageDataLoaders, Resize, augTransforms, resnet34, visionLearner } from '../../../src/index.ts';
 import { caseSeed, makeBases, makeRng, mutateImage } from './mutate.mjs';
 
 const { seed, start, count, dir } = JSON.parse(process.argv[2]);

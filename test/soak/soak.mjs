@@ -3,12 +3,12 @@
 // learners made and disposed, in a fresh process. Fails when RSS grows past the allowance after
 // the warm-up, or when native objects outlive their learners.
 //
-//   node scripts/soak.mjs [steps=5000] [predicts=20000] [--learners=50] [--max-growth-mib=64] [--json]
+//   node test/soak/soak.mjs [steps=5000] [predicts=20000] [--learners=50] [--max-growth-mib=64] [--json]
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Runs the soak child; resolves with its samples and two figures: `trainGrowthMiB` (RSS at the
@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export function soak({ steps = 5000, predicts = 20_000, learners = 50, samples = 20, threads } = {}) {
   return new Promise((resolve, reject) => {
-    const args = ['--expose-gc', '--import', pathToFileURL(join(root, 'scripts', 'ts-register.mjs')).href, join(root, 'scripts', 'soak', 'child.mjs'),
+    const args = ['--expose-gc', '--import', pathToFileURL(join(root, 'test', 'helpers', 'ts-register.mjs')).href, join(root, 'test', 'soak', 'child.mjs'),
       JSON.stringify({ steps, predicts, learners, samples })];
     const env = threads ? { ...process.env, FASTTUNE_NUM_THREADS: String(threads) } : process.env;
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });

@@ -1,4 +1,4 @@
-// One soak run in a fresh process (started with --expose-gc and scripts/ts-register.mjs): trains
+// One soak run in a fresh process (started with --expose-gc and test/helpers/ts-register.mjs): trains
 // `steps` batches of tiny images, then makes `predicts` predict calls (half of them concurrent),
 // then creates and disposes `learners` learners, sampling RSS and the live native objects after
 // a garbage collection at regular points. Prints one JSON line.

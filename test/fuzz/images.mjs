@@ -5,14 +5,14 @@
 // predict or fail with a FasttuneError naming the file. A crash or hang is caught here, recorded
 // with its case file, and the run goes on from the next case.
 //
-//   node scripts/fuzz-images.mjs [count=1000] [seed=1] [--json] [--timeout-ms=60000] [--crash-dir=fuzz-crashes]
+//   node test/fuzz/images.mjs [count=1000] [seed=1] [--json] [--timeout-ms=60000] [--crash-dir=fuzz-crashes]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runFuzzChildren } from './lib/fuzz-runner.mjs';
+import { runFuzzChildren } from './runner.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function parseArgs(argv) {
   const options = { count: 1000, seed: 1, json: false, timeoutMs: 60_000, crashDir: join(root, 'fuzz-crashes') };
@@ -55,7 +55,7 @@ export async function fuzzImages({ count, seed, timeoutMs = 60_000, crashDir = j
   try {
     const { crashes, hangs } = await runFuzzChildren({
       name: 'fuzz-images',
-      args: (start, end) => ['--import', pathToFileURL(join(root, 'scripts', 'ts-register.mjs')).href, join(root, 'scripts', 'image-fuzz', 'child.mjs'),
+      args: (start, end) => ['--import', pathToFileURL(join(root, 'test', 'helpers', 'ts-register.mjs')).href, join(root, 'test', 'fuzz', 'images', 'child.mjs'),
         JSON.stringify({ seed, start, count: end - start, dir })],
       count,
       timeoutMs,

@@ -6,6 +6,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { blasCheck } from '../../src/cli/doctor.js';
 import { StreamRng } from '../../src/core/rng.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -78,13 +79,25 @@ export function table(headers: string[], rows: string[][]): string {
 export const fixed = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 export const ratioCell = (p: Paired) => `${fixed(p.ratio)} (${fixed(p.ratioMin)}–${fixed(p.ratioMax)})`;
 
+// The shared libraries a Python process has loaded once torch is imported, as /proc/self/maps lists them.
+const TORCH_LIBRARIES = [
+  'import json, torch',
+  'with open("/proc/self/maps") as f:',
+  '    paths = {line.split()[5] for line in f if len(line.split()) > 5 and line.split()[5].startswith("/")}',
+  'print(json.dumps({"libraries": sorted(paths)}))',
+].join('\n');
+
 /** The machine and how busy it is: figures on a shared machine need this beside them. */
 export function machine() {
-  const versions = runJson<{ libtorch: string; threads: number }>(process.execPath, [
+  // With the addon loaded, the BLAS it brought; Debian's LibTorch takes whichever libblas.so.3 the
+  // system provides, and the reference BLAS would slow the linear layers of both sides alike.
+  const versions = runJson<{ libtorch: string; threads: number; blas: string }>(process.execPath, [
     '--input-type=module',
     '-e',
-    "import { versions } from './dist/index.js'; console.log(JSON.stringify(versions()))",
+    "import { versions } from './dist/index.js'; import { blasCheck, systemProbes } from './dist/cli/doctor.js'; " +
+      'console.log(JSON.stringify({ ...versions(), blas: blasCheck(systemProbes().loadedLibraries()).value }))',
   ]);
+  const torch = runJson<{ libraries: string[] }>(python, ['-c', TORCH_LIBRARIES]);
   return {
     cpu: cpus()[0]?.model ?? 'cpu',
     cores: availableParallelism(),
@@ -92,6 +105,7 @@ export function machine() {
     node: process.version,
     libtorch: versions.libtorch,
     threads: versions.threads,
+    blas: { fasttune: versions.blas, pytorch: blasCheck(torch.libraries).value },
     loadavg: loadavg(),
   };
 }

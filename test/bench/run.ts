@@ -134,6 +134,19 @@ function trainCase(): void {
   }
   console.log(table(['configuration', 'fasttune', 'PyTorch', 'ratio (range)', 'target'], rows));
   results.train = out;
+  if (!CUDA) headShares();
+}
+
+/** How much of a training step the fastai head takes, measured on the PyTorch side (same LibTorch, same BLAS). */
+function headShares(): void {
+  const shares: Record<string, number> = {};
+  for (const { bs, size } of TRAIN_SHAPES) {
+    const run = theirs<{ stepSeconds: number[]; headSeconds: number[] }>('model_torch.py', { ...trainConfig(bs, size, ALL_MODES[0] as Mode), mode: 'head' });
+    shares[`bs ${bs} @ ${size} px`] = median(run.headSeconds) / median(run.stepSeconds);
+  }
+  const list = Object.entries(shares).map(([k, v]) => `${k} ${fixed(100 * v, 1)} %`);
+  console.log(`the fastai head's share of a PyTorch fp32 training step (its forward and backward alone): ${list.join(', ')}`);
+  results.headShare = shares;
 }
 
 function inferCase(): void {
@@ -291,6 +304,7 @@ if (CUDA && [...cases].some((c) => c !== 'train' && c !== 'infer')) throw new Er
 ensureBuilt();
 const info = machine();
 console.log(`${info.cpu}, ${info.cores} cores, ${info.memGiB} GiB; Node ${info.node}; LibTorch ${info.libtorch}; ${info.threads} intra-op threads each side; device ${DEVICE}`);
+console.log(`BLAS: fasttune ${info.blas.fasttune}; PyTorch ${info.blas.pytorch}`);
 console.log(`load average at start: ${info.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
 const started = Date.now();
 if (cases.has('train')) trainCase();

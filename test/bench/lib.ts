@@ -118,9 +118,14 @@ export async function makeImages(dir: string, counts: Record<string, number>, [l
     const long = lo + Math.floor(rng.next() * (hi - lo + 1));
     const [w, h] = rng.next() < 0.75 ? [long, Math.round(long * 0.75)] : [Math.round(long * 0.75), long];
     const coarse = Buffer.from(Array.from({ length: 12 * 9 * 3 }, () => Math.floor(rng.next() * 256)));
-    const field = await sharp(coarse, { raw: { width: 12, height: 9, channels: 3 } }).resize(w, h, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
+    const field = await sharp(coarse, { raw: { width: 12, height: 9, channels: 3 } })
+      .resize(w, h, { kernel: 'cubic', fit: 'fill' })
+      .raw()
+      .toBuffer();
     for (let k = 0; k < field.length; k++) field[k] = Math.max(0, Math.min(255, (field[k] as number) + Math.floor((rng.next() - 0.5) * 50)));
-    await sharp(field, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 85 }).toFile(path);
+    await sharp(field, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toFile(path);
   };
   console.log(`generating ${Object.values(counts).reduce((a, b) => a + b, 0)} photo-like JPEGs in ${dir}`);
   for (const [split, n] of Object.entries(counts)) {

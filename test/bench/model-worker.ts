@@ -161,7 +161,9 @@ function softmaxRows(x: Float32Array, c: number): Float32Array {
 
 /** Peak resident memory of this process (VmHWM), MiB. */
 function peakRss(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : Number.NaN;
 }
 

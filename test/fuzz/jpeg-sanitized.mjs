@@ -18,15 +18,34 @@ const [count = '4000', seed = '1'] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'fasttune-jpeg-fuzz-'));
 try {
   const image = join(root, 'native', 'image');
-  const sources = readdirSync(image).filter((f) => f.endsWith('.cc')).map((f) => join(image, f));
+  const sources = readdirSync(image)
+    .filter((f) => f.endsWith('.cc'))
+    .map((f) => join(image, f));
   const harness = join(dir, 'native_harness');
-  execFileSync(process.env.CXX ?? 'g++', [
-    '-std=c++17', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer',
-    `-I${join(root, 'native')}`, join(root, 'test', 'fuzz', 'images', 'native_harness.cc'), ...sources, '-ljpeg', '-o', harness,
-  ], { stdio: 'inherit' });
+  execFileSync(
+    process.env.CXX ?? 'g++',
+    [
+      '-std=c++17',
+      '-O1',
+      '-g',
+      '-fsanitize=address,undefined',
+      '-fno-sanitize-recover=undefined',
+      '-fno-omit-frame-pointer',
+      `-I${join(root, 'native')}`,
+      join(root, 'test', 'fuzz', 'images', 'native_harness.cc'),
+      ...sources,
+      '-ljpeg',
+      '-o',
+      harness,
+    ],
+    { stdio: 'inherit' },
+  );
 
-  const noise = (w, h, channels) => sharp(Buffer.from(Array.from({ length: 12 * 9 * channels }, (_, i) => (i * 97) % 256)), { raw: { width: 12, height: 9, channels } })
-    .resize(w, h, { kernel: 'cubic', fit: 'fill' });
+  const noise = (w, h, channels) =>
+    sharp(Buffer.from(Array.from({ length: 12 * 9 * channels }, (_, i) => (i * 97) % 256)), { raw: { width: 12, height: 9, channels } }).resize(w, h, {
+      kernel: 'cubic',
+      fit: 'fill',
+    });
   const files = [];
   const write = async (name, pipeline) => {
     files.push(join(dir, name));

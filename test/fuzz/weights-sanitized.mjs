@@ -16,11 +16,23 @@ const out = join('build', 'sanitize');
 const flags = '-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g';
 
 const torch = await resolveLibtorch();
-const build = spawnSync(process.execPath, [
-  join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'compile', '--log-level', 'warn',
-  '--parallel', String(cpus().length), '--out', out, `--CDTorch_DIR=${torch.torchDir}`,
-  `--CDCMAKE_CXX_FLAGS=${flags}`, `--CDCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined`,
-], { cwd: root, stdio: 'inherit' });
+const build = spawnSync(
+  process.execPath,
+  [
+    join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'),
+    'compile',
+    '--log-level',
+    'warn',
+    '--parallel',
+    String(cpus().length),
+    '--out',
+    out,
+    `--CDTorch_DIR=${torch.torchDir}`,
+    `--CDCMAKE_CXX_FLAGS=${flags}`,
+    `--CDCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined`,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 if (build.status !== 0) throw new Error(`sanitizer build failed (cmake-js exit ${build.status ?? build.signal})`);
 
 // Node itself is not instrumented, so the ASan runtime has to be loaded first.

@@ -62,9 +62,16 @@ export async function fuzzWeights({ count, seed, timeoutMs = 20_000, crashDir = 
   const report = (current, outcome) => {
     result.cases++;
     const tally = (result.byHow[current.how] ??= { read: 0, refused: 0, failed: 0 });
-    if (outcome === 'read') { result.read++; tally.read++; }
-    else if (outcome === 'refused') { result.refused++; tally.refused++; }
-    else { result.wrong.push({ index: current.index, how: current.how, error: JSON.parse(outcome.slice('wrong '.length)) }); tally.failed++; }
+    if (outcome === 'read') {
+      result.read++;
+      tally.read++;
+    } else if (outcome === 'refused') {
+      result.refused++;
+      tally.refused++;
+    } else {
+      result.wrong.push({ index: current.index, how: current.how, error: JSON.parse(outcome.slice('wrong '.length)) });
+      tally.failed++;
+    }
   };
   try {
     const config = (start, end) => JSON.stringify({ corpus, seed, start, count: end - start, dir });
@@ -99,9 +106,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (options.json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(`fuzz-weights: ${result.cases} cases tried (seed ${result.seed}) in ${result.seconds.toFixed(1)} s: ` +
-      `${result.read} read, ${result.refused} refused with a FasttuneError, ${result.wrong.length} wrong errors, ` +
-      `${result.crashes.length} crashes, ${result.hangs.length} hangs`);
+    console.log(
+      `fuzz-weights: ${result.cases} cases tried (seed ${result.seed}) in ${result.seconds.toFixed(1)} s: ` +
+        `${result.read} read, ${result.refused} refused with a FasttuneError, ${result.wrong.length} wrong errors, ` +
+        `${result.crashes.length} crashes, ${result.hangs.length} hangs`,
+    );
     for (const w of result.wrong.slice(0, 20)) console.log(`  wrong error in case ${w.index} (${w.how}): ${w.error}`);
     for (const c of [...result.crashes, ...result.hangs]) console.log(`  case ${c.index} (${c.how}): exit ${c.exit}, file ${c.file}\n${c.stderr}`);
   }

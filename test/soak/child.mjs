@@ -16,7 +16,9 @@ for (const [c, label] of ['a', 'b', 'c'].entries()) {
   mkdirSync(join(dir, label), { recursive: true });
   for (let i = 0; i < 12; i++) {
     const file = join(dir, label, `${label}${i}.png`);
-    await sharp({ create: { width: 20, height: 16, channels: 3, background: { r: 80 * c, g: 10 * i, b: 200 - 9 * i } } }).png().toFile(file);
+    await sharp({ create: { width: 20, height: 16, channels: 3, background: { r: 80 * c, g: 10 * i, b: 200 - 9 * i } } })
+      .png()
+      .toFile(file);
     files.push(file);
   }
 }

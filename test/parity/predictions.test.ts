@@ -1,7 +1,7 @@
 // Everything after training against PyTorch (test/reference/predictions.py): predict and
 // getPreds probabilities on the same weights and pixels, per-item losses with label smoothing,
 // TTA's combination, and the interpretation of a fixed prediction set.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';

@@ -120,10 +120,10 @@ fi
 if has_step bench; then
   log "bench ($(elapsed))"
   if [ "$dry" = 1 ]; then
-    node --import ./scripts/ts-register.mjs test/bench/run.ts --cases infer --quick --reps 1 --out bench-results-gpu-dry.json ||
+    node --import ./test/helpers/ts-register.mjs test/bench/run.ts --cases infer --quick --reps 1 --out bench-results-gpu-dry.json ||
       fail 'the benchmark plumbing failed'
   else
-    node --import ./scripts/ts-register.mjs test/bench/run.ts --device cuda --cases train,infer --reps 1 --steps 10 --out bench-results-gpu.json ||
+    node --import ./test/helpers/ts-register.mjs test/bench/run.ts --device cuda --cases train,infer --reps 1 --steps 10 --out bench-results-gpu.json ||
       fail 'the GPU benchmark failed'
   fi
 fi

@@ -20,7 +20,7 @@ export const STEPS = [
 const FIXES = [
   'set LIBTORCH to an unpacked LibTorch (https://pytorch.org/get-started/locally/, "LibTorch"), or Torch_DIR to a folder holding TorchConfig.cmake;',
   'or install a PyTorch that ships CMake files (pip or conda) and set FASTTUNE_PYTHON to its python;',
-  'or on Debian/Ubuntu: sudo apt-get install libtorch-dev;',
+  'or on Debian/Ubuntu: sudo apt-get install libtorch-dev libopenblas0-pthread;',
   'or allow the download (unset FASTTUNE_OFFLINE), or mirror the archive and set FASTTUNE_LIBTORCH_URL (and FASTTUNE_LIBTORCH_SHA256 if it is not the pinned archive).',
 ];
 

@@ -1,5 +1,5 @@
 // Random draws with fastai's distributions, from our seeded Rng. The order in which the uniforms
-// are consumed is part of the contract: scripts/reference/augment_geometry.py replays it.
+// are consumed is part of the contract: test/reference/augment_geometry.py replays it.
 import type { Rng } from '../core/rng.js';
 
 /** A uniform value in [low, high): `low + u·(high − low)`. */

@@ -68,7 +68,7 @@ export interface WorkerSpec {
 function workerSpec(): WorkerSpec {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(fromSource ? './pool-worker.ts' : './pool-worker.js', import.meta.url);
-  const register = new URL('../../scripts/ts-register.mjs', import.meta.url);
+  const register = new URL('../../test/helpers/ts-register.mjs', import.meta.url);
   return { url, execArgv: fromSource ? [...process.execArgv, '--import', register.href] : undefined };
 }
 

@@ -78,10 +78,29 @@ export async function dataCase(o: DataCaseOptions) {
   }
   const rows: string[][] = [];
   const row = (label: string, a: number, b: number, digits = 0) => rows.push([label, fixed(a, digits), fixed(b, digits), `${fixed(a / b)}×`]);
-  row('first epoch (decode-bound), img/s', best(mains, (r) => rate(r, 0, 1)), best(torches, (r) => rate(r, 0, 1)));
-  row(`all ${o.epochs} epochs, img/s`, best(mains, (r) => rate(r)), best(torches, (r) => rate(r)));
-  row('CPU ms per image, first epoch', least(mains, (r) => cpuPerImage(r, 'cpu', 0, 1)), least(torches, (r) => cpuPerImage(r, 'cpu', 0, 1)), 2);
-  if (o.epochs > 1) row('CPU ms per image, later epochs', least(mains, (r) => cpuPerImage(r, 'cpu', 1)), least(torches, (r) => cpuPerImage(r, 'cpu', 1)), 2);
+  row(
+    'first epoch (decode-bound), img/s',
+    best(mains, (r) => rate(r, 0, 1)),
+    best(torches, (r) => rate(r, 0, 1)),
+  );
+  row(
+    `all ${o.epochs} epochs, img/s`,
+    best(mains, (r) => rate(r)),
+    best(torches, (r) => rate(r)),
+  );
+  row(
+    'CPU ms per image, first epoch',
+    least(mains, (r) => cpuPerImage(r, 'cpu', 0, 1)),
+    least(torches, (r) => cpuPerImage(r, 'cpu', 0, 1)),
+    2,
+  );
+  if (o.epochs > 1)
+    row(
+      'CPU ms per image, later epochs',
+      least(mains, (r) => cpuPerImage(r, 'cpu', 1)),
+      least(torches, (r) => cpuPerImage(r, 'cpu', 1)),
+      2,
+    );
   const mainCpu = least(mains, (r) => cpuPerImage(r, 'mainCpu', 0, 1));
   const torchMainCpu = least(torches, (r) => cpuPerImage(r, 'mainCpu', 0, 1));
   let extras: Record<string, unknown> = {};
@@ -92,7 +111,17 @@ export async function dataCase(o: DataCaseOptions) {
     const ceiling = { ours: 1000 / Math.max(1e-3, mainCpu), torch: 1000 / Math.max(1e-3, torchMainCpu) };
     row('16 cores (estimate), img/s', Math.min(16 * oneCore.ours, ceiling.ours), Math.min(16 * oneCore.torch, ceiling.torch));
     const largeRuns = [0, 1].map(() => [ours(1, {}, large), torchvision(1, o.cores, large)] as const);
-    row(`${LARGE} photos 1400–1800 px, first epoch, img/s`, best(largeRuns.map((r) => r[0]), (r) => rate(r)), best(largeRuns.map((r) => r[1]), (r) => rate(r)));
+    row(
+      `${LARGE} photos 1400–1800 px, first epoch, img/s`,
+      best(
+        largeRuns.map((r) => r[0]),
+        (r) => rate(r),
+      ),
+      best(
+        largeRuns.map((r) => r[1]),
+        (r) => rate(r),
+      ),
+    );
     const settings: Array<[OursSettings, string]> = [
       [{ pool: 4 }, 'Node default pool'],
       [{ pool: o.cores }, 'pool = cores'],
@@ -112,13 +141,24 @@ export async function dataCase(o: DataCaseOptions) {
     console.log(
       table(
         ['setting', 'pool', 'vips', 'workers', 'img/s', 'CPU ms/img', 'main ms/img'],
-        settingRuns.map((s) => [s.label, String(s.pool), String(s.run.sharpConcurrency), String(s.run.workers), fixed(rate(s.run), 0), fixed(cpuPerImage(s.run, 'cpu')), fixed(cpuPerImage(s.run, 'mainCpu'), 3)]),
+        settingRuns.map((s) => [
+          s.label,
+          String(s.pool),
+          String(s.run.sharpConcurrency),
+          String(s.run.workers),
+          fixed(rate(s.run), 0),
+          fixed(cpuPerImage(s.run, 'cpu')),
+          fixed(cpuPerImage(s.run, 'mainCpu'), 3),
+        ]),
       ),
     );
   } else {
     console.log(table(['', 'fasttune', 'torchvision', 'ratio'], rows));
   }
-  for (const [name, runs] of [['fasttune', mains], ['torchvision', torches]] as const) {
+  for (const [name, runs] of [
+    ['fasttune', mains],
+    ['torchvision', torches],
+  ] as const) {
     console.log(`seconds per epoch, ${name}: ${runs.map((r) => r.seconds.map((x) => x.toFixed(2)).join(' ')).join(' | ')}`);
   }
   return {

@@ -4,7 +4,7 @@
 // thread, one libvips thread), best of three passes over the same files (cached by the OS after
 // the first). Not a test.
 //
-//   UV_THREADPOOL_SIZE=1 node --import ./scripts/ts-register.mjs test/bench/decode.bench.ts [--images 200]
+//   UV_THREADPOOL_SIZE=1 node --import ./test/helpers/ts-register.mjs test/bench/decode.bench.ts [--images 200]
 //
 // The loaders' sharp call (src/data/decode-image.ts) is `sharp as called`; each variant below it changes one thing.
 import { readFileSync } from 'node:fs';
@@ -20,7 +20,9 @@ const N = Number(values.images);
 const SIZE = 224;
 const dir = join(benchCache, `decode-${N}`);
 await makeImages(dir, { train: N }, [400, 520]);
-const files = (await readdir(join(dir, 'train', 'a'))).map((f) => join(dir, 'train', 'a', f)).concat((await readdir(join(dir, 'train', 'b'))).map((f) => join(dir, 'train', 'b', f)));
+const files = (await readdir(join(dir, 'train', 'a')))
+  .map((f) => join(dir, 'train', 'a', f))
+  .concat((await readdir(join(dir, 'train', 'b'))).map((f) => join(dir, 'train', 'b', f)));
 sharp.concurrency(1);
 
 type Variant = (path: string) => Promise<unknown>;
@@ -67,5 +69,7 @@ for (const [name, run, setup] of variants) {
 }
 const pillow = runJson<Record<string, number>>(python, ['test/bench/decode_pillow.py', join(dir, 'train'), String(SIZE)]);
 for (const [name, ms] of Object.entries(pillow)) rows.push([`Pillow: ${name}`, fixed(ms)]);
-console.log(`${files.length} JPEGs ~500×375 (${fixed(readFileSync(files[0] as string).length / 1024, 0)} KiB the first), short side to ${SIZE}; CPU ms per image, one thread, best of 3`);
+console.log(
+  `${files.length} JPEGs ~500×375 (${fixed(readFileSync(files[0] as string).length / 1024, 0)} KiB the first), short side to ${SIZE}; CPU ms per image, one thread, best of 3`,
+);
 console.log(table(['variant', 'CPU ms/img'], rows));

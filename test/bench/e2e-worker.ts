@@ -2,20 +2,12 @@
 // (train/ and valid/ with a sub-folder per class): list and label the files, decode, random
 // resized crop to `size`, train, validate. The twin is e2e_torch.py. Runs the built library.
 //
-//   node --import ./scripts/ts-register.mjs test/bench/e2e-worker.ts '{"dir":…,"size":128,"bs":32,"epochs":1}'
+//   node --import ./test/helpers/ts-register.mjs test/bench/e2e-worker.ts '{"dir":…,"size":128,"bs":32,"epochs":1}'
 //
 // Prints one JSON line: seconds in total (from listing the files to the end of the fit), of the
 // fit, of each training and validation phase; images per phase; peak RSS of the process (MiB).
 import { readFileSync } from 'node:fs';
-import {
-  createVisionModel,
-  errorRate,
-  getNumThreads,
-  ImageDataLoaders,
-  Learner,
-  RandomResizedCrop,
-  type Callback,
-} from '../../dist/index.js';
+import { createVisionModel, errorRate, getNumThreads, ImageDataLoaders, Learner, RandomResizedCrop, type Callback } from '../../dist/index.js';
 
 interface Config {
   dir: string;
@@ -29,7 +21,9 @@ const cfg = JSON.parse(process.argv[2] ?? '{}') as Config;
 const now = () => performance.now() / 1000;
 
 function statusMiB(field: string): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : Number.NaN;
 }
 

@@ -2,7 +2,7 @@
 AdamW over fastai's parameter groups (each split into decayed and not), the on-device
 preprocessing fastai does (uint8 -> float / 255 -> ImageNet normalization), and measurements.
 
-The model is built exactly as scripts/reference/vision_model.py builds the parity reference:
+The model is built exactly as test/reference/vision_model.py builds the parity reference:
 torchvision's resnet34 body (children[:-2]) + fastai's head (concat pool, flatten, BatchNorm1d,
 Dropout, Linear, ReLU, BatchNorm1d, Dropout, Linear).
 """

@@ -6,6 +6,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { blasCheck } from '../../src/cli/doctor.js';
 import { StreamRng } from '../../src/core/rng.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,7 +36,7 @@ export function runJson<T>(command: string, args: string[], env: Record<string, 
 
 /** A fasttune worker (TypeScript, importing dist/) with its configuration as one JSON argument. */
 export function ours<T>(script: string, config: object, env: Record<string, string> = {}): T {
-  return runJson<T>(process.execPath, ['--import', './scripts/ts-register.mjs', join('test', 'bench', script), JSON.stringify(config)], env);
+  return runJson<T>(process.execPath, ['--import', './test/helpers/ts-register.mjs', join('test', 'bench', script), JSON.stringify(config)], env);
 }
 
 /**
@@ -78,13 +79,25 @@ export function table(headers: string[], rows: string[][]): string {
 export const fixed = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 export const ratioCell = (p: Paired) => `${fixed(p.ratio)} (${fixed(p.ratioMin)}–${fixed(p.ratioMax)})`;
 
+// The shared libraries a Python process has loaded once torch is imported, as /proc/self/maps lists them.
+const TORCH_LIBRARIES = [
+  'import json, torch',
+  'with open("/proc/self/maps") as f:',
+  '    paths = {line.split()[5] for line in f if len(line.split()) > 5 and line.split()[5].startswith("/")}',
+  'print(json.dumps({"libraries": sorted(paths)}))',
+].join('\n');
+
 /** The machine and how busy it is: figures on a shared machine need this beside them. */
 export function machine() {
-  const versions = runJson<{ libtorch: string; threads: number }>(process.execPath, [
+  // With the addon loaded, the BLAS it brought; Debian's LibTorch takes whichever libblas.so.3 the
+  // system provides, and the reference BLAS would slow the linear layers of both sides alike.
+  const versions = runJson<{ libtorch: string; threads: number; blas: string }>(process.execPath, [
     '--input-type=module',
     '-e',
-    "import { versions } from './dist/index.js'; console.log(JSON.stringify(versions()))",
+    "import { versions } from './dist/index.js'; import { blasCheck, systemProbes } from './dist/cli/doctor.js'; " +
+      'console.log(JSON.stringify({ ...versions(), blas: blasCheck(systemProbes().loadedLibraries()).value }))',
   ]);
+  const torch = runJson<{ libraries: string[] }>(python, ['-c', TORCH_LIBRARIES]);
   return {
     cpu: cpus()[0]?.model ?? 'cpu',
     cores: availableParallelism(),
@@ -92,6 +105,7 @@ export function machine() {
     node: process.version,
     libtorch: versions.libtorch,
     threads: versions.threads,
+    blas: { fasttune: versions.blas, pytorch: blasCheck(torch.libraries).value },
     loadavg: loadavg(),
   };
 }
@@ -104,9 +118,14 @@ export async function makeImages(dir: string, counts: Record<string, number>, [l
     const long = lo + Math.floor(rng.next() * (hi - lo + 1));
     const [w, h] = rng.next() < 0.75 ? [long, Math.round(long * 0.75)] : [Math.round(long * 0.75), long];
     const coarse = Buffer.from(Array.from({ length: 12 * 9 * 3 }, () => Math.floor(rng.next() * 256)));
-    const field = await sharp(coarse, { raw: { width: 12, height: 9, channels: 3 } }).resize(w, h, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
+    const field = await sharp(coarse, { raw: { width: 12, height: 9, channels: 3 } })
+      .resize(w, h, { kernel: 'cubic', fit: 'fill' })
+      .raw()
+      .toBuffer();
     for (let k = 0; k < field.length; k++) field[k] = Math.max(0, Math.min(255, (field[k] as number) + Math.floor((rng.next() - 0.5) * 50)));
-    await sharp(field, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 85 }).toFile(path);
+    await sharp(field, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toFile(path);
   };
   console.log(`generating ${Object.values(counts).reduce((a, b) => a + b, 0)} photo-like JPEGs in ${dir}`);
   for (const [split, n] of Object.entries(counts)) {

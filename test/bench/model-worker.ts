@@ -1,7 +1,7 @@
 // fasttune's side of the model benchmarks, one measurement per process (spawned by run.ts; the
 // PyTorch twin is model_torch.py with the same configuration). Runs the built library (dist/).
 //
-//   node --import ./scripts/ts-register.mjs test/bench/model-worker.ts '<json config>'
+//   node --import ./test/helpers/ts-register.mjs test/bench/model-worker.ts '<json config>'
 //
 // Modes:
 //   train    Learner.fit over in-memory uint8 batches: seconds per training step (loader, events,
@@ -161,7 +161,9 @@ function softmaxRows(x: Float32Array, c: number): Float32Array {
 
 /** Peak resident memory of this process (VmHWM), MiB. */
 function peakRss(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
   return line ? Number(line.split(/\s+/)[1]) / 1024 : Number.NaN;
 }
 

@@ -53,6 +53,28 @@ def train(cfg):
     return {"stepSeconds": times[cfg["warmup"]:], "rssMiB": rss, "peakMiB": rss_mib("VmHWM")}
 
 
+def head(cfg):
+    """The fastai head's share of a training step: its forward and backward alone (concat pool,
+    BatchNorm, linear layers, loss), on features of the body's output shape, beside whole steps.
+    Its linear layers are the model's matrix products that go to the BLAS; the body's
+    convolutions run on oneDNN."""
+    full = train(cfg)["stepSeconds"]
+    model = model_for(cfg).train()
+    body, head_ = model[0], model[1]
+    (images, labels), = make_batches(cfg, 1)
+    with torch.no_grad():
+        features = body(preprocess(images, cfg["channelsLast"]))
+    times = []
+    for _ in range(cfg["warmup"] + cfg["steps"]):
+        start = now()
+        x = features.detach().requires_grad_()
+        loss = F.cross_entropy(head_(x), labels)
+        loss.backward()
+        loss.item()
+        times.append(now() - start)
+    return {"stepSeconds": full, "headSeconds": times[cfg["warmup"]:]}
+
+
 def evaluate(cfg):
     """getPreds: eval-mode forward and loss over a loader, probabilities of every item at the end."""
     model = model_for(cfg).eval()
@@ -92,7 +114,7 @@ def main():
     cfg = config()
     mode = cfg["mode"]
     cpu = cpu_seconds()
-    result = {"train": train, "eval": evaluate, "predict": predict}[mode](cfg)
+    result = {"train": train, "head": head, "eval": evaluate, "predict": predict}[mode](cfg)
     result["cpuSeconds"] = cpu_seconds() - cpu
     emit(result)
 

@@ -92,7 +92,18 @@ const verdicts: string[][] = [];
 const verdict = (what: string, value: string, target: string, met: boolean) => verdicts.push([what, value, target, met ? 'met' : 'NOT met']);
 
 function trainConfig(bs: number, size: number, mode: Mode, extra: object = {}) {
-  return { mode: 'train', device: DEVICE, bs, size, nOut: N_OUT, precision: mode.precision, channelsLast: mode.channelsLast, warmup: WARMUP, steps: STEPS, ...extra };
+  return {
+    mode: 'train',
+    device: DEVICE,
+    bs,
+    size,
+    nOut: N_OUT,
+    precision: mode.precision,
+    channelsLast: mode.channelsLast,
+    warmup: WARMUP,
+    steps: STEPS,
+    ...extra,
+  };
 }
 
 /** Records a target's outcome; NaN targets (GPU runs) are information only. */
@@ -134,6 +145,19 @@ function trainCase(): void {
   }
   console.log(table(['configuration', 'fasttune', 'PyTorch', 'ratio (range)', 'target'], rows));
   results.train = out;
+  if (!CUDA) headShares();
+}
+
+/** How much of a training step the fastai head takes, measured on the PyTorch side (same LibTorch, same BLAS). */
+function headShares(): void {
+  const shares: Record<string, number> = {};
+  for (const { bs, size } of TRAIN_SHAPES) {
+    const run = theirs<{ stepSeconds: number[]; headSeconds: number[] }>('model_torch.py', { ...trainConfig(bs, size, ALL_MODES[0] as Mode), mode: 'head' });
+    shares[`bs ${bs} @ ${size} px`] = median(run.headSeconds) / median(run.stepSeconds);
+  }
+  const list = Object.entries(shares).map(([k, v]) => `${k} ${fixed(100 * v, 1)} %`);
+  console.log(`the fastai head's share of a PyTorch fp32 training step (its forward and backward alone): ${list.join(', ')}`);
+  results.headShare = shares;
 }
 
 function inferCase(): void {
@@ -145,7 +169,18 @@ function inferCase(): void {
   const rows: string[][] = [];
   const out: Record<string, Paired> = {};
   for (const mode of MODES.slice(0, 2)) {
-    const cfg = { mode: 'eval', device: DEVICE, bs, size, nOut: N_OUT, precision: mode.precision, channelsLast: mode.channelsLast, warmup: 1, passes: 2, batches };
+    const cfg = {
+      mode: 'eval',
+      device: DEVICE,
+      bs,
+      size,
+      nOut: N_OUT,
+      precision: mode.precision,
+      channelsLast: mode.channelsLast,
+      warmup: 1,
+      passes: 2,
+      batches,
+    };
     const o: number[] = [];
     const t: number[] = [];
     for (let rep = 0; rep < REPS; rep++) {
@@ -155,7 +190,13 @@ function inferCase(): void {
     const p = paired(o, t);
     out[`getPreds ${mode.name}`] = p;
     const images = bs * batches;
-    rows.push([`getPreds, ${mode.name}`, fixed(images / p.ours, 1), fixed(images / p.theirs, 1), ratioCell(p), judge(`getPreds ${mode.name} (time ratio)`, p.ratio, target)]);
+    rows.push([
+      `getPreds, ${mode.name}`,
+      fixed(images / p.ours, 1),
+      fixed(images / p.theirs, 1),
+      ratioCell(p),
+      judge(`getPreds ${mode.name} (time ratio)`, p.ratio, target),
+    ]);
   }
   const cfg = { mode: 'predict', device: DEVICE, bs: 1, size, nOut: N_OUT, precision: 'fp32', channelsLast: false, warmup: 3, calls: quick ? 8 : 20 };
   const o: number[] = [];
@@ -166,7 +207,13 @@ function inferCase(): void {
   }
   const p = paired(o, t);
   out['predict bs 1'] = p;
-  rows.push(['predict, bs 1, fp32 (ms per call)', fixed(1000 * p.ours, 1), fixed(1000 * p.theirs, 1), ratioCell(p), judge('predict bs 1 (time ratio)', p.ratio, target)]);
+  rows.push([
+    'predict, bs 1, fp32 (ms per call)',
+    fixed(1000 * p.ours, 1),
+    fixed(1000 * p.theirs, 1),
+    ratioCell(p),
+    judge('predict bs 1 (time ratio)', p.ratio, target),
+  ]);
   console.log(table(['', 'fasttune', 'PyTorch', 'time ratio (range)', 'target'], rows));
   results.infer = out;
 }
@@ -193,7 +240,10 @@ async function e2eCase(): Promise<void> {
     e2eRuns.ours.push(ours<E2eRun>('e2e-worker.ts', cfg));
     e2eRuns.theirs.push(theirs<E2eRun>('e2e_torch.py', cfg));
   }
-  const total = paired(e2eRuns.ours.map((r) => r.totalSeconds), e2eRuns.theirs.map((r) => r.totalSeconds));
+  const total = paired(
+    e2eRuns.ours.map((r) => r.totalSeconds),
+    e2eRuns.theirs.map((r) => r.totalSeconds),
+  );
   const pick = (f: (r: E2eRun) => number) => paired(e2eRuns.ours.map(f), e2eRuns.theirs.map(f));
   const rows = [
     ['whole run (list files → end of validation), s', total],
@@ -201,7 +251,12 @@ async function e2eCase(): Promise<void> {
     ['validation phase, s', pick((r) => r.validSeconds[0] as number)],
     ['CPU seconds, all threads and processes', pick((r) => r.cpuSeconds)],
   ] as const;
-  console.log(table(['', 'fasttune', 'PyTorch', 'ratio (range)'], rows.map(([k, p]) => [k, fixed(p.ours, 1), fixed(p.theirs, 1), ratioCell(p)])));
+  console.log(
+    table(
+      ['', 'fasttune', 'PyTorch', 'ratio (range)'],
+      rows.map(([k, p]) => [k, fixed(p.ours, 1), fixed(p.theirs, 1), ratioCell(p)]),
+    ),
+  );
   const speedup = 1 / total.ratio;
   console.log(`fasttune is ${fixed(speedup)}× as fast as PyTorch + torchvision (target ≥ 1.10)`);
   verdict('end-to-end epoch (speed-up)', `${fixed(speedup)}×`, '≥ 1.10×', speedup >= 1.1);
@@ -211,7 +266,10 @@ async function e2eCase(): Promise<void> {
 function memoryCase(): void {
   console.log('\n## Memory');
   if (e2eRuns.ours.length > 0) {
-    const peak = paired(e2eRuns.ours.map((r) => r.peakMiB), e2eRuns.theirs.map((r) => r.peakMiB));
+    const peak = paired(
+      e2eRuns.ours.map((r) => r.peakMiB),
+      e2eRuns.theirs.map((r) => r.peakMiB),
+    );
     const workers = median(e2eRuns.theirs.map((r) => r.workerPeakMiB ?? Number.NaN));
     console.log(
       `peak RSS of the end-to-end epoch: fasttune ${fixed(peak.ours, 0)} MiB (one process); PyTorch main process ` +
@@ -226,7 +284,11 @@ function memoryCase(): void {
   const rss = run.rssMiB;
   const at = (k: number) => rss[String(k)] ?? Number.NaN;
   const growth = (at(MEMORY_STEPS) - at(100)) / at(100);
-  console.log(`RSS while training (bs ${bs} @ ${size} px, fp32), MiB by step: ${Object.entries(rss).map(([k, v]) => `${k}: ${fixed(v, 0)}`).join(', ')}`);
+  console.log(
+    `RSS while training (bs ${bs} @ ${size} px, fp32), MiB by step: ${Object.entries(rss)
+      .map(([k, v]) => `${k}: ${fixed(v, 0)}`)
+      .join(', ')}`,
+  );
   console.log(`growth from step 100 to step ${MEMORY_STEPS}: ${fixed(100 * growth)} % (target < 2 %)`);
   verdict(`RSS growth, step 100 → ${MEMORY_STEPS}`, `${fixed(100 * growth)} %`, '< 2 %', growth < 0.02);
   results.rssGrowth = { bs, size, steps: MEMORY_STEPS, rssMiB: rss, growth };
@@ -261,13 +323,41 @@ function defaultsCase(): void {
   const trainSeconds = (extra: object, env: Record<string, string> = {}) =>
     median(ours<TrainRun>('model-worker.ts', trainConfig(bs, size, fp32, extra), env).stepSeconds);
   const evalSeconds = (extra: object) =>
-    median(ours<{ passSeconds: number[] }>('model-worker.ts', { mode: 'eval', bs: 16, size: 224, nOut: N_OUT, precision: 'fp32', channelsLast: false, warmup: 1, passes: 2, batches: quick ? 2 : 4, ...extra }).passSeconds);
+    median(
+      ours<{ passSeconds: number[] }>('model-worker.ts', {
+        mode: 'eval',
+        bs: 16,
+        size: 224,
+        nOut: N_OUT,
+        precision: 'fp32',
+        channelsLast: false,
+        warmup: 1,
+        passes: 2,
+        batches: quick ? 2 : 4,
+        ...extra,
+      }).passSeconds,
+    );
   const cores = machine().cores;
   const variants: Array<[string, string, () => number, () => number]> = [
     ['foldBn (default true)', 'getPreds fp32, bs 16 @ 224 px: foldBn false', () => evalSeconds({}), () => evalSeconds({ foldBn: false })],
-    ['memory format (default contiguous)', `training fp32, bs ${bs} @ ${size} px: channelsLast true`, () => trainSeconds({}), () => trainSeconds({ channelsLast: true })],
-    [`intra-op threads (default ${cores}, one per core)`, `training fp32, bs ${bs} @ ${size} px: 1 thread`, () => trainSeconds({}), () => trainSeconds({ threads: 1 })],
-    ['OpenMP waiting (default passive)', `training fp32, bs ${bs} @ ${size} px: OMP_WAIT_POLICY=ACTIVE`, () => trainSeconds({}), () => trainSeconds({}, { OMP_WAIT_POLICY: 'ACTIVE' })],
+    [
+      'memory format (default contiguous)',
+      `training fp32, bs ${bs} @ ${size} px: channelsLast true`,
+      () => trainSeconds({}),
+      () => trainSeconds({ channelsLast: true }),
+    ],
+    [
+      `intra-op threads (default ${cores}, one per core)`,
+      `training fp32, bs ${bs} @ ${size} px: 1 thread`,
+      () => trainSeconds({}),
+      () => trainSeconds({ threads: 1 }),
+    ],
+    [
+      'OpenMP waiting (default passive)',
+      `training fp32, bs ${bs} @ ${size} px: OMP_WAIT_POLICY=ACTIVE`,
+      () => trainSeconds({}),
+      () => trainSeconds({}, { OMP_WAIT_POLICY: 'ACTIVE' }),
+    ],
   ];
   console.log(`\n## Defaults: fasttune against itself with one setting changed; s per step or pass, medians of ${REPS}`);
   const rows: string[][] = [];
@@ -290,7 +380,10 @@ function defaultsCase(): void {
 if (CUDA && [...cases].some((c) => c !== 'train' && c !== 'infer')) throw new Error('--device cuda runs the train and infer cases only');
 ensureBuilt();
 const info = machine();
-console.log(`${info.cpu}, ${info.cores} cores, ${info.memGiB} GiB; Node ${info.node}; LibTorch ${info.libtorch}; ${info.threads} intra-op threads each side; device ${DEVICE}`);
+console.log(
+  `${info.cpu}, ${info.cores} cores, ${info.memGiB} GiB; Node ${info.node}; LibTorch ${info.libtorch}; ${info.threads} intra-op threads each side; device ${DEVICE}`,
+);
+console.log(`BLAS: fasttune ${info.blas.fasttune}; PyTorch ${info.blas.pytorch}`);
 console.log(`load average at start: ${info.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
 const started = Date.now();
 if (cases.has('train')) trainCase();
@@ -298,7 +391,12 @@ if (cases.has('infer')) inferCase();
 if (cases.has('data')) {
   results.data = await dataCase({ images: quick ? 256 : 1000, epochs: quick ? 2 : 5, cores: info.cores, reps: REPS, extras: !quick });
   const d = results.data as { firstEpoch: { ours: number; theirs: number }; allEpochs: { ours: number; theirs: number } };
-  verdict('data pipeline, first epoch (img/s ratio)', `${fixed(d.firstEpoch.ours / d.firstEpoch.theirs)}×`, '≥ 2×', d.firstEpoch.ours / d.firstEpoch.theirs >= 2);
+  verdict(
+    'data pipeline, first epoch (img/s ratio)',
+    `${fixed(d.firstEpoch.ours / d.firstEpoch.theirs)}×`,
+    '≥ 2×',
+    d.firstEpoch.ours / d.firstEpoch.theirs >= 2,
+  );
   verdict('data pipeline, all epochs (img/s ratio)', `${fixed(d.allEpochs.ours / d.allEpochs.theirs)}×`, '≥ 2×', d.allEpochs.ours / d.allEpochs.theirs >= 2);
 }
 if (cases.has('e2e') || cases.has('memory')) await e2eCase();

@@ -24,7 +24,7 @@ export interface FitChildOptions {
 }
 
 export function runFitChild(images: string, workdir: string, mode: string, { onLine, limitKiB }: FitChildOptions = {}): Promise<ChildRun> {
-  const args = ['--import', join(root, 'scripts', 'ts-register.mjs'), child, images, workdir, mode];
+  const args = ['--import', join(root, 'test', 'helpers', 'ts-register.mjs'), child, images, workdir, mode];
   const env = { ...process.env, FASTTUNE_NUM_THREADS: '1' };
   const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env };
   // `exec` keeps the pid, so a signal reaches node rather than the shell.

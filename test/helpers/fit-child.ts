@@ -1,4 +1,4 @@
-// A training process for the interruption tests, started with scripts/ts-register.mjs:
+// A training process for the interruption tests, started with test/helpers/ts-register.mjs:
 //   fit-child.ts <images> <workdir> <mode>
 // mode 'full': fitOneCycle(2) uninterrupted, then learn.save('final');
 // mode 'interrupt': the same fit with SaveOnInterruptCallback, announcing each batch on stdout;

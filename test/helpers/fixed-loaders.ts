@@ -1,5 +1,5 @@
 // DataLoaders over fixed batches (the same order every pass, no augmentation): what the PyTorch
-// replica of scripts/reference/vision_learner.py iterates.
+// replica of test/reference/vision_learner.py iterates.
 import { imagenetStats } from '../../src/index.js';
 import type { Batch, DataLoader, DataLoaders } from '../../src/data/loader-contract.js';
 import type { Fixture } from './fixtures.js';

@@ -1,4 +1,4 @@
-// Reads the reference fixtures written by scripts/reference/*.py (safetensors + JSON metadata).
+// Reads the reference fixtures written by test/reference/*.py (safetensors + JSON metadata).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

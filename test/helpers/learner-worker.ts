@@ -1,5 +1,5 @@
 // A worker thread that trains a small learner and reports a digest of its weights and its
-// validation probabilities (started with scripts/ts-register.mjs in execArgv).
+// validation probabilities (started with test/helpers/ts-register.mjs in execArgv).
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { smallLearner } from './image-learner.js';

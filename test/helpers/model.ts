@@ -1,4 +1,4 @@
-// Shared setup for the model tests: the reference fixtures of scripts/reference/vision_model.py.
+// Shared setup for the model tests: the reference fixtures of test/reference/vision_model.py.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createVisionModel, getNumThreads, setNumThreads, type VisionModel, type VisionModelOptions } from '../../src/index.js';

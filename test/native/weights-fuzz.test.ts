@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without type declarations
-import { fuzzWeights as fuzz } from '../../scripts/fuzz-weights.mjs';
+import { fuzzWeights as fuzz } from '../fuzz/weights.mjs';
 
 interface Case { index: number; how: string; exit?: string | number; stderr?: string; error?: string }
 interface FuzzResult {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readWeights, type WeightsContents } from '../../src/index.js';
 import { fixture, fixturesDir, type FixtureArray } from '../helpers/fixtures.js';
 // @ts-expect-error plain ESM script without type declarations
-import { readZip, writeZip } from '../../scripts/weights-fuzz/zip.mjs';
+import { readZip, writeZip } from '../fuzz/weights/zip.mjs';
 
 const saved = join(fixturesDir, 'torch_checkpoints');
 const crafted = join(fixturesDir, 'crafted_checkpoints');

@@ -1,5 +1,5 @@
 // augTransforms' draws vs fastai's formulas recomputed in PyTorch from the same uniforms
-// (scripts/reference/augment_geometry.py).
+// (test/reference/augment_geometry.py).
 import { describe, expect, it } from 'vitest';
 import { augTransforms, type AugTransformsOptions } from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';

@@ -1,5 +1,5 @@
 // The native resample + lighting vs fastai's batch transforms in PyTorch, for fixed parameters
-// (scripts/reference/augment_pixels.py).
+// (test/reference/augment_pixels.py).
 import { describe, expect, it } from 'vitest';
 import { applyAugment, type AugmentParams, type PadMode, type ResampleMode } from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';

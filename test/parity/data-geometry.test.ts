@@ -1,5 +1,5 @@
 // Resize / RandomResizedCrop windows and pad modes against fastai's formulas written out in
-// Python (scripts/reference/data_geometry.py). Geometry is compared exactly.
+// Python (test/reference/data_geometry.py). Geometry is compared exactly.
 import { describe, expect, it } from 'vitest';
 import type { Rng } from '../../src/augment/batch-transform.js';
 import {

@@ -1,4 +1,4 @@
-// JPEGs through the native decoder against fastai's PIL path (scripts/reference/jpeg_bases.py):
+// JPEGs through the native decoder against fastai's PIL path (test/reference/jpeg_bases.py):
 // libjpeg decodes both sides and the base is resampled with Pillow's arithmetic, so the pixels
 // must be equal, byte for byte (tolerance 0), for every kind of JPEG the reference writes:
 // grey, progressive, 4:4:4, all EXIF orientations, shrink-on-load, upsampling, no resampling.

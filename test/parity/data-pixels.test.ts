@@ -1,4 +1,4 @@
-// Item-transformed pixels against fastai's PIL path (scripts/reference/data_pixels.py) on a smooth
+// Item-transformed pixels against fastai's PIL path (test/reference/data_pixels.py) on a smooth
 // synthetic image. Geometry is exact elsewhere (data-geometry.test.ts); pixels cannot be: sharp
 // resamples the whole image once (libvips, triangle filter) and crops, fastai crops and resamples
 // (Pillow's bilinear). On a smooth image the two agree to about one grey level on average.

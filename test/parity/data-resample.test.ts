@@ -1,5 +1,5 @@
 // The native window resampler against PIL's `crop(box).resize(size, BILINEAR)` (fastai's
-// crop_pad + resize), scripts/reference/resample_windows.py: 60 seeded windows of a noise image,
+// crop_pad + resize), test/reference/resample_windows.py: 60 seeded windows of a noise image,
 // shrunk by up to 9× and enlarged by up to 3×, down to one pixel. Tolerance 0: same bytes.
 import { describe, expect, it } from 'vitest';
 import { nativeWindowResampler } from '../../src/data/native-image.js';

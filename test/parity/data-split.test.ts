@@ -1,4 +1,4 @@
-// RandomSplitter against torch.manual_seed + torch.randperm (scripts/reference/data_split.py).
+// RandomSplitter against torch.manual_seed + torch.randperm (test/reference/data_split.py).
 import { describe, expect, it } from 'vitest';
 import { RandomSplitter } from '../../src/data/index.js';
 import { fixture } from '../helpers/fixtures.js';

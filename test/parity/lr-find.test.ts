@@ -1,5 +1,5 @@
 // lrFind on fixed loss curves: lr sequence, smoothed losses, stop point and the four suggestions
-// match a reference written from the spec (scripts/reference/lr_find.py, torch float32).
+// match a reference written from the spec (test/reference/lr_find.py, torch float32).
 import { describe, expect, it } from 'vitest';
 import { Learner } from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';

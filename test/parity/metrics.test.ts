@@ -1,5 +1,5 @@
 // Metrics on fixed logits, their batch-size-weighted averages and the smoothed training loss, as
-// the Recorder keeps them, vs scripts/reference/metrics.py (torch float32, fastai's formulas).
+// the Recorder keeps them, vs test/reference/metrics.py (torch float32, fastai's formulas).
 import { describe, expect, it } from 'vitest';
 import { Learner, accuracy, errorRate, metric, topKAccuracy } from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';

@@ -1,7 +1,7 @@
-// Everything after training against PyTorch (scripts/reference/predictions.py): predict and
+// Everything after training against PyTorch (test/reference/predictions.py): predict and
 // getPreds probabilities on the same weights and pixels, per-item losses with label smoothing,
 // TTA's combination, and the interpretation of a fixed prediction set.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -213,7 +213,10 @@ describe('predict and getPreds vs PyTorch on the same weights and pixels', () =>
     const preds = await learn.getPreds({ ds: dls.testDl(files, { bs: 5 }) });
     expect(Array.from(preds.targets)).toEqual(new Array(n).fill(-1));
     // Batches of 5 and 1 instead of the reference's 6: other kernel blockings, a little more noise.
-    expectClose(preds.probs, probs, { atol: 1e-6, rtol: 1e-5 }, 'test probs');
+    // OpenBLAS blocks its matrix products by batch size: max |diff| 5.8e-6 under OpenBLAS 0.3.21,
+    // 4.8e-7 under the reference BLAS (the same batches as the reference stay within 2e-7 on both).
+    console.info(`parity test-loader probs: max rel ${maxRelDiff(preds.probs, probs).toExponential(2)}`);
+    expectClose(preds.probs, probs, { atol: 1e-5, rtol: 1e-5 }, 'test probs');
     await expect(learn.getPreds({ ds: dls.testDl(files), withLoss: true })).rejects.toThrow(/withLoss needs labelled items/);
   });
 

@@ -1,5 +1,5 @@
 // fitOneCycle, fineTune and fitFlatCos send the model the same per-batch learning rates and
-// momentums as fastai (reference: scripts/reference/schedules.py, torch float32 positions).
+// momentums as fastai (reference: test/reference/schedules.py, torch float32 positions).
 import { describe, expect, it } from 'vitest';
 import { Learner, slice, type HyperValue } from '../../src/index.js';
 import { expectClose, maxRelDiff } from '../helpers/close.js';

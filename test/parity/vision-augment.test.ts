@@ -1,6 +1,6 @@
 // Batch augmentation inside the model's steps (DESIGN 2: uint8 -> device -> float -> augment ->
 // normalize -> forward).
-// 1. Against PyTorch (scripts/reference/vision_learner.py): a batch resampled with flip, rotation,
+// 1. Against PyTorch (test/reference/vision_learner.py): a batch resampled with flip, rotation,
 //    zoom and warp, then lit, and a resize-only validation batch; eval logits, and a training step's
 //    loss, weights and BatchNorm statistics.
 // 2. The same path as applyAugment: with nearest sampling the augmented floats are exact 8-bit

@@ -1,5 +1,5 @@
 // Eval with BatchNorm folded into the convolutions and linear layers (the default in fp32) against
-// the exact answer: the same model evaluated by PyTorch in float64 (scripts/reference/folded_eval.py).
+// the exact answer: the same model evaluated by PyTorch in float64 (test/reference/folded_eval.py).
 // Folding only changes float32 rounding, so the folded logits must be as close to the float64 ones
 // as PyTorch's own float32 forward is: within 1e-5 of the largest logit (PyTorch float32 itself
 // stays within 3e-6 there, asserted below so the bound stays meaningful), on batches whose odd

@@ -1,5 +1,5 @@
 // Whole training runs through the public API against the PyTorch replica of
-// scripts/reference/vision_learner.py (spec 14): visionLearner with "pretrained" weights saved by
+// test/reference/vision_learner.py (spec 14): visionLearner with "pretrained" weights saved by
 // torch.save, fitOneCycle frozen -> unfreeze -> fitOneCycle(slice(lo, hi)), and fineTune, on fixed
 // batches. Per-step losses, the Recorder's smoothed losses, learning rates, momentums and epoch
 // rows, and every weight and BatchNorm buffer at the end.

@@ -1,5 +1,5 @@
 // The LR finder on a real (small) problem against the PyTorch replica of
-// scripts/reference/vision_learner.py (spec 6, 14.5): the frozen ResNet-34 learner sweeping the
+// test/reference/vision_learner.py (spec 6, 14.5): the frozen ResNet-34 learner sweeping the
 // learning rate over fixed batches. Then: lrFind leaves weights, BatchNorm buffers, optimizer state
 // and hyper-parameters exactly as it found them.
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without type declarations
-import { fuzzImages as fuzz } from '../../scripts/fuzz-images.mjs';
+import { fuzzImages as fuzz } from '../fuzz/images.mjs';
 
 interface Case { index: number; how: string; exit?: string | number; stderr?: string; error?: string }
 interface FuzzResult {

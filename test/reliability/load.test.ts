@@ -68,7 +68,7 @@ describe('load', () => {
   });
 
   it('learners in two worker threads end exactly as each alone in the main thread', async () => {
-    const register = new URL('../../scripts/ts-register.mjs', import.meta.url).href;
+    const register = new URL('../helpers/ts-register.mjs', import.meta.url).href;
     const script = join(root, 'test', 'helpers', 'learner-worker.ts');
     const results = await Promise.all(
       [1, 2].map(

@@ -1,10 +1,10 @@
 // Long runs don't grow: training steps, predict calls and learners made and disposed, in a fresh
 // process, with RSS and the live native objects sampled after garbage collections. CI-sized here;
-// `node scripts/soak.mjs` runs thousands of steps and tens of thousands of predict calls.
+// `node test/soak/soak.mjs` runs thousands of steps and tens of thousands of predict calls.
 import { describe, expect, it } from 'vitest';
 import { createVisionModel, liveNativeObjects } from '../../src/index.js';
 // @ts-expect-error plain ESM script without type declarations
-import { soak as runSoak } from '../../scripts/soak.mjs';
+import { soak as runSoak } from '../soak/soak.mjs';
 
 interface Sample { phase: string; count: number; rssMiB: number; heapMiB: number; live: { models: number; jobs: number } }
 interface SoakResult {
@@ -19,7 +19,7 @@ const soak = runSoak as (options: object) => Promise<SoakResult>;
 
 // At this size RSS still moves by up to ~100 MiB while the allocator warms up (arenas kept or
 // returned), so the bound here catches gross leaks only (a model's weights, 85 MiB, per run); the
-// native object counts are exact. `node scripts/soak.mjs 1500 1000` measured RSS flat within
+// native object counts are exact. `node test/soak/soak.mjs 1500 1000` measured RSS flat within
 // 709–720 MiB over 1,500 steps and 713.7–715.2 MiB over 1,000 predict calls.
 const MAX_GROWTH_MIB = 256;
 

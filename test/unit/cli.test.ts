@@ -37,6 +37,7 @@ function probes(overrides: Partial<DoctorProbes> = {}): DoctorProbes {
     nodeNapi: 9,
     cores: 2,
     isFile: () => false,
+    loadedLibraries: () => ['/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3'],
     ...overrides,
   };
 }
@@ -154,6 +155,7 @@ describe('fasttune doctor', () => {
       'Threads',
       'JPEG decoding',
       'Node-API (addon)',
+      'BLAS',
       'Node',
       'sharp',
       'Pretrained weights',

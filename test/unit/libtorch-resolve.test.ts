@@ -148,7 +148,7 @@ describe('LibTorch resolution order', () => {
     expect(ctx.download).not.toHaveBeenCalled();
   });
 
-  it('5. installs libtorch-dev with apt-get on Debian as root, refreshing stale lists once', async () => {
+  it('5. installs libtorch-dev and OpenBLAS with apt-get on Debian as root, refreshing stale lists once', async () => {
     let installs = 0;
     const machine = fakeMachine({
       files: ['/etc/debian_version'],
@@ -163,13 +163,15 @@ describe('LibTorch resolution order', () => {
     });
     const found = await resolveLibtorch(machine.ctx);
     expect(found).toMatchObject({ source: 'apt', torchDir: SYSTEM_DIR });
-    expect(found.reason).toMatch(/^installed libtorch-dev with apt-get; system LibTorch found in/);
-    expect(machine.calls.filter((c) => c.cmd === '/usr/bin/apt-get').map((c) => c.args[0])).toEqual(['install', 'update', 'install']);
+    expect(found.reason).toMatch(/^installed libtorch-dev and libopenblas0-pthread with apt-get; system LibTorch found in/);
+    const aptCalls = machine.calls.filter((c) => c.cmd === '/usr/bin/apt-get');
+    expect(aptCalls.map((c) => c.args[0])).toEqual(['install', 'update', 'install']);
+    expect(aptCalls[0]?.args).toEqual(['install', '-y', '--no-install-recommends', 'libtorch-dev', 'libopenblas0-pthread']);
     expect(found.tried.map((t: { step: string }) => t.step)).toEqual(['LIBTORCH / Torch_DIR', 'Python torch', 'system libtorch-dev', 'download']);
   });
 
   it.each([
-    [{ root: false }, /not root \(run `sudo apt-get install libtorch-dev` yourself\)/],
+    [{ root: false }, /not root \(run `sudo apt-get install libtorch-dev libopenblas0-pthread` yourself\)/],
     [{ root: true, files: [] }, /not a Debian\/Ubuntu system/],
     [{ root: true, platform: 'darwin' }, /not Linux \(darwin\)/],
     [{ root: true, env: { FASTTUNE_NO_APT: '1' } }, /disabled by FASTTUNE_NO_APT/],

@@ -1,4 +1,4 @@
-// Module hooks behind scripts/ts-register.mjs: `.js` imports from a `.ts` file resolve to the
+// Module hooks behind test/helpers/ts-register.mjs: `.js` imports from a `.ts` file resolve to the
 // `.ts` source when no `.js` exists, and `.ts` files are transpiled by esbuild (types stripped).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -3,9 +3,8 @@
 // declare huge dimensions or bad segment lengths (PNG with its chunk CRC fixed, so the damage gets
 // past the CRC check).
 import sharp from 'sharp';
-import { makeRng } from '../weights-fuzz/mutate.mjs';
 
-export { caseSeed, makeRng } from '../weights-fuzz/mutate.mjs';
+export { caseSeed, makeRng } from '../weights/mutate.mjs';
 
 const EXT = { png: 'png', jpeg: 'jpg', webp: 'webp' };
 
@@ -102,7 +101,8 @@ function mutatePng(bytes, rng) {
   const out = Buffer.from(bytes);
   const chunks = pngChunks(out);
   const ihdr = chunks.find((c) => c.type === 'IHDR');
-  if (rng.chance(0.6) && ihdr) { // huge or zero declared dimensions, CRC fixed
+  if (rng.chance(0.6) && ihdr) {
+    // huge or zero declared dimensions, CRC fixed
     const which = rng.int(3);
     if (which !== 1) out.writeUInt32BE(rng.pick(EDGE_32), ihdr.at + 8);
     if (which !== 0) out.writeUInt32BE(rng.pick(EDGE_32), ihdr.at + 12);
@@ -133,7 +133,8 @@ function mutateJpeg(bytes, rng) {
   const out = Buffer.from(bytes);
   const segments = jpegSegments(out);
   const sof = segments.find((s) => s.marker >= 0xc0 && s.marker <= 0xcf && s.marker !== 0xc4 && s.marker !== 0xc8 && s.marker !== 0xcc);
-  if (rng.chance(0.6) && sof) { // height and width of the frame
+  if (rng.chance(0.6) && sof) {
+    // height and width of the frame
     const which = rng.int(3);
     if (which !== 1) out.writeUInt16BE(rng.pick(EDGE_16), sof.at + 5);
     if (which !== 0) out.writeUInt16BE(rng.pick(EDGE_16), sof.at + 7);
@@ -149,12 +150,15 @@ function mutateWebp(bytes, rng) {
   const out = Buffer.from(bytes);
   const chunk = out.toString('latin1', 12, 16);
   if (rng.chance(0.6)) {
-    if (chunk === 'VP8 ' && out.length >= 30) { // 14-bit width and height after the start code
+    if (chunk === 'VP8 ' && out.length >= 30) {
+      // 14-bit width and height after the start code
       out.writeUInt16LE(rng.pick([0, 1, 0x3fff, 0xffff]), 26);
       out.writeUInt16LE(rng.pick([0, 1, 0x3fff, 0xffff]), 28);
-    } else if (chunk === 'VP8L' && out.length >= 25) { // 14-bit (width-1, height-1) packed in 4 bytes
+    } else if (chunk === 'VP8L' && out.length >= 25) {
+      // 14-bit (width-1, height-1) packed in 4 bytes
       out.writeUInt32LE((out.readUInt32LE(21) & 0xf0000000) | (rng.int(2) ? 0x0fffffff : rng.int(0x10000000)), 21);
-    } else if (out.length >= 30) { // VP8X canvas: 24-bit width-1, height-1
+    } else if (out.length >= 30) {
+      // VP8X canvas: 24-bit width-1, height-1
       out.writeUIntLE(0xffffff, 24, 3);
       out.writeUIntLE(0xffffff, 27, 3);
     }
@@ -165,7 +169,15 @@ function mutateWebp(bytes, rng) {
   return { bytes: out, how: 'webp chunk size' };
 }
 
-const TEXTS = ['hello, this is not an image\n', '<html><body>404 Not Found</body></html>\n', '{"image": "cat.jpg"}\n', 'GIF89a', '\x89PNG\r\n', '\xff\xd8\xff', 'RIFF\0\0\0\0WEBP'];
+const TEXTS = [
+  'hello, this is not an image\n',
+  '<html><body>404 Not Found</body></html>\n',
+  '{"image": "cat.jpg"}\n',
+  'GIF89a',
+  '\x89PNG\r\n',
+  '\xff\xd8\xff',
+  'RIFF\0\0\0\0WEBP',
+];
 
 /**
  * One corrupted file from the bases: `{ bytes, ext, how }`. `how` names the kind of damage, for
@@ -176,19 +188,22 @@ export function mutateImage(bases, rng) {
   const ext = rng.chance(0.9) ? EXT[base.format] : rng.pick(Object.values(EXT)); // sometimes misnamed
   const kind = rng.int(10);
   switch (kind) {
-    case 0: return { bytes: truncate(base.bytes, rng), ext, how: 'truncated' };
+    case 0:
+      return { bytes: truncate(base.bytes, rng), ext, how: 'truncated' };
     case 1:
-    case 2: return { bytes: flip(base.bytes, rng), ext, how: 'flipped bytes' };
-    case 3: return { bytes: zeroSpan(base.bytes, rng), ext, how: 'zeroed span' };
-    case 4: return { bytes: repeatSpan(base.bytes, rng), ext, how: 'repeated span' };
-    case 5: return rng.chance(0.3)
-      ? { bytes: Buffer.alloc(0), ext, how: 'empty file' }
-      : { bytes: Buffer.alloc(1 + rng.int(4096)), ext, how: 'zero bytes' };
-    case 6: return { bytes: Buffer.from(rng.pick(TEXTS).repeat(1 + rng.int(20)), 'latin1'), ext: rng.pick(['jpg', 'png', 'webp']), how: 'text named as an image' };
+    case 2:
+      return { bytes: flip(base.bytes, rng), ext, how: 'flipped bytes' };
+    case 3:
+      return { bytes: zeroSpan(base.bytes, rng), ext, how: 'zeroed span' };
+    case 4:
+      return { bytes: repeatSpan(base.bytes, rng), ext, how: 'repeated span' };
+    case 5:
+      return rng.chance(0.3) ? { bytes: Buffer.alloc(0), ext, how: 'empty file' } : { bytes: Buffer.alloc(1 + rng.int(4096)), ext, how: 'zero bytes' };
+    case 6:
+      return { bytes: Buffer.from(rng.pick(TEXTS).repeat(1 + rng.int(20)), 'latin1'), ext: rng.pick(['jpg', 'png', 'webp']), how: 'text named as an image' };
     default: {
       const mutated = base.format === 'png' ? mutatePng(base.bytes, rng) : base.format === 'jpeg' ? mutateJpeg(base.bytes, rng) : mutateWebp(base.bytes, rng);
       return { ...mutated, ext };
     }
   }
 }
-

@@ -1,4 +1,4 @@
-// One soak run in a fresh process (started with --expose-gc and scripts/ts-register.mjs): trains
+// One soak run in a fresh process (started with --expose-gc and test/helpers/ts-register.mjs): trains
 // `steps` batches of tiny images, then makes `predicts` predict calls (half of them concurrent),
 // then creates and disposes `learners` learners, sampling RSS and the live native objects after
 // a garbage collection at regular points. Prints one JSON line.
@@ -16,7 +16,9 @@ for (const [c, label] of ['a', 'b', 'c'].entries()) {
   mkdirSync(join(dir, label), { recursive: true });
   for (let i = 0; i < 12; i++) {
     const file = join(dir, label, `${label}${i}.png`);
-    await sharp({ create: { width: 20, height: 16, channels: 3, background: { r: 80 * c, g: 10 * i, b: 200 - 9 * i } } }).png().toFile(file);
+    await sharp({ create: { width: 20, height: 16, channels: 3, background: { r: 80 * c, g: 10 * i, b: 200 - 9 * i } } })
+      .png()
+      .toFile(file);
     files.push(file);
   }
 }

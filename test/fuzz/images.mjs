@@ -5,14 +5,14 @@
 // predict or fail with a FasttuneError naming the file. A crash or hang is caught here, recorded
 // with its case file, and the run goes on from the next case.
 //
-//   node scripts/fuzz-images.mjs [count=1000] [seed=1] [--json] [--timeout-ms=60000] [--crash-dir=fuzz-crashes]
+//   node test/fuzz/images.mjs [count=1000] [seed=1] [--json] [--timeout-ms=60000] [--crash-dir=fuzz-crashes]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runFuzzChildren } from './lib/fuzz-runner.mjs';
+import { runFuzzChildren } from './runner.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function parseArgs(argv) {
   const options = { count: 1000, seed: 1, json: false, timeoutMs: 60_000, crashDir: join(root, 'fuzz-crashes') };
@@ -41,9 +41,16 @@ export async function fuzzImages({ count, seed, timeoutMs = 60_000, crashDir = j
   const tally = (how) => (result.byHow[how] ??= { read: 0, refused: 0, failed: 0 });
   const report = (current, outcome) => {
     result.cases++;
-    if (outcome === 'read') { result.read++; tally(current.how).read++; }
-    else if (outcome === 'refused') { result.refused++; tally(current.how).refused++; }
-    else { result.wrong.push({ index: current.index, how: current.how, error: JSON.parse(outcome.slice('wrong '.length)) }); tally(current.how).failed++; }
+    if (outcome === 'read') {
+      result.read++;
+      tally(current.how).read++;
+    } else if (outcome === 'refused') {
+      result.refused++;
+      tally(current.how).refused++;
+    } else {
+      result.wrong.push({ index: current.index, how: current.how, error: JSON.parse(outcome.slice('wrong '.length)) });
+      tally(current.how).failed++;
+    }
   };
   const caseFile = (index) => {
     for (const ext of ['jpg', 'png', 'webp']) {
@@ -55,8 +62,12 @@ export async function fuzzImages({ count, seed, timeoutMs = 60_000, crashDir = j
   try {
     const { crashes, hangs } = await runFuzzChildren({
       name: 'fuzz-images',
-      args: (start, end) => ['--import', pathToFileURL(join(root, 'scripts', 'ts-register.mjs')).href, join(root, 'scripts', 'image-fuzz', 'child.mjs'),
-        JSON.stringify({ seed, start, count: end - start, dir })],
+      args: (start, end) => [
+        '--import',
+        pathToFileURL(join(root, 'test', 'helpers', 'ts-register.mjs')).href,
+        join(root, 'test', 'fuzz', 'images', 'child.mjs'),
+        JSON.stringify({ seed, start, count: end - start, dir }),
+      ],
       count,
       timeoutMs,
       crashDir,
@@ -83,9 +94,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (options.json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(`fuzz-images: ${result.cases} cases tried (seed ${result.seed}) in ${result.seconds.toFixed(1)} s: ` +
-      `${result.read} predicted, ${result.refused} refused with a FasttuneError naming the file, ${result.wrong.length} wrong errors, ` +
-      `${result.crashes.length} crashes, ${result.hangs.length} hangs`);
+    console.log(
+      `fuzz-images: ${result.cases} cases tried (seed ${result.seed}) in ${result.seconds.toFixed(1)} s: ` +
+        `${result.read} predicted, ${result.refused} refused with a FasttuneError naming the file, ${result.wrong.length} wrong errors, ` +
+        `${result.crashes.length} crashes, ${result.hangs.length} hangs`,
+    );
     for (const [how, t] of Object.entries(result.byHow)) console.log(`  ${how}: ${t.read} predicted, ${t.refused} refused, ${t.failed} failed`);
     for (const w of result.wrong.slice(0, 20)) console.log(`  wrong error in case ${w.index} (${w.how}): ${w.error}`);
     for (const c of [...result.crashes, ...result.hangs]) console.log(`  case ${c.index} (${c.how}): exit ${c.exit}, file ${c.file}\n${c.stderr}`);

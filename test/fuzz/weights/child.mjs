@@ -1,13 +1,13 @@
 // Runs weights fuzz cases in this process and reports each on stdout with synchronous writes, so
 // the line naming a case is out before the native reader sees it. A crash kills only this
-// process; scripts/fuzz-weights.mjs notices and carries on from the next case.
+// process; test/fuzz/weights.mjs notices and carries on from the next case.
 import { readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseSeed, makeRng, mutate, prepare } from './mutate.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const { corpus, seed, start, count, dir } = JSON.parse(process.argv[2]);
 
 class FuzzError extends Error {

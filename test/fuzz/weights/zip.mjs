@@ -54,7 +54,10 @@ export function readZip(buf) {
       if (extra.readUInt16LE(e) !== 1) continue;
       let f = e + 4;
       const compressed = buf.readUInt32LE(p + 20);
-      if (size === 0xffffffff) { size = Number(extra.readBigUInt64LE(f)); f += 8; }
+      if (size === 0xffffffff) {
+        size = Number(extra.readBigUInt64LE(f));
+        f += 8;
+      }
       if (compressed === 0xffffffff) f += 8;
       if (local === 0xffffffff) local = Number(extra.readBigUInt64LE(f));
     }

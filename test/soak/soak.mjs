@@ -3,12 +3,12 @@
 // learners made and disposed, in a fresh process. Fails when RSS grows past the allowance after
 // the warm-up, or when native objects outlive their learners.
 //
-//   node scripts/soak.mjs [steps=5000] [predicts=20000] [--learners=50] [--max-growth-mib=64] [--json]
+//   node test/soak/soak.mjs [steps=5000] [predicts=20000] [--learners=50] [--max-growth-mib=64] [--json]
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Runs the soak child; resolves with its samples and two figures: `trainGrowthMiB` (RSS at the
@@ -17,8 +17,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export function soak({ steps = 5000, predicts = 20_000, learners = 50, samples = 20, threads } = {}) {
   return new Promise((resolve, reject) => {
-    const args = ['--expose-gc', '--import', pathToFileURL(join(root, 'scripts', 'ts-register.mjs')).href, join(root, 'scripts', 'soak', 'child.mjs'),
-      JSON.stringify({ steps, predicts, learners, samples })];
+    const args = [
+      '--expose-gc',
+      '--import',
+      pathToFileURL(join(root, 'test', 'helpers', 'ts-register.mjs')).href,
+      join(root, 'test', 'soak', 'child.mjs'),
+      JSON.stringify({ steps, predicts, learners, samples }),
+    ];
     const env = threads ? { ...process.env, FASTTUNE_NUM_THREADS: String(threads) } : process.env;
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
@@ -46,10 +51,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await soak({ steps: Number(positional[0] ?? 5000), predicts: Number(positional[1] ?? 20_000), learners: flag('learners', 50) });
   if (process.argv.includes('--json')) console.log(JSON.stringify(result));
   else {
-    for (const s of result.samples) console.log(`${s.phase.padEnd(8)} ${String(s.count).padStart(6)}  rss ${s.rssMiB.toFixed(1)} MiB  heap ${s.heapMiB.toFixed(1)} MiB  models ${s.live.models}  jobs ${s.live.jobs}`);
-    console.log(`soak: ${result.steps} training steps, ${result.predicts} predict calls, ${result.learners} learners in ${result.seconds.toFixed(0)} s; ` +
-      `RSS growth after warm-up: training ${result.trainGrowthMiB.toFixed(1)} MiB, predict ${result.predictGrowthMiB.toFixed(1)} MiB; ` +
-      `live native objects at the end: ${result.end.live.models} models, ${result.end.live.jobs} jobs`);
+    for (const s of result.samples)
+      console.log(
+        `${s.phase.padEnd(8)} ${String(s.count).padStart(6)}  rss ${s.rssMiB.toFixed(1)} MiB  heap ${s.heapMiB.toFixed(1)} MiB  models ${s.live.models}  jobs ${s.live.jobs}`,
+      );
+    console.log(
+      `soak: ${result.steps} training steps, ${result.predicts} predict calls, ${result.learners} learners in ${result.seconds.toFixed(0)} s; ` +
+        `RSS growth after warm-up: training ${result.trainGrowthMiB.toFixed(1)} MiB, predict ${result.predictGrowthMiB.toFixed(1)} MiB; ` +
+        `live native objects at the end: ${result.end.live.models} models, ${result.end.live.jobs} jobs`,
+    );
   }
   const leaked = result.end.live.models !== result.baseline.live.models || result.end.live.jobs !== 0;
   process.exitCode = leaked || result.trainGrowthMiB > maxGrowth || result.predictGrowthMiB > maxGrowth ? 1 : 0;

@@ -4,7 +4,7 @@
 // a crash or hang of the reading process is caught here, recorded with its case file, and the
 // run goes on from the next case.
 //
-//   node scripts/fuzz-weights.mjs [count=1000] [seed=1] [--json] [--timeout-ms=20000]
+//   node test/fuzz/weights.mjs [count=1000] [seed=1] [--json] [--timeout-ms=20000]
 //                                 [--crash-dir=fuzz-crashes] [--corpus=a.pth,b.safetensors]
 //
 // FASTTUNE_ADDON selects another build of the addon (e.g. one with sanitizers).
@@ -12,10 +12,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureFixtures } from './fixtures.mjs';
-import { runFuzzChildren } from './lib/fuzz-runner.mjs';
+import { ensureFixtures } from '../reference/fixtures.mjs';
+import { runFuzzChildren } from './runner.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixtures = join(root, 'test', 'fixtures');
 const DEFAULT_CORPUS = [
   'torch_checkpoints/dtypes.pth',
@@ -62,15 +62,22 @@ export async function fuzzWeights({ count, seed, timeoutMs = 20_000, crashDir = 
   const report = (current, outcome) => {
     result.cases++;
     const tally = (result.byHow[current.how] ??= { read: 0, refused: 0, failed: 0 });
-    if (outcome === 'read') { result.read++; tally.read++; }
-    else if (outcome === 'refused') { result.refused++; tally.refused++; }
-    else { result.wrong.push({ index: current.index, how: current.how, error: JSON.parse(outcome.slice('wrong '.length)) }); tally.failed++; }
+    if (outcome === 'read') {
+      result.read++;
+      tally.read++;
+    } else if (outcome === 'refused') {
+      result.refused++;
+      tally.refused++;
+    } else {
+      result.wrong.push({ index: current.index, how: current.how, error: JSON.parse(outcome.slice('wrong '.length)) });
+      tally.failed++;
+    }
   };
   try {
     const config = (start, end) => JSON.stringify({ corpus, seed, start, count: end - start, dir });
     const { crashes, hangs } = await runFuzzChildren({
       name: 'fuzz-weights',
-      args: (start, end) => [join(root, 'scripts', 'weights-fuzz', 'child.mjs'), config(start, end)],
+      args: (start, end) => [join(root, 'test', 'fuzz', 'weights', 'child.mjs'), config(start, end)],
       env: addon ? { ...process.env, FASTTUNE_ADDON: addon } : process.env,
       count,
       timeoutMs,
@@ -99,9 +106,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (options.json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(`fuzz-weights: ${result.cases} cases tried (seed ${result.seed}) in ${result.seconds.toFixed(1)} s: ` +
-      `${result.read} read, ${result.refused} refused with a FasttuneError, ${result.wrong.length} wrong errors, ` +
-      `${result.crashes.length} crashes, ${result.hangs.length} hangs`);
+    console.log(
+      `fuzz-weights: ${result.cases} cases tried (seed ${result.seed}) in ${result.seconds.toFixed(1)} s: ` +
+        `${result.read} read, ${result.refused} refused with a FasttuneError, ${result.wrong.length} wrong errors, ` +
+        `${result.crashes.length} crashes, ${result.hangs.length} hangs`,
+    );
     for (const w of result.wrong.slice(0, 20)) console.log(`  wrong error in case ${w.index} (${w.how}): ${w.error}`);
     for (const c of [...result.crashes, ...result.hangs]) console.log(`  case ${c.index} (${c.how}): exit ${c.exit}, file ${c.file}\n${c.stderr}`);
   }

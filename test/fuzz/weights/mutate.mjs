@@ -61,30 +61,47 @@ function flip(bytes, rng) {
 
 // --- pickle bytes -------------------------------------------------------------------------
 
-const OPCODES = '(.0123GJKMNQRXBC]abcehjqrstu})'.split('').map((c) => c.charCodeAt(0))
+const OPCODES = '(.0123GJKMNQRXBC]abcehjqrstu})'
+  .split('')
+  .map((c) => c.charCodeAt(0))
   .concat([0x80, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x93, 0x94, 0x95, 0x49, 0x81, 0x8f]);
-const GLOBALS = ['posix\nsystem\n', 'builtins\neval\n', 'collections\nOrderedDict\n', 'torch._utils\n_rebuild_tensor_v2\n',
-  'torch\nFloatStorage\n', 'torch\nuint16\n', 'torch\nUntypedStorage\n', '_codecs\nencode\n', 'torch._utils\n_rebuild_parameter\n'];
+const GLOBALS = [
+  'posix\nsystem\n',
+  'builtins\neval\n',
+  'collections\nOrderedDict\n',
+  'torch._utils\n_rebuild_tensor_v2\n',
+  'torch\nFloatStorage\n',
+  'torch\nuint16\n',
+  'torch\nUntypedStorage\n',
+  '_codecs\nencode\n',
+  'torch._utils\n_rebuild_parameter\n',
+];
 
 function mutatePickle(pkl, rng) {
   const out = Buffer.from(pkl);
   switch (rng.int(7)) {
-    case 0: return flip(out, rng);
-    case 1: return truncate(out, rng);
-    case 2: { // an opcode in place of a byte
+    case 0:
+      return flip(out, rng);
+    case 1:
+      return truncate(out, rng);
+    case 2: {
+      // an opcode in place of a byte
       out[rng.int(out.length)] = rng.pick(OPCODES);
       return out;
     }
-    case 3: { // drop a span
+    case 3: {
+      // drop a span
       const at = rng.int(out.length);
       return Buffer.concat([out.subarray(0, at), out.subarray(Math.min(out.length, at + 1 + rng.int(16)))]);
     }
-    case 4: { // repeat a span
+    case 4: {
+      // repeat a span
       const at = rng.int(out.length);
       const span = out.subarray(at, at + 1 + rng.int(64));
       return Buffer.concat([out.subarray(0, at), span, span, out.subarray(at)]);
     }
-    case 5: { // an integer argument set to an edge value (BININT1/BININT2/BININT/BINPUT/BINGET/BINUNICODE lengths)
+    case 5: {
+      // an integer argument set to an edge value (BININT1/BININT2/BININT/BINPUT/BINGET/BINUNICODE lengths)
       const sizes = { 0x4b: 1, 0x4d: 2, 0x4a: 4, 0x71: 1, 0x68: 1, 0x72: 4, 0x6a: 4, 0x58: 4, 0x8a: 1, 0x8c: 1 };
       for (let tries = 0; tries < 32; tries++) {
         const at = rng.int(out.length);
@@ -96,7 +113,8 @@ function mutatePickle(pkl, rng) {
       }
       return flip(out, rng);
     }
-    default: { // another global, allowed or not, spliced in
+    default: {
+      // another global, allowed or not, spliced in
       const at = rng.int(out.length);
       return Buffer.concat([out.subarray(0, at), Buffer.from(`c${rng.pick(GLOBALS)}`, 'latin1'), out.subarray(at)]);
     }
@@ -109,28 +127,34 @@ function mutateZip(base, rng) {
   const zip64 = rng.chance(0.3);
   const entries = base.entries.map((e) => ({ ...e }));
   switch (rng.int(9)) {
-    case 0: return { bytes: truncate(base.bytes, rng), how: 'truncated' };
-    case 1: return { bytes: flip(base.bytes, rng), how: 'flipped bytes' };
-    case 2: { // a header number set to an edge value
+    case 0:
+      return { bytes: truncate(base.bytes, rng), how: 'truncated' };
+    case 1:
+      return { bytes: flip(base.bytes, rng), how: 'flipped bytes' };
+    case 2: {
+      // a header number set to an edge value
       const { bytes, fields } = writeZip(entries, { zip64 });
       const f = rng.pick(fields);
       const near = f.size === 8 ? 0 : f.size === 4 ? bytes.readUInt32LE(f.at) : bytes.readUInt16LE(f.at);
       writeField(bytes, f.at, f.size, edge(rng, f.size, near));
       return { bytes, how: `${f.what} set to an edge value${zip64 ? ' (zip64)' : ''}` };
     }
-    case 3: { // the pickle damaged behind a valid CRC
+    case 3: {
+      // the pickle damaged behind a valid CRC
       const e = entries.find((x) => x.name.endsWith('/data.pkl'));
       e.data = mutatePickle(e.data, rng);
       return { bytes: writeZip(entries, { zip64 }).bytes, how: 'pickle mutated' };
     }
-    case 4: { // a storage record grown or shrunk
+    case 4: {
+      // a storage record grown or shrunk
       const storages = entries.filter((x) => x.name.includes('/data/'));
       if (storages.length === 0) break;
       const e = rng.pick(storages);
       e.data = rng.chance(0.5) ? e.data.subarray(0, rng.int(e.data.length + 1)) : Buffer.concat([e.data, Buffer.alloc(1 + rng.int(16))]);
       return { bytes: writeZip(entries, { zip64 }).bytes, how: 'storage resized' };
     }
-    case 5: { // entries pointing into each other
+    case 5: {
+      // entries pointing into each other
       const a = rng.int(entries.length);
       const layout = writeZip(entries, { zip64 }).bytes;
       const offsets = [];
@@ -138,15 +162,27 @@ function mutateZip(base, rng) {
       entries[a].offset = rng.chance(0.7) ? rng.pick(offsets) : rng.int(layout.length);
       return { bytes: writeZip(entries, { zip64 }).bytes, how: 'overlapping offsets' };
     }
-    case 6: { // hostile or clashing names
+    case 6: {
+      // hostile or clashing names
       const e = rng.pick(entries);
       const prefix = e.name.split('/')[0];
-      e.name = rng.pick(['../' + e.name, '/' + e.name, `${prefix}/../../x`, `${prefix}//data.pkl`, 'C:' + e.name,
-        `${prefix}\\data.pkl`, rng.pick(entries).name, `${prefix}/./data.pkl`, '', `${e.name}\0`]);
-      if (rng.chance(0.3)) e.localName = e.name + 'x';
+      e.name = rng.pick([
+        `../${e.name}`,
+        `/${e.name}`,
+        `${prefix}/../../x`,
+        `${prefix}//data.pkl`,
+        `C:${e.name}`,
+        `${prefix}\\data.pkl`,
+        rng.pick(entries).name,
+        `${prefix}/./data.pkl`,
+        '',
+        `${e.name}\0`,
+      ]);
+      if (rng.chance(0.3)) e.localName = `${e.name}x`;
       return { bytes: writeZip(entries, { zip64 }).bytes, how: 'entry renamed' };
     }
-    case 7: { // compressed, encrypted or CRC-less entries
+    case 7: {
+      // compressed, encrypted or CRC-less entries
       const e = rng.pick(entries);
       const which = rng.int(3);
       if (which === 0) e.method = 8;
@@ -154,7 +190,8 @@ function mutateZip(base, rng) {
       else for (const x of entries) x.crc = 0;
       return { bytes: writeZip(entries, { zip64 }).bytes, how: ['deflated', 'encrypted', 'no CRC'][which] };
     }
-    default: break;
+    default:
+      break;
   }
   return { bytes: writeZip(entries, { zip64 }).bytes, how: `rewritten${zip64 ? ' (zip64)' : ''}` };
 }
@@ -169,36 +206,53 @@ function mutateJson(header, rng) {
   if (names.length === 0) return h;
   const t = h[rng.pick(names)];
   switch (rng.int(6)) {
-    case 0: if (Array.isArray(t.shape) && t.shape.length) t.shape[rng.int(t.shape.length)] = rng.pick(JSON_EDGES); else t.shape = [rng.pick(JSON_EDGES)]; break;
-    case 1: t.data_offsets[rng.int(2)] = rng.pick(JSON_EDGES); break;
-    case 2: t.dtype = rng.pick(['F32', 'F64', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL', 'C64', 'F8_E4M3', '', 7]); break;
-    case 3: { // overlap another tensor's bytes
+    case 0:
+      if (Array.isArray(t.shape) && t.shape.length) t.shape[rng.int(t.shape.length)] = rng.pick(JSON_EDGES);
+      else t.shape = [rng.pick(JSON_EDGES)];
+      break;
+    case 1:
+      t.data_offsets[rng.int(2)] = rng.pick(JSON_EDGES);
+      break;
+    case 2:
+      t.dtype = rng.pick(['F32', 'F64', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL', 'C64', 'F8_E4M3', '', 7]);
+      break;
+    case 3: {
+      // overlap another tensor's bytes
       const other = h[rng.pick(names)];
       t.data_offsets = [...other.data_offsets];
       break;
     }
-    case 4: t.shape = [2 ** 31, 2 ** 31, 0].slice(0, 1 + rng.int(3)); break;
-    default: delete t[rng.pick(['dtype', 'shape', 'data_offsets'])];
+    case 4:
+      t.shape = [2 ** 31, 2 ** 31, 0].slice(0, 1 + rng.int(3));
+      break;
+    default:
+      delete t[rng.pick(['dtype', 'shape', 'data_offsets'])];
   }
   return h;
 }
 
 function mutateSafetensors(base, rng) {
   switch (rng.int(5)) {
-    case 0: return { bytes: truncate(base.bytes, rng), how: 'truncated' };
-    case 1: return { bytes: flip(base.bytes, rng), how: 'flipped bytes' };
-    case 2: { // header length set to an edge value
+    case 0:
+      return { bytes: truncate(base.bytes, rng), how: 'truncated' };
+    case 1:
+      return { bytes: flip(base.bytes, rng), how: 'flipped bytes' };
+    case 2: {
+      // header length set to an edge value
       const bytes = Buffer.from(base.bytes);
       writeField(bytes, 0, 8, edge(rng, 8, Number(bytes.readBigUInt64LE(0))));
       return { bytes, how: 'header length changed' };
     }
-    case 3: { // flipped header text, length kept
+    case 3: {
+      // flipped header text, length kept
       const length = Number(base.bytes.readBigUInt64LE(0));
       const bytes = Buffer.from(base.bytes);
-      for (let i = 0, n = 1 + rng.int(4); i < n; i++) bytes[8 + rng.int(length)] = rng.pick([...'{}[]",:0123456789-e.'.split('').map((c) => c.charCodeAt(0)), 0, 0xff]);
+      for (let i = 0, n = 1 + rng.int(4); i < n; i++)
+        bytes[8 + rng.int(length)] = rng.pick([...'{}[]",:0123456789-e.'.split('').map((c) => c.charCodeAt(0)), 0, 0xff]);
       return { bytes, how: 'header text flipped' };
     }
-    default: { // a valid JSON header with bad numbers, dtypes or offsets
+    default: {
+      // a valid JSON header with bad numbers, dtypes or offsets
       const text = Buffer.from(JSON.stringify(mutateJson(base.header, rng)));
       const length = Buffer.alloc(8);
       length.writeBigUInt64LE(BigInt(text.length));

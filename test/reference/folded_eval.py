@@ -1,6 +1,6 @@
 """Reference for the folded-BatchNorm eval path of the native VisionModel (models/folded_net.h).
 
-fastai's ResNet-34 learner model (torchvision body + fastai head, as scripts/reference/vision_model.py
+fastai's ResNet-34 learner model (torchvision body + fastai head, as test/reference/vision_model.py
 builds it) with seeded random weights and BatchNorm statistics far from their init, and eval-mode
 logits for three batches (one with odd sizes, so pooling windows are clipped at the borders):
   - in float64 (the model and input in double): the exact answer both float32 paths approximate;

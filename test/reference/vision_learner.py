@@ -95,7 +95,7 @@ def make_split(n, g):
     return [(images[i:i + BS], labels[i:i + BS]) for i in range(0, n, BS)]
 
 
-# ---- schedules (as scripts/reference/schedules.py: float32 boundaries, float64 cosine) ----------
+# ---- schedules (as test/reference/schedules.py: float32 boundaries, float64 cosine) ----------
 
 def cos_anneal(a, b, p):
     return a + (1 + math.cos(math.pi * (1 - p))) * (b - a) / 2
@@ -242,7 +242,7 @@ class Replica:
         return rec
 
 
-# ---- LR-finder suggestions (as scripts/reference/lr_find.py) ------------------------------------
+# ---- LR-finder suggestions (as test/reference/lr_find.py) ------------------------------------
 
 def usable(lrs, smooth, num_it):
     first = max(num_it, 6) // 10
@@ -294,7 +294,7 @@ def steep(x, y):
     return float(x[int(torch.argmin(slopes))])
 
 
-# ---- batch augmentation as fastai's batch transforms do it (as scripts/reference/augment_pixels.py)
+# ---- batch augmentation as fastai's batch transforms do it (as test/reference/augment_pixels.py)
 
 def logit(x):
     x = x.clamp(1e-7, 1 - 1e-7)

@@ -1,11 +1,11 @@
 // Runs image fuzz cases in this process: each corrupted file goes through `learn.predict` and
 // through a test loader (`getPreds` on `dls.testDl`), the two ways images reach a model. Each
 // case is reported on stdout with synchronous writes before it starts, so a crash or hang can be
-// pinned on it by scripts/fuzz-images.mjs. Started with scripts/ts-register.mjs (loads src/).
+// pinned on it by test/fuzz/images.mjs. Started with test/helpers/ts-register.mjs (loads src/).
 import { mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FasttuneError, ImageDataLoaders, Resize, augTransforms, resnet34, visionLearner } from '../../src/index.ts';
+import { FasttuneError, ImageDataLoaders, Resize, augTransforms, resnet34, visionLearner } from '../../../src/index.ts';
 import { caseSeed, makeBases, makeRng, mutateImage } from './mutate.mjs';
 
 const { seed, start, count, dir } = JSON.parse(process.argv[2]);
@@ -14,7 +14,9 @@ const { seed, start, count, dir } = JSON.parse(process.argv[2]);
 const data = join(dir, 'data');
 for (const [i, label] of ['a', 'b'].entries()) {
   mkdirSync(join(data, label), { recursive: true });
-  await sharp({ create: { width: 20, height: 16, channels: 3, background: { r: 40 * i, g: 90, b: 200 } } }).png().toFile(join(data, label, `${label}.png`));
+  await sharp({ create: { width: 20, height: 16, channels: 3, background: { r: 40 * i, g: 90, b: 200 } } })
+    .png()
+    .toFile(join(data, label, `${label}.png`));
 }
 const dls = await ImageDataLoaders.fromFolder(data, { validPct: 0, seed: 1, bs: 2, itemTfms: Resize(32), batchTfms: augTransforms(), decodeWorkers: 0 });
 const learn = await visionLearner(dls, resnet34, { pretrained: false, device: 'cpu', seed: 1, progress: false });
@@ -36,10 +38,7 @@ for (let i = start; i < start + count; i++) {
   const file = join(dir, `case-${i}.${ext}`);
   writeFileSync(file, bytes);
   writeSync(1, `start ${i} ${JSON.stringify(how)}\n`);
-  const results = [
-    await attempt(() => learn.predict(file), file),
-    await attempt(() => learn.getPreds({ ds: dls.testDl([file]) }), file),
-  ];
+  const results = [await attempt(() => learn.predict(file), file), await attempt(() => learn.getPreds({ ds: dls.testDl([file]) }), file)];
   const wrong = results.find((r) => r.startsWith('wrong'));
   const outcome = wrong ? `wrong ${JSON.stringify(wrong.slice('wrong: '.length))}` : results.includes('refused') ? 'refused' : 'read';
   writeSync(1, `done ${i} ${outcome}\n`);

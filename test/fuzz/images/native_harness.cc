@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Sanitizer harness for the native image path (built and run by scripts/fuzz-jpeg-sanitized.mjs):
+// Sanitizer harness for the native image path (built and run by test/fuzz/jpeg-sanitized.mjs):
 // seeded corruptions of the given JPEGs (truncation, flipped bits, random bytes) through
 // DecodeJpegBase with random base specs, and random windows of each decoded base through
 // ResampleBilinear. AddressSanitizer / UBSan abort on the first bad access; otherwise it prints

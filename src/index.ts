@@ -30,6 +30,6 @@ export {
 export type { EvalResult, GroupHypers, ModelCore, ModelSettings, OptimizerKind } from './model/types.js';
 export { visionLearner, cnnLearner, VisionLearner, type VisionLearnerOptions } from './vision/vision-learner.js';
 export { resnet34, type Architecture } from './vision/architectures.js';
-export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './export/load-learner.js';
-export type { ExportMetadata, ValidResizeConfig } from './export/metadata.js';
+export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './vision/load-learner.js';
+export type { ExportMetadata, ValidResizeConfig } from './learner/export-metadata.js';
 export * from './interpret/index.js';

@@ -18,7 +18,7 @@ export const predictCommand: Command = {
     const [model, ...images] = positionals;
     if (model === undefined || images.length === 0) throw new UsageError('give a model file and at least one image');
     const bs = numberOption(values, 'bs', 64, { integer: true, min: 1 });
-    const { loadLearner } = await import('../export/load-learner.js');
+    const { loadLearner } = await import('../vision/load-learner.js');
     const learn = await loadLearner(model, { device: (values.device ?? 'cpu') as DeviceName, bs });
     try {
       const { probs, nOut } = await learn.getPreds({ ds: learn.dls.testDl(images) });

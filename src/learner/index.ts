@@ -18,7 +18,7 @@ export { ParamScheduler, type HyperName, type HyperSchedules } from './param-sch
 export { Recorder, type ValidationResult } from './recorder.js';
 export { ProgressCallback, type ProgressMode, type ProgressOutput } from './progress.js';
 export { TrainEvalCallback } from './train-eval.js';
-export { TerminateOnNaN, TerminateOnNaN as TerminateOnNaNCallback } from './terminate-on-nan.js';
+export { TerminateOnNaNCallback } from './terminate-on-nan.js';
 export { TrackerCallback, EarlyStoppingCallback, SaveModelCallback, type Comparison, type TrackerOptions, type EarlyStoppingOptions, type SaveModelOptions } from './trackers.js';
 export { softmax, crossEntropyPerItem, type Activation, type Predictions } from './predictions.js';
 export { combineTta, type TtaCombineOptions, type TtaCombined } from './tta.js';

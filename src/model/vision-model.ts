@@ -8,7 +8,7 @@ import type { Batch } from '../data/types.js';
 import type { WeightsTensor } from '../io/weights.js';
 import { native, type NativeGradScalerOptions, type NativeModel } from '../native.js';
 import { argError, checkBatch, checkBoolean, checkHypers, checkImages, checkInteger, checkNumber, checkOneOf } from './args.js';
-import type { EvalResult, GroupHypers, ModelCore, ModelSettings } from './types.js';
+import type { EvalResult, GroupHypers, ModelArchitecture, ModelCore, ModelSettings } from './types.js';
 
 /** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
 export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}` | 'auto';
@@ -91,16 +91,10 @@ export interface ParamInfo {
   trainable: boolean;
 }
 
-/** What a model was built with, as `export` records it. */
-export interface VisionModelSettings {
-  readonly arch: 'resnet34';
-  readonly nOut: number;
-  /** Input normalization on the device; null: pixels in [0, 1]. */
-  readonly normalize: Readonly<Stats> | null;
+/** What a model was built with: its architecture and the label smoothing of its loss. */
+export interface VisionModelSettings extends ModelArchitecture {
   /** Label smoothing ε of the model's cross-entropy loss. */
   readonly labelSmoothing: number;
-  /** Head dropout. */
-  readonly ps: number;
 }
 
 /** Which part of the model a weights file fills. */
@@ -197,6 +191,11 @@ export class VisionModel implements ModelCore {
 
   /** Architecture, classes, normalization, loss (as last configured) and head settings. */
   get settings(): VisionModelSettings {
+    return this.#settings;
+  }
+
+  /** Architecture, classes, normalization and head dropout: what an export records. */
+  get architecture(): ModelArchitecture {
     return this.#settings;
   }
 

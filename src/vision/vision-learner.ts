@@ -1,10 +1,10 @@
 // visionLearner: fastai's vision_learner. A ResNet body (pretrained by default) with fastai's head
 // for the DataLoaders' classes, normalizing with the DataLoaders' statistics, in a Learner that
 // starts frozen when the body is pretrained.
+import { checkBoolean, checkInteger, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { imagenetStats, type Stats } from '../augment/normalize.js';
 import type { DataLoaders } from '../data/types.js';
 import { FasttuneError } from '../core/errors.js';
-import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject, checkString } from '../learner/args.js';
 import { Learner, type LearnerOptions } from '../learner/learner.js';
 import { createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
 import { checkArchitecture, type Architecture } from './architectures.js';
@@ -88,7 +88,7 @@ function checkDataLoaders(dls: unknown): DataLoaders {
   const d = dls as Partial<DataLoaders> | null;
   const loader = (dl: unknown) => dl !== null && typeof dl === 'object' && typeof (dl as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
   if (d === null || typeof d !== 'object' || !loader(d.train) || !loader(d.valid) || !Number.isInteger(d.c) || (d.c as number) < 1) {
-    throw argError('visionLearner: dls', 'DataLoaders with train and valid loaders and c ≥ 1 classes (e.g. from ImageDataLoaders.fromFolder)', dls);
+    throw invalidParameterError('visionLearner', 'dls', 'DataLoaders with train and valid loaders and c ≥ 1 classes (e.g. from ImageDataLoaders.fromFolder)', dls);
   }
   return d as DataLoaders;
 }
@@ -141,14 +141,13 @@ export async function visionLearner(dls: DataLoaders, arch: Architecture | 'resn
   const where = 'visionLearner';
   const data = checkDataLoaders(dls);
   const architecture = checkArchitecture(where, arch);
-  const o = checkOptionsObject(`${where}: options`, options) as VisionLearnerOptions;
-  checkKeys(where, o, [...LEARNER_KEYS, ...MODEL_KEYS]);
-  const pretrained = o.pretrained === undefined ? true : checkBoolean(`${where}: pretrained`, o.pretrained);
+  const o = checkOptions(where, options, [...LEARNER_KEYS, ...MODEL_KEYS]) as VisionLearnerOptions;
+  const pretrained = o.pretrained === undefined ? true : checkBoolean(where, 'pretrained', o.pretrained);
   if (!pretrained && o.weights !== undefined) {
     throw new FasttuneError(`${where}: weights is only used with pretrained: true (got weights ${JSON.stringify(o.weights)} with pretrained: false)`, 'E_ARG');
   }
-  const weights = o.weights === undefined ? architecture.defaultWeights : checkString(`${where}: weights`, o.weights);
-  const nOut = o.nOut === undefined ? data.c : checkInteger(`${where}: nOut`, o.nOut, 1);
+  const weights = o.weights === undefined ? architecture.defaultWeights : checkString(where, 'weights', o.weights);
+  const nOut = o.nOut === undefined ? data.c : checkInteger(where, 'nOut', o.nOut, { min: 1 });
   if (nOut !== data.c) {
     throw new FasttuneError(`${where}: nOut is ${nOut} but the data has ${data.c} classes (dls.c); the head needs one output per class`, 'E_ARG');
   }

@@ -6,10 +6,10 @@ import { FasttuneError } from '../core/errors.js';
 import { crossEntropyLossFlat } from '../learner/loss.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import { createVisionModel, type DeviceName } from '../model/vision-model.js';
-import { checkArchitecture } from '../vision/architectures.js';
-import { VisionLearner } from '../vision/vision-learner.js';
-import { parseExportMetadata, type ExportMetadata } from './metadata.js';
-import { validResizeTransform } from './valid-resize.js';
+import { checkArchitecture } from './architectures.js';
+import { VisionLearner } from './vision-learner.js';
+import { parseExportMetadata, type ExportMetadata } from '../learner/export-metadata.js';
+import { validResizeTransform } from '../learner/valid-resize.js';
 
 /** A loaded Learner: its `dls` are ImageDataLoaders without items, for `testDl`. Free it with `dispose()`. */
 export type InferenceLearner = VisionLearner & { readonly dls: ImageDataLoaders };

@@ -3,7 +3,7 @@
 import type { PadMode, ResampleMode } from '../augment/types.js';
 import type { ItemTransformConfig } from '../data/transforms.js';
 import { FasttuneError } from '../core/errors.js';
-import { FieldReader } from './fields.js';
+import { FieldReader } from './metadata-reader.js';
 
 /** The metadata key holding the JSON, and the value of `format`. */
 export const EXPORT_KEY = 'fasttune.export';

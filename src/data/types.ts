@@ -33,6 +33,8 @@ export interface DataLoaders {
   readonly vocab: readonly string[];
   /** Number of classes. */
   readonly c: number;
+  /** The folder the items came from, a Learner's default working folder. */
+  readonly path?: string;
   /** Per-channel statistics the model normalizes `x/255` with on the device; null: none. */
   readonly normalize?: Stats | null;
 }

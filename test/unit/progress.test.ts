@@ -88,7 +88,7 @@ describe('progress modes', () => {
     expect(plain.output.text.length).toBe(before);
     expect(() => {
       plain.learn.progress = 'loud' as ProgressMode;
-    }).toThrow("learn.progress: expected 'auto', 'bar', 'lines', true or false, got \"loud\"");
+    }).toThrow("learn.progress: expected 'auto', 'bar', 'lines', true or false for mode but received 'loud'");
   });
 
   it('lrFind prints nothing', async () => {

@@ -1,7 +1,7 @@
 // Fit planning: every argument of a fit is checked and spread over the parameter groups before
 // anything runs, so a bad argument never leaves a fit half done.
 import { FasttuneError } from '../core/errors.js';
-import { checkBoolean, checkInteger, checkNumber, checkOptions, checkProbability, checkString, invalidParameterError } from '../core/validate.js';
+import { checkBoolean, checkInteger, checkNumber, checkOptions, checkProbability, checkString } from '../core/validate.js';
 import type { Callback } from './callback.js';
 import { Slice, spreadHyper } from './hypers.js';
 import { checkCallbacks, checkMoms, checkSignal } from './options.js';
@@ -42,10 +42,23 @@ export function spreadWd(where: string, name: string, value: unknown, nGroups: n
   return spreadHyper(where, name, value, nGroups, WD_RANGE);
 }
 
+/** What a fit plan needs to know of the Learner. */
+export interface FitContext {
+  nGroups: number;
+  /** Batches of the training loader. */
+  trainBatches: number;
+}
+
 /** The options shared by every fit method, with `lr` already spread (or undefined: the Learner's). */
-export function planFit(where: string, nEpoch: unknown, o: Record<string, unknown>, nGroups: number, lr: number[] | undefined): FitPlan {
+export function planFit(where: string, nEpoch: unknown, o: Record<string, unknown>, { nGroups, trainBatches }: FitContext, lr: number[] | undefined): FitPlan {
   const epochs = checkInteger(where, 'nEpoch', nEpoch, { min: 0 });
   const startEpoch = o.startEpoch === undefined ? 0 : checkInteger(where, 'startEpoch', o.startEpoch, { min: 0, max: epochs });
+  if (trainBatches === 0 && epochs > startEpoch) {
+    throw new FasttuneError(
+      `${where}: the training set has no batches (a Learner from loadLearner keeps no training data, and drop-last leaves none when it has fewer items than bs); train a Learner made by visionLearner from labelled DataLoaders`,
+      'E_ARG',
+    );
+  }
   return {
     nEpoch: epochs,
     lr,
@@ -63,11 +76,12 @@ export function planOneCycle(
   where: string,
   nEpoch: unknown,
   o: Record<string, unknown>,
-  nGroups: number,
+  context: FitContext,
   defaultMoms: readonly [number, number, number],
 ): OneCyclePlan {
+  const { nGroups } = context;
   return {
-    fit: planFit(where, nEpoch, o, nGroups, undefined),
+    fit: planFit(where, nEpoch, o, context, undefined),
     lrMax: o.lrMax === undefined ? undefined : spreadLr(where, 'lrMax', o.lrMax, nGroups),
     div: o.div === undefined ? 25 : checkNumber(where, 'div', o.div, LR_RANGE),
     divFinal: o.divFinal === undefined ? 1e5 : checkNumber(where, 'divFinal', o.divFinal, LR_RANGE),
@@ -88,7 +102,7 @@ export function mergeLeading(where: string, key: string, leading: unknown, optio
     return { ...checkOptions(where, leading, known) };
   }
   if (leading !== undefined && rest[key] !== undefined) {
-    throw invalidParameterError(where, key, `one ${key} (as the second argument or in the options, not both)`, leading);
+    throw new FasttuneError(`${where}: ${key} given twice (as an argument and in the options)`, 'E_ARG');
   }
   return leading === undefined ? { ...rest } : { ...rest, [key]: leading };
 }

@@ -79,8 +79,14 @@ export interface ShowResultsOptions {
 
 /** `ds` of a prediction method: a split of the Learner's data or a loader such as `dls.testDl(files)`. */
 function checkDataset(where: string, learn: Learner, ds: unknown): DataLoader {
-  if (ds === undefined || ds === 'valid') return learn.dls.valid;
-  if (ds === 'train') return learn.dls.train;
+  if (ds === undefined || ds === 'valid' || ds === 'train') {
+    const dl = ds === 'train' ? learn.dls.train : learn.dls.valid;
+    if (dl.n === 0) {
+      const set = ds === 'train' ? 'training' : 'validation';
+      throw new FasttuneError(`${where}: the ${set} set has no items (a Learner from loadLearner keeps none); pass the images as ds, e.g. { ds: learn.dls.testDl(files) }`, 'E_ARG');
+    }
+    return dl;
+  }
   const ok = ds !== null && typeof ds === 'object' && typeof (ds as DataLoader)[Symbol.asyncIterator] === 'function';
   if (!ok) throw invalidParameterError(where, 'ds', "'valid', 'train' or a DataLoader", ds);
   return ds as DataLoader;

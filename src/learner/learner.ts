@@ -21,7 +21,7 @@ import {
   type EventName,
 } from './callback.js';
 import { exportLearner } from './export.js';
-import { mergeLeading, planFit, planOneCycle, spreadLr, spreadWd, type FitPlan, type OneCyclePlan } from './fit-plan.js';
+import { mergeLeading, planFit, planOneCycle, spreadLr, spreadWd, type FitContext, type FitPlan, type OneCyclePlan } from './fit-plan.js';
 import { slice, spreadHyper, type HyperValue } from './hypers.js';
 import {
   getPreds,
@@ -245,8 +245,7 @@ export class Learner {
    */
   async fit(nEpoch: number, lr?: HyperValue, options: FitOptions = {}): Promise<void> {
     const o = checkOptions('fit', options, FIT_KEYS);
-    const nGroups = this.model.nGroups;
-    const plan = planFit('fit', nEpoch, o, nGroups, lr === undefined ? undefined : spreadLr('fit', 'lr', lr, nGroups));
+    const plan = planFit('fit', nEpoch, o, this.fitContext(), lr === undefined ? undefined : spreadLr('fit', 'lr', lr, this.model.nGroups));
     await this.exclusive(() => this.runFit(plan));
   }
 
@@ -260,14 +259,14 @@ export class Learner {
    */
   async fitOneCycle(nEpoch: number, lrMax?: HyperValue | FitOneCycleOptions, options: FitOneCycleOptions = {}): Promise<void> {
     const o = mergeLeading('fitOneCycle', 'lrMax', lrMax, options, [...FIT_KEYS, 'lrMax', 'div', 'divFinal', 'pctStart', 'moms']);
-    const cycle = planOneCycle('fitOneCycle', nEpoch, o, this.model.nGroups, this.moms);
+    const cycle = planOneCycle('fitOneCycle', nEpoch, o, this.fitContext(), this.moms);
     await this.exclusive(() => this.runOneCycle(cycle));
   }
 
   /** Constant lr for `pctStart` of the steps, then a cosine down to lr/divFinal; momentum not scheduled. */
   async fitFlatCos(nEpoch: number, lr?: HyperValue | FitFlatCosOptions, options: FitFlatCosOptions = {}): Promise<void> {
     const o = mergeLeading('fitFlatCos', 'lr', lr, options, [...FIT_KEYS, 'lr', 'divFinal', 'pctStart']);
-    const plan = planFit('fitFlatCos', nEpoch, o, this.model.nGroups, undefined);
+    const plan = planFit('fitFlatCos', nEpoch, o, this.fitContext(), undefined);
     const lrs = o.lr === undefined ? undefined : spreadLr('fitFlatCos', 'lr', o.lr, this.model.nGroups);
     const divFinal = o.divFinal === undefined ? 1e5 : checkNumber('fitFlatCos', 'divFinal', o.divFinal, { min: 0, minOpen: true });
     const pct = o.pctStart === undefined ? 0.75 : checkProbability('fitFlatCos', 'pctStart', o.pctStart);
@@ -292,14 +291,13 @@ export class Learner {
     // Options for both phases; `div` and `pctStart` only shape the unfrozen one (as in fastai).
     const shared = { wd: o.wd, cbs: o.cbs, resetOpt: o.resetOpt, signal: o.signal, divFinal: o.divFinal, moms: o.moms };
     // Both phases are planned (and so validated) before the first one starts.
-    const nGroups = this.model.nGroups;
-    const frozenPhase = planOneCycle('fineTune', freezeEpochs, { ...shared, lrMax: slice(base), pctStart: 0.99 }, nGroups, this.moms);
+    const frozenPhase = planOneCycle('fineTune', freezeEpochs, { ...shared, lrMax: slice(base), pctStart: 0.99 }, this.fitContext(), this.moms);
     base /= 2;
     const unfrozenPhase = planOneCycle(
       'fineTune',
       checkInteger('fineTune', 'epochs', epochs, { min: 0 }),
       { ...shared, lrMax: slice(base / lrMult, base), pctStart: o.pctStart ?? 0.3, div: o.div ?? 5 },
-      nGroups,
+      this.fitContext(),
       this.moms,
     );
     await this.exclusive(async () => {
@@ -353,8 +351,7 @@ export class Learner {
       throw invalidParameterError('lrFind', 'suggestFuncs', `a list of ${SUGGESTION_NAMES.map((n) => `'${n}'`).join(', ')}`, names);
     }
     const nBatches = this.dls.train.length;
-    if (nBatches === 0) throw new FasttuneError('lrFind: the training loader has no batches', 'E_ARG');
-    const plan = planFit('lrFind', Math.floor(numIt / nBatches) + 1, { signal: o.signal }, this.model.nGroups, undefined);
+    const plan = planFit('lrFind', nBatches === 0 ? 1 : Math.floor(numIt / nBatches) + 1, { signal: o.signal }, this.fitContext(), undefined);
 
     return this.exclusive(async () => {
       this.ensureOptimizer(false);
@@ -597,6 +594,10 @@ export class Learner {
     await this.runFit({ ...fit, cbs: [sched, ...fit.cbs] });
   }
 
+  private fitContext(): FitContext {
+    return { nGroups: this.model.nGroups, trainBatches: this.dls.train.length };
+  }
+
   /** `learn.lr` (a public field a user may have changed) spread over the groups. */
   private defaultLrs(): number[] {
     return spreadLr('learn', 'lr', this.lr, this.model.nGroups);
@@ -637,8 +638,9 @@ export class Learner {
     }
   }
 
-  /** One fit, one lrFind or one validate at a time. */
+  /** One fit, one lrFind or one validate at a time, and none once the model is disposed. */
   private async exclusive<T>(run: () => Promise<T>): Promise<T> {
+    if (this.model.disposed) throw new FasttuneError('this Learner was disposed (its model is freed); build a new one to train', 'E_DISPOSED');
     if (this.busy) throw new FasttuneError('this Learner is already running a fit, lrFind or validate; await it first', 'E_BUSY');
     this.busy = true;
     try {

@@ -67,6 +67,8 @@ export interface ModelCore {
   /** Returns to the last snapshot. */
   restore(): Promise<void>;
   dispose(): void;
+  /** True after `dispose()`; the Learner then refuses to fit before anything is printed or run. */
+  readonly disposed?: boolean;
   /**
    * Applies the Learner's settings (called once, before any step). Optional: a model without it
    * uses plain cross-entropy, Adam, no weight decay on BatchNorm/bias and trainable BatchNorm.

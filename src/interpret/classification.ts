@@ -54,12 +54,6 @@ export class ClassificationInterpretation {
     const o = checkOptions('ClassificationInterpretation.fromLearner', options, ['ds', 'act']);
     const dl = predictionLoader(learn, 'ClassificationInterpretation.fromLearner', o.ds);
     const preds = await learn.getPreds({ ds: dl, withLoss: true, withDecoded: true, ...(o.act !== undefined && { act: o.act as Activation }) });
-    if (preds.targets.some((t) => t < 0 || t >= preds.nOut)) {
-      throw new FasttuneError(
-        'ClassificationInterpretation.fromLearner: ds holds unlabelled items (such as dls.testDl(files)); interpretation compares predictions with labels: pass a labelled loader over the same classes, e.g. the valid loader of ImageDataLoaders.fromFolder',
-        'E_ARG',
-      );
-    }
     return new ClassificationInterpretation(preds as Required<Predictions>, learn.dls.vocab, dl);
   }
 

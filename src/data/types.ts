@@ -26,6 +26,7 @@ export interface DataLoader extends AsyncIterable<Batch> {
   oneBatch?(): Promise<Batch>;
 }
 
+/** What a Learner trains on: a training and a validation loader, and the classes. */
 export interface DataLoaders {
   readonly train: DataLoader;
   readonly valid: DataLoader;

@@ -11,6 +11,7 @@ import { confusionChart, type ConfusionChartOptions } from '../plot/confusion.js
 import { writeImageGrid } from '../plot/image-grid.js';
 import { writeChart } from '../plot/render.js';
 
+/** Options of {@link ClassificationInterpretation.fromLearner}. */
 export interface InterpretationOptions {
   /** Default 'valid'. */
   ds?: DatasetChoice;
@@ -25,6 +26,7 @@ export interface TopLosses {
   indices: number[];
 }
 
+/** Options of {@link ClassificationInterpretation.plotTopLosses}. */
 export interface PlotTopLossesOptions {
   /** Grid columns (default: a square grid). */
   ncols?: number;

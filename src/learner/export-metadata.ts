@@ -25,6 +25,7 @@ export interface ValidResizeConfig {
   alignCorners: boolean;
 }
 
+/** What `learn.export` writes beside the weights, and `loadLearner` reads back. */
 export interface ExportMetadata {
   formatVersion: number;
   /** The fasttune version that wrote the file. */

@@ -30,6 +30,7 @@ import { combineTta, type TtaCombined } from './tta.js';
 /** Which items: the validation or training set, or any loader (e.g. `dls.testDl(files)`). */
 export type DatasetChoice = 'valid' | 'train' | DataLoader;
 
+/** Options of `learn.getPreds`. */
 export interface GetPredsOptions {
   /** Default 'valid'. The training set is read unshuffled, without drop-last, with its (random) transforms. */
   ds?: DatasetChoice;
@@ -50,6 +51,7 @@ export interface Prediction {
   probs: Float32Array;
 }
 
+/** Options of `learn.tta`; defaults are fastai's. */
 export interface TtaOptions {
   /** Default 'valid'. */
   ds?: DatasetChoice;
@@ -62,12 +64,14 @@ export interface TtaOptions {
   signal?: AbortSignal;
 }
 
+/** What `learn.tta` returns: the blended probabilities, both parts, and the targets. */
 export interface TtaResult extends TtaCombined {
   readonly n: number;
   readonly nOut: number;
   readonly targets: Int32Array;
 }
 
+/** Options of `learn.showResults`. */
 export interface ShowResultsOptions {
   /** Default 'valid'. */
   ds?: DatasetChoice;

@@ -27,6 +27,7 @@ export class FitInterruptedError extends FasttuneError {
   }
 }
 
+/** Options of {@link SaveOnInterruptCallback}. */
 export interface SaveOnInterruptOptions {
   /** Checkpoint name under `learn.path/learn.modelDir` (default 'interrupted'). */
   fname?: string;

@@ -60,6 +60,7 @@ export interface FitOptions {
   resume?: string;
 }
 
+/** Options of `learn.fitOneCycle`; defaults are fastai's `fit_one_cycle`. */
 export interface FitOneCycleOptions extends FitOptions {
   /** Peak learning rate: a number, `slice(hi)`, `slice(lo, hi)` or one per group (default `learn.lr`). */
   lrMax?: HyperValue;
@@ -73,6 +74,7 @@ export interface FitOneCycleOptions extends FitOptions {
   moms?: readonly [number, number, number];
 }
 
+/** Options of `learn.fitFlatCos`; defaults are fastai's `fit_flat_cos`. */
 export interface FitFlatCosOptions extends FitOptions {
   /** Learning rate of the flat part (default `learn.lr`). */
   lr?: HyperValue;
@@ -82,6 +84,7 @@ export interface FitFlatCosOptions extends FitOptions {
   pctStart?: number;
 }
 
+/** Options of `learn.fineTune`; defaults are fastai's `fine_tune`. */
 export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'lrMax' | 'startEpoch' | 'resume'> {
   /** Epochs with the body frozen (default 1). */
   freezeEpochs?: number;
@@ -91,6 +94,7 @@ export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'lrMax' | 'sta
   baseLr?: number;
 }
 
+/** Options of `learn.lrFind`; `N` are the suggestions asked for. */
 export interface LrFindOptions<N extends SuggestionName> {
   /** Default 1e-7. */
   startLr?: number;

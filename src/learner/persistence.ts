@@ -11,11 +11,13 @@ import type { GroupHypers, ModelCore } from '../model/types.js';
 import { libraryVersion } from '../core/version.js';
 import type { Learner } from './learner.js';
 
+/** Options of `learn.save`. */
 export interface SaveOptions {
   /** Also keep the optimizer state and what resuming needs (default true). */
   withOpt?: boolean;
 }
 
+/** Options of `learn.load`. */
 export interface LoadOptions {
   /** Also restore the optimizer state and what resuming needs, if the file has it (default true). */
   withOpt?: boolean;

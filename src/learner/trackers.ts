@@ -8,6 +8,7 @@ import type { Learner } from './learner.js';
 /** 'less' or 'greater' is better; a function `(value, best) => improved` for anything else. */
 export type Comparison = 'less' | 'greater' | ((value: number, best: number) => boolean);
 
+/** Options of every {@link TrackerCallback}: what to monitor and how to compare. */
 export interface TrackerOptions {
   /** A column of the results table (default 'valid_loss'). */
   monitor?: string;
@@ -74,6 +75,7 @@ export class TrackerCallback implements Callback {
   }
 }
 
+/** Options of {@link EarlyStoppingCallback}. */
 export interface EarlyStoppingOptions extends TrackerOptions {
   /** Epochs without improvement before stopping (default 1). */
   patience?: number;
@@ -120,6 +122,7 @@ export class EarlyStoppingCallback extends TrackerCallback {
   }
 }
 
+/** Options of {@link SaveModelCallback}. */
 export interface SaveModelOptions extends TrackerOptions {
   /** File name under `learn.path/learn.modelDir`, without extension (default 'model'). */
   fname?: string;

@@ -27,6 +27,7 @@ export interface ModelSettings {
   trainBn: boolean;
 }
 
+/** What `evalStep` returns for one batch. */
 export interface EvalResult {
   /** Mean loss over the batch. */
   loss: number;

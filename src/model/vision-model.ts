@@ -38,6 +38,7 @@ export interface GradScalerState {
   skippedSteps: number;
 }
 
+/** Options of {@link createVisionModel}; the defaults are fastai's. */
 export interface VisionModelOptions {
   /** Architecture; only `'resnet34'` for now. */
   arch?: 'resnet34';
@@ -101,6 +102,7 @@ export interface VisionModelSettings extends ModelArchitecture {
 /** Which part of the model a weights file fills. */
 export type WeightsPart = 'auto' | 'full' | 'body';
 
+/** Options of {@link VisionModel.loadWeights}. */
 export interface LoadWeightsOptions {
   /**
    * `'full'`: the whole model in our keys. `'body'`: the ResNet body, from a torchvision/timm

@@ -14,6 +14,7 @@ import { validResizeTransform } from '../learner/valid-resize.js';
 /** A loaded Learner: its `dls` are ImageDataLoaders without items, for `testDl`. Free it with `dispose()`. */
 export type InferenceLearner = VisionLearner & { readonly dls: ImageDataLoaders };
 
+/** Options of {@link loadLearner}. */
 export interface LoadLearnerOptions {
   /** Where the model runs (default 'cpu', as fastai's `cpu=True`). */
   device?: DeviceName;

@@ -9,7 +9,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Rng } from '../../src/augment/types.js';
-import { loadImage, RandomResizedCrop, Resize, type PadMode, type ResizeMethod } from '../../src/data/index.js';
+import { type PadMode } from '../../src/augment/types.js';
+import { type ResizeMethod } from '../../src/data/geometry.js';
+import { loadImage } from '../../src/data/load-image.js';
+import { RandomResizedCrop, Resize } from '../../src/data/transforms.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 
 const ref = fixture('data_pixels');

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AugmentParams, BatchTransform, Rng } from '../../src/augment/types.js';
 import { FasttuneError } from '../../src/core/errors.js';
-import { ImageDataLoaders, loadImage, RandomResizedCrop, Resize, type Batch, type DataLoader } from '../../src/data/index.js';
+import { ImageDataLoaders } from '../../src/data/dataloaders.js';
+import { loadImage } from '../../src/data/load-image.js';
+import { RandomResizedCrop, Resize } from '../../src/data/transforms.js';
+import { type Batch, type DataLoader } from '../../src/data/types.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 
 /** A stand-in for augTransforms: records its calls, draws one number per image in training. */

@@ -4,7 +4,6 @@ import { checkBoolean, checkInteger, checkOptions, checkProbability, checkString
 import type { BatchTransform } from '../augment/types.js';
 import { loadImage } from '../data/load-image.js';
 import type { ImageInput } from '../data/decode.js';
-import type { ImageDataLoader } from '../data/loader.js';
 import { StreamRng } from '../core/rng.js';
 import type { ItemTransform } from '../data/transforms.js';
 import type { Batch, DataLoader } from '../data/types.js';

@@ -4,7 +4,6 @@
 import { FasttuneError } from '../core/errors.js';
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkProbability, checkString, invalidParameterError } from '../core/validate.js';
 import type { Batch, DataLoader, DataLoaders } from '../data/types.js';
-import type { ImageDataLoader } from '../data/loader.js';
 import type { GroupHypers, LossSpec, ModelCore } from '../model/types.js';
 import {
   CancelBatchError,
@@ -22,7 +21,7 @@ import {
 } from './callback.js';
 import { exportLearner } from './export.js';
 import { mergeLeading, planFit, planOneCycle, spreadLr, spreadWd, type FitContext, type FitPlan, type OneCyclePlan } from './fit-plan.js';
-import { slice, spreadHyper, type HyperValue } from './hypers.js';
+import { slice, type HyperValue } from './hypers.js';
 import {
   getPreds,
   predict,
@@ -65,8 +64,6 @@ import { SUGGESTION_NAMES, suggestLearningRates, type SuggestionName } from './s
 import { TerminateOnNaNCallback } from './terminate-on-nan.js';
 import { TrainEvalCallback } from './train-eval.js';
 import type { ImageInput } from '../data/decode.js';
-
-export type { FineTuneOptions, FitFlatCosOptions, FitOneCycleOptions, FitOptions, LearnerOptions, LrFindOptions } from './options.js';
 
 /** How each phase of the loop is announced and which exception cancels it. */
 const PHASES = {

@@ -49,7 +49,7 @@ export const predictCommand: Command = {
     const [model, ...paths] = positionals;
     if (model === undefined || paths.length === 0) throw new UsageError('give a model file and at least one image or folder');
     const bs = numberOption(values, 'bs', 64, { integer: true, min: 1 });
-    const { loadLearner } = await import('../export/load-learner.js');
+    const { loadLearner } = await import('../vision/load-learner.js');
     const learn = await loadLearner(model, { device: (values.device ?? 'cpu') as DeviceName, bs });
     try {
       const { files, missing } = await expandPaths(paths);
@@ -97,7 +97,7 @@ export const predictCommand: Command = {
   },
 };
 
-type Learn = Awaited<ReturnType<typeof import('../export/load-learner.js').loadLearner>>;
+type Learn = Awaited<ReturnType<typeof import('../vision/load-learner.js').loadLearner>>;
 
 /** One row per file: the most probable label and every class's probability. */
 async function classify(learn: Learn, files: string[], tta: boolean): Promise<Row[]> {

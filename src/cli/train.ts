@@ -54,7 +54,8 @@ export const trainCommand: Command = {
 
     const { dataFromOptions, describeData, learnerFromOptions } = await import('./training-setup.js');
     const { lrFindProgress } = await import('./lr-find-progress.js');
-    const { FitInterruptedError, SaveModelCallback, SaveOnInterruptCallback } = await import('../learner/index.js');
+    const { FitInterruptedError, SaveOnInterruptCallback } = await import('../learner/interrupt.js');
+    const { SaveModelCallback } = await import('../learner/trackers.js');
     const data = await dataFromOptions(dir, values, io.stderr);
     const { dls } = data;
     try {

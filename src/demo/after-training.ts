@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ImageDataLoader } from '../data/loader.js';
-import { loadLearner } from '../export/load-learner.js';
+import { loadLearner } from '../vision/load-learner.js';
 import { ClassificationInterpretation } from '../interpret/classification.js';
 import type { VisionLearner } from '../vision/vision-learner.js';
 import type { Stages } from './stages.js';

@@ -1,8 +1,8 @@
 // fastai's ClassificationInterpretation: what the model gets wrong on a dataset, from one pass of
 // predictions with per-item losses.
+import { checkBoolean, checkInteger, checkOptions, invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
 import type { DataLoader } from '../data/loader-contract.js';
-import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject } from '../learner/args.js';
 import { itemPixels } from '../learner/display.js';
 import { predictionLoader, type DatasetChoice } from '../learner/inference.js';
 import type { Learner } from '../learner/learner.js';
@@ -11,6 +11,7 @@ import { confusionChart, type ConfusionChartOptions } from '../plot/confusion.js
 import { writeImageGrid } from '../plot/image-grid.js';
 import { writeChart } from '../plot/write-chart.js';
 
+/** Options of {@link ClassificationInterpretation.fromLearner}. */
 export interface InterpretationOptions {
   /** Default 'valid'. */
   ds?: DatasetChoice;
@@ -25,6 +26,7 @@ export interface TopLosses {
   indices: number[];
 }
 
+/** Options of {@link ClassificationInterpretation.plotTopLosses}. */
 export interface PlotTopLossesOptions {
   /** Grid columns (default: a square grid). */
   ncols?: number;
@@ -51,8 +53,7 @@ export class ClassificationInterpretation {
 
   /** Runs `learn.getPreds` with losses and decoded classes on `ds` (the validation set by default). */
   static async fromLearner(learn: Learner, options: InterpretationOptions = {}): Promise<ClassificationInterpretation> {
-    const o = checkOptionsObject('ClassificationInterpretation.fromLearner: options', options);
-    checkKeys('ClassificationInterpretation.fromLearner', o, ['ds', 'act']);
+    const o = checkOptions('ClassificationInterpretation.fromLearner', options, ['ds', 'act']);
     const dl = predictionLoader(learn, 'ClassificationInterpretation.fromLearner', o.ds);
     const preds = await learn.getPreds({ ds: dl, withLoss: true, withDecoded: true, ...(o.act !== undefined && { act: o.act as Activation }) });
     return new ClassificationInterpretation(preds as Required<Predictions>, learn.dls.vocab, dl);
@@ -61,7 +62,7 @@ export class ClassificationInterpretation {
   /** From predictions made elsewhere (they need `decoded` and `losses`); plots of images are then unavailable. */
   static fromPredictions(preds: Predictions, vocab: readonly string[]): ClassificationInterpretation {
     if (!preds.decoded || !preds.losses) throw new FasttuneError('ClassificationInterpretation: the predictions need decoded classes and losses (getPreds({ withDecoded: true, withLoss: true }))', 'E_ARG');
-    if (vocab.length !== preds.nOut) throw argError('ClassificationInterpretation: vocab', `${preds.nOut} class names`, vocab);
+    if (vocab.length !== preds.nOut) throw invalidParameterError('ClassificationInterpretation', 'vocab', `${preds.nOut} class names`, vocab);
     return new ClassificationInterpretation(preds as Required<Predictions>, vocab, undefined);
   }
 
@@ -76,9 +77,8 @@ export class ClassificationInterpretation {
 
   /** Writes the confusion matrix as a heatmap with the counts in the cells (PNG or SVG). */
   async plotConfusionMatrix(file: string, options: ConfusionChartOptions = {}): Promise<string> {
-    const o = checkOptionsObject('plotConfusionMatrix: options', options);
-    checkKeys('plotConfusionMatrix', o, ['normalize', 'title']);
-    if (o.normalize !== undefined) checkBoolean('plotConfusionMatrix: normalize', o.normalize);
+    const o = checkOptions('plotConfusionMatrix', options, ['normalize', 'title']);
+    if (o.normalize !== undefined) checkBoolean('plotConfusionMatrix', 'normalize', o.normalize);
     return writeChart(confusionChart(this.confusionMatrix(), this.vocab, options), file);
   }
 
@@ -87,7 +87,7 @@ export class ClassificationInterpretation {
    * first (ties in row-major order).
    */
   mostConfused(minVal = 1): Array<[actual: string, predicted: string, count: number]> {
-    checkInteger('mostConfused: minVal', minVal, 0);
+    checkInteger('mostConfused', 'minVal', minVal, { min: 0 });
     const out: Array<[string, string, number]> = [];
     this.confusionMatrix().forEach((row, a) =>
       row.forEach((count, p) => {
@@ -100,7 +100,7 @@ export class ClassificationInterpretation {
   /** The `k` largest (or smallest) per-item losses (all by default), ties by dataset position. */
   topLosses(k?: number, { largest = true }: { largest?: boolean } = {}): TopLosses {
     const losses = this.preds.losses;
-    const n = k === undefined ? losses.length : Math.min(checkInteger('topLosses: k', k, 0), losses.length);
+    const n = k === undefined ? losses.length : Math.min(checkInteger('topLosses', 'k', k, { min: 0 }), losses.length);
     const order = Array.from(losses, (_, i) => i).sort((a, b) => {
       const d = (losses[b] as number) - (losses[a] as number);
       return (largest ? d : -d) || a - b;
@@ -114,10 +114,9 @@ export class ClassificationInterpretation {
    * `prediction/actual / loss / probability` (fastai's layout).
    */
   async plotTopLosses(file: string, k = 9, options: PlotTopLossesOptions = {}): Promise<string> {
-    const o = checkOptionsObject('plotTopLosses: options', options);
-    checkKeys('plotTopLosses', o, ['ncols', 'largest']);
+    const o = checkOptions('plotTopLosses', options, ['ncols', 'largest']);
     if (!this.dl) throw new FasttuneError('plotTopLosses: needs the images; build the interpretation with fromLearner', 'E_ARG');
-    const { indices, losses } = this.topLosses(k, { largest: o.largest === undefined ? true : checkBoolean('plotTopLosses: largest', o.largest) });
+    const { indices, losses } = this.topLosses(k, { largest: o.largest === undefined ? true : checkBoolean('plotTopLosses', 'largest', o.largest) });
     if (indices.length === 0) throw new FasttuneError('plotTopLosses: no items', 'E_ARG');
     const pixels = await itemPixels(this.dl, indices);
     const { probs, targets, decoded, nOut } = this.preds;
@@ -128,6 +127,6 @@ export class ClassificationInterpretation {
       const text = `${this.vocab[predicted]}/${this.vocab[targets[item] as number]} / ${(losses[j] as number).toFixed(2)} / ${prob.toFixed(2)}`;
       return { ...(pixels[j] as NonNullable<(typeof pixels)[number]>), caption: [{ text }] };
     });
-    return writeImageGrid(file, cells, { ncols: o.ncols === undefined ? undefined : checkInteger('plotTopLosses: ncols', o.ncols, 1), title: 'Prediction/Actual/Loss/Probability' });
+    return writeImageGrid(file, cells, { ncols: o.ncols === undefined ? undefined : checkInteger('plotTopLosses', 'ncols', o.ncols, { min: 1 }), title: 'Prediction/Actual/Loss/Probability' });
   }
 }

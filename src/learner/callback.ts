@@ -26,6 +26,7 @@ export const EVENTS = [
   'afterFit',
 ] as const;
 
+/** The name of a training-loop event, as a callback method is named (fastai's events in camelCase). */
 export type EventName = (typeof EVENTS)[number];
 
 /** Events inside the batch loop: they honour a callback's `runTrain` / `runValid`. */

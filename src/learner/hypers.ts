@@ -1,7 +1,6 @@
 // Spreading one hyper-parameter value over the model's parameter groups (discriminative learning
 // rates): a scalar, slice(hi), slice(lo, hi) or one value per group.
-import { FasttuneError } from '../core/errors.js';
-import { argError, describe } from './args.js';
+import { checkNumber, describe, invalidParameterError, type RangeOptions } from '../core/validate.js';
 
 /** A range of learning rates over the parameter groups; build it with {@link slice}. */
 export class Slice {
@@ -33,21 +32,13 @@ export function slice(hi: number): Slice;
 export function slice(lo: number, hi: number): Slice;
 export function slice(a: number, b?: number): Slice {
   if (b === undefined) {
-    checkEnd('slice(hi)', 'hi', a);
+    checkNumber('slice', 'hi', a, { min: 0, minOpen: true });
     return new Slice(undefined, a);
   }
-  checkEnd('slice(lo, hi)', 'hi', b);
-  if (typeof a !== 'number' || !Number.isFinite(a) || a < 0) throw argError('slice(lo, hi): lo', 'a finite number ≥ 0', a);
-  if (a > b) {
-    throw new FasttuneError(`slice(lo, hi): lo (${describe(a)}) must not exceed hi (${describe(b)})`, 'E_ARG');
-  }
+  checkNumber('slice', 'hi', b, { min: 0, minOpen: true });
+  checkNumber('slice', 'lo', a, { min: 0 });
+  if (a > b) throw invalidParameterError('slice', 'lo', `a number ≤ hi (${describe(b)})`, a);
   return new Slice(a === 0 ? undefined : a, b);
-}
-
-function checkEnd(where: string, name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw argError(`${where}: ${name}`, 'a finite number > 0', value);
-  }
 }
 
 /** A hyper-parameter value as a user gives it: one number, a {@link Slice}, or one number per group. */
@@ -60,22 +51,25 @@ export function evenMults(start: number, stop: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => start * step ** i);
 }
 
+/** What each spread value must be: `{ min: 0, minOpen: true }` for a learning rate, `{ min: 0 }` for weight decay. */
+export type HyperRange = RangeOptions;
+
 /**
- * One value per group from a {@link HyperValue}; `check` validates each resulting value and names
- * it in its error (e.g. "fit: lr").
+ * One value per group from a {@link HyperValue}, each a finite number in `range`; an error names
+ * the argument and, for a list, the entry (e.g. "fit: expected … for lr[1] but received -1").
  */
-export function spreadHyper(where: string, value: unknown, nGroups: number, check: (where: string, v: unknown) => number): number[] {
+export function spreadHyper(where: string, name: string, value: unknown, nGroups: number, range: HyperRange): number[] {
   if (value instanceof Slice) {
     const values =
       value.lo === undefined ? [...Array<number>(nGroups - 1).fill(value.hi / 10), value.hi] : evenMults(value.lo, value.hi, nGroups);
-    return values.map((v) => check(where, v));
+    return values.map((v) => checkNumber(where, name, v, range));
   }
   if (Array.isArray(value)) {
     if (value.length !== 1 && value.length !== nGroups) {
-      throw argError(where, `one value or one per parameter group (${nGroups})`, value);
+      throw invalidParameterError(where, name, `one value or one per parameter group (${nGroups})`, value);
     }
     const values = value.length === 1 ? Array<unknown>(nGroups).fill(value[0]) : value;
-    return values.map((v, i) => check(`${where}[${i}]`, v));
+    return values.map((v, i) => checkNumber(where, `${name}[${i}]`, v, range));
   }
-  return Array<number>(nGroups).fill(check(where, value));
+  return Array<number>(nGroups).fill(checkNumber(where, name, value, range));
 }

@@ -1,15 +1,14 @@
 // After training: predictions over a loader (getPreds), one item (predict), test-time
 // augmentation (tta) and a grid of predictions (showResults). The Learner's methods call these.
+import { checkBoolean, checkInteger, checkOptions, checkProbability, checkString, invalidParameterError } from '../core/validate.js';
 import type { BatchTransform } from '../augment/batch-transform.js';
 import { loadImage } from '../data/load-image.js';
 import type { ImageInput } from '../data/decode-image.js';
-import type { ImageDataLoader } from '../data/loader.js';
 import { StreamRng } from '../core/rng.js';
 import type { ItemTransform } from '../data/item-transforms.js';
 import type { Batch, DataLoader } from '../data/loader-contract.js';
 import { FasttuneError } from '../core/errors.js';
 import { writeImageGrid, type GridCell } from '../plot/image-grid.js';
-import { argError, checkBoolean, checkFraction, checkInteger, checkKeys, checkOptionsObject } from './args.js';
 import { displayedBatch } from './display.js';
 import type { Learner } from './learner.js';
 import {
@@ -18,7 +17,6 @@ import {
   checkActivation,
   collectLogits,
   concat,
-  effectiveLoss,
   labelled,
   predictionsFrom,
   softmax,
@@ -31,6 +29,7 @@ import { combineTta, type TtaCombined } from './tta.js';
 /** Which items: the validation or training set, or any loader (e.g. `dls.testDl(files)`). */
 export type DatasetChoice = 'valid' | 'train' | DataLoader;
 
+/** Options of `learn.getPreds`. */
 export interface GetPredsOptions {
   /** Default 'valid'. The training set is read unshuffled, without drop-last, with its (random) transforms. */
   ds?: DatasetChoice;
@@ -51,6 +50,7 @@ export interface Prediction {
   probs: Float32Array;
 }
 
+/** Options of `learn.tta`; defaults are fastai's. */
 export interface TtaOptions {
   /** Default 'valid'. */
   ds?: DatasetChoice;
@@ -63,12 +63,14 @@ export interface TtaOptions {
   signal?: AbortSignal;
 }
 
+/** What `learn.tta` returns: the blended probabilities, both parts, and the targets. */
 export interface TtaResult extends TtaCombined {
   readonly n: number;
   readonly nOut: number;
   readonly targets: Int32Array;
 }
 
+/** Options of `learn.showResults`. */
 export interface ShowResultsOptions {
   /** Default 'valid'. */
   ds?: DatasetChoice;
@@ -78,49 +80,49 @@ export interface ShowResultsOptions {
   ncols?: number;
 }
 
-/** A loader that can be re-made with other options: an {@link ImageDataLoader}. */
-function isDerivable(dl: DataLoader): dl is ImageDataLoader {
-  return typeof (dl as ImageDataLoader).derive === 'function' && typeof (dl as ImageDataLoader).options === 'object';
-}
-
-function checkLoader(where: string, dl: unknown): DataLoader {
-  const ok = dl !== null && typeof dl === 'object' && typeof (dl as DataLoader)[Symbol.asyncIterator] === 'function';
-  if (!ok) throw argError(where, "'valid', 'train' or a DataLoader", dl);
-  return dl as DataLoader;
+/** `ds` of a prediction method: a split of the Learner's data or a loader such as `dls.testDl(files)`. */
+function checkDataset(where: string, learn: Learner, ds: unknown): DataLoader {
+  if (ds === undefined || ds === 'valid' || ds === 'train') {
+    const dl = ds === 'train' ? learn.dls.train : learn.dls.valid;
+    if (dl.n === 0) {
+      const set = ds === 'train' ? 'training' : 'validation';
+      throw new FasttuneError(`${where}: the ${set} set has no items (a Learner from loadLearner keeps none); pass the images as ds, e.g. { ds: learn.dls.testDl(files) }`, 'E_ARG');
+    }
+    return dl;
+  }
+  const ok = ds !== null && typeof ds === 'object' && typeof (ds as DataLoader)[Symbol.asyncIterator] === 'function';
+  if (!ok) throw invalidParameterError(where, 'ds', "'valid', 'train' or a DataLoader", ds);
+  return ds as DataLoader;
 }
 
 /** The loader of `ds`, unshuffled and without drop-last where it can be re-made so. */
 export function predictionLoader(learn: Learner, where: string, ds: unknown = 'valid'): DataLoader {
-  if (ds === 'valid' || ds === 'train') {
-    const dl = learn.dls[ds];
-    if (isDerivable(dl)) return dl.derive({ shuffle: false, dropLast: false });
-    if (ds === 'train') {
-      throw new FasttuneError(`${where}: ds 'train' needs loaders that can be re-made unshuffled (ImageDataLoaders); pass a loader instead`, 'E_ARG');
-    }
-    return dl;
+  const dl = checkDataset(where, learn, ds);
+  if (ds !== 'valid' && ds !== 'train') return dl;
+  if (dl.derive) return dl.derive({ shuffle: false, dropLast: false });
+  if (ds === 'train') {
+    throw new FasttuneError(`${where}: ds 'train' needs loaders that can be re-made unshuffled (ImageDataLoaders); pass a loader instead`, 'E_ARG');
   }
-  return checkLoader(`${where}: ds`, ds);
+  return dl;
 }
 
 /** The validation item transform and batch transform of the Learner's data, if any. */
 function validTransforms(learn: Learner): { itemTfm: ItemTransform | undefined; batchTfm: BatchTransform | undefined } {
-  const dl = learn.dls.valid;
-  if (!isDerivable(dl)) return { itemTfm: undefined, batchTfm: undefined };
-  return { itemTfm: dl.options.itemTfm, batchTfm: dl.options.batchTfm };
+  const { options } = learn.dls.valid;
+  return { itemTfm: options?.itemTfm, batchTfm: options?.batchTfm };
 }
 
 /**
  * fastai's `get_preds`: the model in eval mode over every item of `ds`, in order.
  */
 export async function getPreds(learn: Learner, options: GetPredsOptions = {}): Promise<Predictions> {
-  const o = checkOptionsObject('getPreds: options', options);
-  checkKeys('getPreds', o, ['ds', 'withLoss', 'withDecoded', 'act', 'signal']);
-  const withLoss = o.withLoss === undefined ? false : checkBoolean('getPreds: withLoss', o.withLoss);
-  const withDecoded = o.withDecoded === undefined ? false : checkBoolean('getPreds: withDecoded', o.withDecoded);
-  const act = checkActivation('getPreds: act', o.act);
+  const o = checkOptions('getPreds', options, ['ds', 'withLoss', 'withDecoded', 'act', 'signal']);
+  const withLoss = o.withLoss === undefined ? false : checkBoolean('getPreds', 'withLoss', o.withLoss);
+  const withDecoded = o.withDecoded === undefined ? false : checkBoolean('getPreds', 'withDecoded', o.withDecoded);
+  const act = checkActivation('getPreds', 'act', o.act);
   const dl = predictionLoader(learn, 'getPreds', o.ds);
   const { logits, targets } = await collectLogits(learn.model, dl, o.signal as AbortSignal | undefined);
-  return predictionsFrom(logits, targets, learn.model.nOut, { act, withDecoded, withLoss, loss: effectiveLoss(learn.model, learn.lossFunc) });
+  return predictionsFrom(logits, targets, learn.model.nOut, { act, withDecoded, withLoss, loss: learn.lossFunc });
 }
 
 /**
@@ -144,14 +146,13 @@ export async function predict(learn: Learner, item: ImageInput): Promise<Predict
  * augmentation, model in eval mode), averaged, blended with a pass with the validation transforms.
  */
 export async function tta(learn: Learner, options: TtaOptions = {}): Promise<TtaResult> {
-  const o = checkOptionsObject('tta: options', options);
-  checkKeys('tta', o, ['ds', 'n', 'beta', 'useMax', 'signal']);
-  const n = o.n === undefined ? 4 : checkInteger('tta: n', o.n, 1);
-  const beta = o.beta === undefined ? 0.25 : checkFraction('tta: beta', o.beta);
-  const useMax = o.useMax === undefined ? false : checkBoolean('tta: useMax', o.useMax);
+  const o = checkOptions('tta', options, ['ds', 'n', 'beta', 'useMax', 'signal']);
+  const n = o.n === undefined ? 4 : checkInteger('tta', 'n', o.n, { min: 1 });
+  const beta = o.beta === undefined ? 0.25 : checkProbability('tta', 'beta', o.beta);
+  const useMax = o.useMax === undefined ? false : checkBoolean('tta', 'useMax', o.useMax);
   const signal = o.signal as AbortSignal | undefined;
-  const base = o.ds === undefined || o.ds === 'valid' || o.ds === 'train' ? learn.dls[(o.ds ?? 'valid') as 'valid' | 'train'] : checkLoader('tta: ds', o.ds);
-  if (!isDerivable(base)) {
+  const base = checkDataset('tta', learn, o.ds);
+  if (!base.derive) {
     throw new FasttuneError('tta: needs an ImageDataLoader, whose items it re-reads with the training transforms', 'E_ARG');
   }
   const nOut = learn.model.nOut;
@@ -171,11 +172,10 @@ export async function tta(learn: Learner, options: TtaOptions = {}): Promise<Tta
  * and the prediction (green when right, red when wrong).
  */
 export async function showResults(learn: Learner, file: string, options: ShowResultsOptions = {}): Promise<string> {
-  const o = checkOptionsObject('showResults: options', options);
-  checkKeys('showResults', o, ['ds', 'maxN', 'ncols']);
-  if (typeof file !== 'string' || file === '') throw argError('showResults: file', 'the PNG file to write', file);
-  const maxN = o.maxN === undefined ? 9 : checkInteger('showResults: maxN', o.maxN, 1);
-  const ncols = o.ncols === undefined ? undefined : checkInteger('showResults: ncols', o.ncols, 1);
+  const o = checkOptions('showResults', options, ['ds', 'maxN', 'ncols']);
+  checkString('showResults', 'file', file);
+  const maxN = o.maxN === undefined ? 9 : checkInteger('showResults', 'maxN', o.maxN, { min: 1 });
+  const ncols = o.ncols === undefined ? undefined : checkInteger('showResults', 'ncols', o.ncols, { min: 1 });
   const dl = predictionLoader(learn, 'showResults', o.ds);
   const nOut = learn.model.nOut;
   const vocab = learn.dls.vocab;

@@ -1,6 +1,6 @@
 // Ctrl-C during a fit: finish the batch, save a checkpoint that resumes exactly, then stop.
+import { checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
-import { argError, checkKeys, checkOptionsObject, checkString } from './args.js';
 import { CancelFitError, type Callback } from './callback.js';
 import type { Learner } from './learner.js';
 import { saveState, type ResumePoint } from './persistence.js';
@@ -27,6 +27,7 @@ export class FitInterruptedError extends FasttuneError {
   }
 }
 
+/** Options of {@link SaveOnInterruptCallback}. */
 export interface SaveOnInterruptOptions {
   /** Checkpoint name under `learn.path/learn.modelDir` (default 'interrupted'). */
   fname?: string;
@@ -66,12 +67,11 @@ export class SaveOnInterruptCallback implements Callback {
   private readonly listener = (signal: NodeJS.Signals) => this.onSignal(signal);
 
   constructor(options: SaveOnInterruptOptions = {}) {
-    const o = checkOptionsObject('SaveOnInterruptCallback: options', options);
-    checkKeys('SaveOnInterruptCallback', o, ['fname', 'signals']);
-    this.fname = o.fname === undefined ? 'interrupted' : checkString('SaveOnInterruptCallback: fname', o.fname);
+    const o = checkOptions('SaveOnInterruptCallback', options, ['fname', 'signals']);
+    this.fname = o.fname === undefined ? 'interrupted' : checkString('SaveOnInterruptCallback', 'fname', o.fname);
     const signals = o.signals ?? ['SIGINT'];
     if (!Array.isArray(signals) || signals.length === 0 || signals.some((s) => typeof s !== 'string' || !/^SIG[A-Z0-9]+$/.test(s))) {
-      throw argError('SaveOnInterruptCallback: signals', "a non-empty list of signal names such as ['SIGINT', 'SIGTERM']", signals);
+      throw invalidParameterError('SaveOnInterruptCallback', 'signals', "a non-empty list of signal names such as ['SIGINT', 'SIGTERM']", signals);
     }
     this.signals = [...signals];
   }
@@ -118,12 +118,12 @@ export class SaveOnInterruptCallback implements Callback {
 
 /** Where to continue after the batch that just ended. */
 function resumePointAfterBatch(learn: Learner): ResumePoint {
-  const loaderEpoch = (learn.dls.train as { epoch?: unknown }).epoch;
-  const settable = typeof loaderEpoch === 'number' && Number.isInteger(loaderEpoch);
+  const loaderEpoch = learn.dls.train.epoch;
+  const settable = loaderEpoch !== undefined;
   if (learn.training) {
     // The training loader already counts the running epoch: it is the one before its next.
-    return { nEpoch: learn.nEpoch, epoch: learn.epoch, iter: learn.iter + 1, loaderEpoch: settable ? (loaderEpoch as number) - 1 : null };
+    return { nEpoch: learn.nEpoch, epoch: learn.epoch, iter: learn.iter + 1, loaderEpoch: settable ? loaderEpoch - 1 : null };
   }
   // Validation changes no weights: continue with the next epoch's training.
-  return { nEpoch: learn.nEpoch, epoch: learn.epoch + 1, iter: 0, loaderEpoch: settable ? (loaderEpoch as number) : null };
+  return { nEpoch: learn.nEpoch, epoch: learn.epoch + 1, iter: 0, loaderEpoch: settable ? loaderEpoch : null };
 }

@@ -1,22 +1,10 @@
 // The Learner: ties data, model, loss, optimizer hyper-parameters and callbacks together and runs
 // fastai's training loop. Each batch is one native call; epochs, events, schedules, recording and
-// the LR finder live here.
+// the LR finder live here. Options and their checks are in options.ts, fit planning in fit-plan.ts.
 import { FasttuneError } from '../core/errors.js';
+import { checkBoolean, checkInteger, checkNumber, checkOptions, checkProbability, checkString, invalidParameterError } from '../core/validate.js';
 import type { Batch, DataLoader, DataLoaders } from '../data/loader-contract.js';
 import type { GroupHypers, LossSpec, ModelCore } from '../model/types.js';
-import {
-  argError,
-  checkBoolean,
-  checkEpochs,
-  checkFraction,
-  checkInteger,
-  checkKeys,
-  checkMoms,
-  checkNonNegative,
-  checkOptionsObject,
-  checkPositive,
-  checkString,
-} from './args.js';
 import {
   CancelBatchError,
   CancelEpochError,
@@ -31,20 +19,9 @@ import {
   type Callback,
   type EventName,
 } from './callback.js';
-import { Slice, slice, spreadHyper, type HyperValue } from './hypers.js';
-import { checkLoss, crossEntropyLossFlat } from './loss.js';
-import { LRFinder } from './lr-finder.js';
-import { checkMetrics, type Metric } from './metrics.js';
-import { adam, checkOptimizer, type OptimizerSpec } from './optimizer.js';
-import { ParamScheduler } from './param-scheduler.js';
-import { ProgressCallback, checkProgressMode, type ProgressMode, type ProgressOutput } from './progress.js';
-import { Recorder, type ValidationResult } from './recorder.js';
-import { combinedCos } from './schedule.js';
-import { SUGGESTION_NAMES, suggestLearningRates, type SuggestionName } from './suggestions.js';
-import { TerminateOnNaN } from './terminate-on-nan.js';
-import { TrainEvalCallback } from './train-eval.js';
-import type { ImageInput } from '../data/decode-image.js';
-import { exportLearner } from '../export/export.js';
+import { exportLearner } from './export.js';
+import { mergeLeading, planFit, planOneCycle, spreadLr, spreadWd, type FitContext, type FitPlan, type OneCyclePlan } from './fit-plan.js';
+import { slice, type HyperValue } from './hypers.js';
 import {
   getPreds,
   predict,
@@ -56,106 +33,37 @@ import {
   type TtaOptions,
   type TtaResult,
 } from './inference.js';
+import { checkLoss, crossEntropyLossFlat } from './loss.js';
+import { LRFinder } from './lr-finder.js';
+import { checkMetrics, type Metric } from './metrics.js';
+import { adam, checkOptimizer, type OptimizerSpec } from './optimizer.js';
+import {
+  DEFAULT_MOMS,
+  FIT_KEYS,
+  LEARNER_OPTION_KEYS,
+  checkCallbacks,
+  checkDataLoaders,
+  checkModel,
+  checkMoms,
+  checkOutput,
+  checkSignal,
+  type FineTuneOptions,
+  type FitFlatCosOptions,
+  type FitOneCycleOptions,
+  type FitOptions,
+  type LearnerOptions,
+  type LrFindOptions,
+} from './options.js';
+import { ParamScheduler } from './param-scheduler.js';
 import { loadState, loadStateWithResumePoint, saveState, type LoadOptions, type ResumePoint, type SaveOptions } from './persistence.js';
 import type { Predictions } from './predictions.js';
-
-/** Options of the {@link Learner} constructor; defaults are fastai's. */
-export interface LearnerOptions {
-  /** The loss the model computes (default `crossEntropyLossFlat()`). */
-  lossFunc?: LossSpec;
-  /** Metrics computed on the validation set after every epoch (default none). */
-  metrics?: Metric | readonly Metric[];
-  /** Default learning rate of `fit` and peak of `fitOneCycle` (default 1e-3). */
-  lr?: number;
-  /** Weight decay for every fit (default: the optimizer's, 0.01 for Adam). */
-  wd?: HyperValue;
-  /** Apply weight decay to BatchNorm and bias parameters too (default false). */
-  wdBnBias?: boolean;
-  /** Keep BatchNorm parameters of frozen groups trainable (default true). */
-  trainBn?: boolean;
-  /** Momentum start, middle and end of `fitOneCycle` (default [0.95, 0.85, 0.95]). */
-  moms?: readonly [number, number, number];
-  /** Default `adam()` (fastai's Adam: sqrMom 0.99, eps 1e-5, wd 0.01). */
-  optimizer?: OptimizerSpec;
-  /** Extra callbacks kept for every fit. */
-  cbs?: Callback | readonly Callback[];
-  /** Working folder (default '.'). */
-  path?: string;
-  /** Folder under `path` for saved models (default 'models'). */
-  modelDir?: string;
-  /** Progress display (default 'auto'); `false` for silence. */
-  progress?: ProgressMode;
-  /** Where the table and progress go (default `process.stdout`). */
-  output?: ProgressOutput;
-}
-
-/** Options shared by every fit method. */
-export interface FitOptions {
-  /** Weight decay for this fit (default: the Learner's, else the optimizer's). */
-  wd?: HyperValue;
-  /** Callbacks added for this fit only. */
-  cbs?: Callback | readonly Callback[];
-  /** Start from a fresh optimizer: default hyper-parameters and no state (default false). */
-  resetOpt?: boolean;
-  /** Skip the epochs before this one (to resume a schedule; default 0). */
-  startEpoch?: number;
-  /** Aborting stops the fit between batches; the fit then rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /**
-   * A checkpoint written by {@link SaveOnInterruptCallback} (its name under `path/modelDir`, or a
-   * path): loads it and continues from the batch after the one it was saved at. Give the same
-   * fit call (epochs, learning rates, options) as the interrupted one.
-   */
-  resume?: string;
-}
-
-export interface FitOneCycleOptions extends FitOptions {
-  /** Peak learning rate: a number, `slice(hi)`, `slice(lo, hi)` or one per group (default `learn.lr`). */
-  lrMax?: HyperValue;
-  /** The schedule starts at lrMax/div (default 25). */
-  div?: number;
-  /** And ends near lrMax/divFinal (default 1e5). */
-  divFinal?: number;
-  /** Fraction of the steps spent warming up (default 0.25). */
-  pctStart?: number;
-  /** Momentum start, middle, end (default the Learner's moms). */
-  moms?: readonly [number, number, number];
-}
-
-export interface FitFlatCosOptions extends FitOptions {
-  /** Learning rate of the flat part (default `learn.lr`). */
-  lr?: HyperValue;
-  /** The cosine ends near lr/divFinal (default 1e5). */
-  divFinal?: number;
-  /** Fraction of the steps at the flat rate (default 0.75). */
-  pctStart?: number;
-}
-
-export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'lrMax' | 'startEpoch' | 'resume'> {
-  /** Epochs with the body frozen (default 1). */
-  freezeEpochs?: number;
-  /** The first group's peak is baseLr/2/lrMult in the unfrozen phase (default 100). */
-  lrMult?: number;
-  /** Base learning rate (default 2e-3). */
-  baseLr?: number;
-}
-
-export interface LrFindOptions<N extends SuggestionName> {
-  /** Default 1e-7. */
-  startLr?: number;
-  /** Default 10 (never reached: the last batch uses startLr·(endLr/startLr)^((numIt−1)/numIt)). */
-  endLr?: number;
-  /** Number of batches (default 100; at least 6). */
-  numIt?: number;
-  /** Stop when the smoothed loss exceeds 4× its minimum (default true). */
-  stopDiv?: boolean;
-  /** Which suggestions to compute (default ['valley']). */
-  suggestFuncs?: readonly N[];
-  signal?: AbortSignal;
-}
-
-const FIT_KEYS = ['wd', 'cbs', 'resetOpt', 'startEpoch', 'signal', 'resume'] as const;
-const DEFAULT_MOMS: readonly [number, number, number] = [0.95, 0.85, 0.95];
+import { ProgressCallback, checkProgressMode, type ProgressMode, type ProgressOutput } from './progress.js';
+import { Recorder, type ValidationResult } from './recorder.js';
+import { combinedCos } from './schedule.js';
+import { SUGGESTION_NAMES, suggestLearningRates, type SuggestionName } from './suggestions.js';
+import { TerminateOnNaNCallback } from './terminate-on-nan.js';
+import { TrainEvalCallback } from './train-eval.js';
+import type { ImageInput } from '../data/decode-image.js';
 
 /** How each phase of the loop is announced and which exception cancels it. */
 const PHASES = {
@@ -165,19 +73,6 @@ const PHASES = {
   validate: { before: 'beforeValidate', afterCancel: 'afterCancelValidate', after: 'afterValidate', Cancel: CancelValidError },
   batch: { before: 'beforeBatch', afterCancel: 'afterCancelBatch', after: 'afterBatch', Cancel: CancelBatchError },
 } as const satisfies Record<string, { before: EventName; afterCancel: EventName; after: EventName; Cancel: typeof CancelError }>;
-
-/** Validated arguments of one fit. */
-interface FitPlan {
-  nEpoch: number;
-  lr: number[] | undefined;
-  wd: number[] | undefined;
-  cbs: Callback[];
-  resetOpt: boolean;
-  startEpoch: number;
-  signal: AbortSignal | undefined;
-  /** The checkpoint to resume from, if any. */
-  resume: string | undefined;
-}
 
 /**
  * Trains a {@link ModelCore} on {@link DataLoaders} the fastai way.
@@ -253,35 +148,27 @@ export class Learner {
   private signal: AbortSignal | undefined;
 
   constructor(dls: DataLoaders, model: ModelCore, options: LearnerOptions = {}) {
-    checkDataLoaders(dls);
-    checkModel(model);
-    if (dls.c !== model.nOut) {
-      throw new FasttuneError(`Learner: the data has ${dls.c} classes but the model has ${model.nOut} outputs`, 'E_ARG');
-    }
-    const o = checkOptionsObject('Learner: options', options);
-    checkKeys('Learner', o, [
-      'lossFunc', 'metrics', 'lr', 'wd', 'wdBnBias', 'trainBn', 'moms', 'optimizer', 'cbs', 'path', 'modelDir', 'progress', 'output',
-    ]);
-    this.dls = dls;
-    this.model = model;
-    this.lossFunc = o.lossFunc === undefined ? crossEntropyLossFlat() : checkLoss('Learner: lossFunc', o.lossFunc);
-    this.metrics = checkMetrics('Learner: metrics', o.metrics, model.nOut);
-    this.lr = o.lr === undefined ? 1e-3 : checkPositive('Learner: lr', o.lr);
-    if (o.wd !== undefined) spreadHyper('Learner: wd', o.wd, model.nGroups, checkNonNegative);
+    this.dls = checkDataLoaders('Learner', dls);
+    this.model = checkModel('Learner', model, dls);
+    const o = checkOptions('Learner', options, LEARNER_OPTION_KEYS);
+    this.lossFunc = o.lossFunc === undefined ? crossEntropyLossFlat() : checkLoss('Learner', 'lossFunc', o.lossFunc);
+    this.metrics = checkMetrics('Learner', 'metrics', o.metrics, model.nOut);
+    this.lr = o.lr === undefined ? 1e-3 : checkNumber('Learner', 'lr', o.lr, { min: 0, minOpen: true });
+    if (o.wd !== undefined) spreadWd('Learner', 'wd', o.wd, model.nGroups);
     this.wd = o.wd as HyperValue | undefined;
-    this.moms = o.moms === undefined ? DEFAULT_MOMS : checkMoms('Learner: moms', o.moms);
-    this.optimizer = o.optimizer === undefined ? adam() : checkOptimizer('Learner: optimizer', o.optimizer);
-    this.wdBnBias = o.wdBnBias === undefined ? false : checkBoolean('Learner: wdBnBias', o.wdBnBias);
-    this.trainBn = o.trainBn === undefined ? true : checkBoolean('Learner: trainBn', o.trainBn);
-    this.path = o.path === undefined ? '.' : checkString('Learner: path', o.path);
-    this.modelDir = o.modelDir === undefined ? 'models' : checkString('Learner: modelDir', o.modelDir);
-    if (o.progress !== undefined) this.progressMode = checkProgressMode('Learner: progress', o.progress);
-    this.output = o.output === undefined ? process.stdout : checkOutput(o.output);
+    this.moms = o.moms === undefined ? DEFAULT_MOMS : checkMoms('Learner', 'moms', o.moms);
+    this.optimizer = o.optimizer === undefined ? adam() : checkOptimizer('Learner', 'optimizer', o.optimizer);
+    this.wdBnBias = o.wdBnBias === undefined ? false : checkBoolean('Learner', 'wdBnBias', o.wdBnBias);
+    this.trainBn = o.trainBn === undefined ? true : checkBoolean('Learner', 'trainBn', o.trainBn);
+    this.path = o.path === undefined ? '.' : checkString('Learner', 'path', o.path);
+    this.modelDir = o.modelDir === undefined ? 'models' : checkString('Learner', 'modelDir', o.modelDir);
+    if (o.progress !== undefined) this.progressMode = checkProgressMode('Learner', 'progress', o.progress);
+    this.output = o.output === undefined ? process.stdout : checkOutput('Learner', 'output', o.output);
     this.configureModel(o);
 
     this.recorder = new Recorder();
-    this.addCbs([new TrainEvalCallback(), new TerminateOnNaN(), this.recorder, new ProgressCallback()]);
-    this.addCbs(checkCallbacks('Learner: cbs', o.cbs));
+    this.addCbs([new TrainEvalCallback(), new TerminateOnNaNCallback(), this.recorder, new ProgressCallback()]);
+    this.addCbs(checkCallbacks('Learner', 'cbs', o.cbs));
   }
 
   /** Progress display: 'auto', 'bar', 'lines', true (= 'auto') or false (silent). */
@@ -290,7 +177,7 @@ export class Learner {
   }
 
   set progress(mode: ProgressMode) {
-    this.progressMode = checkProgressMode('learn.progress', mode);
+    this.progressMode = checkProgressMode('learn.progress', 'mode', mode);
   }
 
   /** The callbacks, in the order they run. */
@@ -300,12 +187,12 @@ export class Learner {
 
   /** Adds a callback for every following fit. */
   addCb(cb: Callback): this {
-    this.callbacks = sortCallbacks([...this.callbacks, ...checkCallbacks('addCb', cb)]);
+    this.callbacks = sortCallbacks([...this.callbacks, ...checkCallbacks('addCb', 'cb', cb)]);
     return this;
   }
 
   addCbs(cbs: readonly Callback[]): this {
-    this.callbacks = sortCallbacks([...this.callbacks, ...checkCallbacks('addCbs', cbs)]);
+    this.callbacks = sortCallbacks([...this.callbacks, ...checkCallbacks('addCbs', 'cbs', cbs)]);
     return this;
   }
 
@@ -329,7 +216,7 @@ export class Learner {
   /** Freezes the groups below `n` (negative counts from the end); clears the optimizer state. */
   freezeTo(n: number): void {
     const nGroups = this.model.nGroups;
-    checkInteger('freezeTo: n', n);
+    checkInteger('freezeTo', 'n', n);
     let frozen = n < 0 ? Math.max(nGroups + n, 0) : n;
     if (frozen > nGroups) {
       process.emitWarning(`freezeTo(${n}): the model has ${nGroups} parameter groups; freezing all of them`, { code: 'FASTTUNE_FREEZE' });
@@ -354,9 +241,8 @@ export class Learner {
    * a callback schedules it.
    */
   async fit(nEpoch: number, lr?: HyperValue, options: FitOptions = {}): Promise<void> {
-    const o = checkOptionsObject('fit: options', options);
-    checkKeys('fit', o, FIT_KEYS);
-    const plan = this.planFit('fit', nEpoch, o, lr === undefined ? undefined : this.spreadLr('fit: lr', lr));
+    const o = checkOptions('fit', options, FIT_KEYS);
+    const plan = planFit('fit', nEpoch, o, this.fitContext(), lr === undefined ? undefined : spreadLr('fit', 'lr', lr, this.model.nGroups));
     await this.exclusive(() => this.runFit(plan));
   }
 
@@ -369,22 +255,20 @@ export class Learner {
    * await learn.fitOneCycle(6, { lrMax: slice(1e-6, 1e-4) });
    */
   async fitOneCycle(nEpoch: number, lrMax?: HyperValue | FitOneCycleOptions, options: FitOneCycleOptions = {}): Promise<void> {
-    const o = mergeLeading('fitOneCycle', 'lrMax', lrMax, options);
-    checkKeys('fitOneCycle', o, [...FIT_KEYS, 'lrMax', 'div', 'divFinal', 'pctStart', 'moms']);
-    const cycle = this.planOneCycle('fitOneCycle', nEpoch, o);
+    const o = mergeLeading('fitOneCycle', 'lrMax', lrMax, options, [...FIT_KEYS, 'lrMax', 'div', 'divFinal', 'pctStart', 'moms']);
+    const cycle = planOneCycle('fitOneCycle', nEpoch, o, this.fitContext(), this.moms);
     await this.exclusive(() => this.runOneCycle(cycle));
   }
 
   /** Constant lr for `pctStart` of the steps, then a cosine down to lr/divFinal; momentum not scheduled. */
   async fitFlatCos(nEpoch: number, lr?: HyperValue | FitFlatCosOptions, options: FitFlatCosOptions = {}): Promise<void> {
-    const o = mergeLeading('fitFlatCos', 'lr', lr, options);
-    checkKeys('fitFlatCos', o, [...FIT_KEYS, 'lr', 'divFinal', 'pctStart']);
-    const plan = this.planFit('fitFlatCos', nEpoch, o, undefined);
-    const lrs = o.lr === undefined ? undefined : this.spreadLr('fitFlatCos: lr', o.lr);
-    const divFinal = o.divFinal === undefined ? 1e5 : checkPositive('fitFlatCos: divFinal', o.divFinal);
-    const pct = o.pctStart === undefined ? 0.75 : checkFraction('fitFlatCos: pctStart', o.pctStart);
+    const o = mergeLeading('fitFlatCos', 'lr', lr, options, [...FIT_KEYS, 'lr', 'divFinal', 'pctStart']);
+    const plan = planFit('fitFlatCos', nEpoch, o, this.fitContext(), undefined);
+    const lrs = o.lr === undefined ? undefined : spreadLr('fitFlatCos', 'lr', o.lr, this.model.nGroups);
+    const divFinal = o.divFinal === undefined ? 1e5 : checkNumber('fitFlatCos', 'divFinal', o.divFinal, { min: 0, minOpen: true });
+    const pct = o.pctStart === undefined ? 0.75 : checkProbability('fitFlatCos', 'pctStart', o.pctStart);
     await this.exclusive(async () => {
-      const flat = this.setLr(lrs ?? this.spreadLr('learn.lr', this.lr));
+      const flat = this.setLr(lrs ?? this.defaultLrs());
       const sched = new ParamScheduler({ lr: flat.map((v) => combinedCos(pct, v, v, v / divFinal)) });
       await this.runFit({ ...plan, cbs: [sched, ...plan.cbs] });
     });
@@ -397,22 +281,22 @@ export class Learner {
    * each phase is its own fit (own table and Recorder history).
    */
   async fineTune(epochs: number, baseLr?: number | FineTuneOptions, options: FineTuneOptions = {}): Promise<void> {
-    const o = mergeLeading('fineTune', 'baseLr', baseLr, options);
-    checkKeys('fineTune', o, ['wd', 'cbs', 'resetOpt', 'signal', 'freezeEpochs', 'lrMult', 'pctStart', 'div', 'divFinal', 'moms', 'baseLr']);
-    let base = o.baseLr === undefined ? 2e-3 : checkPositive('fineTune: baseLr', o.baseLr);
-    const freezeEpochs = o.freezeEpochs === undefined ? 1 : checkEpochs('fineTune: freezeEpochs', o.freezeEpochs);
-    const lrMult = o.lrMult === undefined ? 100 : checkPositive('fineTune: lrMult', o.lrMult);
+    const o = mergeLeading('fineTune', 'baseLr', baseLr, options, ['wd', 'cbs', 'resetOpt', 'signal', 'freezeEpochs', 'lrMult', 'pctStart', 'div', 'divFinal', 'moms', 'baseLr']);
+    let base = o.baseLr === undefined ? 2e-3 : checkNumber('fineTune', 'baseLr', o.baseLr, { min: 0, minOpen: true });
+    const freezeEpochs = o.freezeEpochs === undefined ? 1 : checkInteger('fineTune', 'freezeEpochs', o.freezeEpochs, { min: 0 });
+    const lrMult = o.lrMult === undefined ? 100 : checkNumber('fineTune', 'lrMult', o.lrMult, { min: 0, minOpen: true });
     // Options for both phases; `div` and `pctStart` only shape the unfrozen one (as in fastai).
     const shared = { wd: o.wd, cbs: o.cbs, resetOpt: o.resetOpt, signal: o.signal, divFinal: o.divFinal, moms: o.moms };
     // Both phases are planned (and so validated) before the first one starts.
-    const frozenPhase = this.planOneCycle('fineTune', freezeEpochs, { ...shared, lrMax: slice(base), pctStart: 0.99 });
+    const frozenPhase = planOneCycle('fineTune', freezeEpochs, { ...shared, lrMax: slice(base), pctStart: 0.99 }, this.fitContext(), this.moms);
     base /= 2;
-    const unfrozenPhase = this.planOneCycle('fineTune', checkEpochs('fineTune: epochs', epochs), {
-      ...shared,
-      lrMax: slice(base / lrMult, base),
-      pctStart: o.pctStart ?? 0.3,
-      div: o.div ?? 5,
-    });
+    const unfrozenPhase = planOneCycle(
+      'fineTune',
+      checkInteger('fineTune', 'epochs', epochs, { min: 0 }),
+      { ...shared, lrMax: slice(base / lrMult, base), pctStart: o.pctStart ?? 0.3, div: o.div ?? 5 },
+      this.fitContext(),
+      this.moms,
+    );
     await this.exclusive(async () => {
       this.freeze();
       await this.runOneCycle(frozenPhase);
@@ -426,7 +310,7 @@ export class Learner {
    * the pass). Fires only the validation events; the Recorder's history is left as it is.
    */
   async validate({ signal }: { signal?: AbortSignal } = {}): Promise<ValidationResult> {
-    const s = checkSignal('validate: signal', signal);
+    const s = checkSignal('validate', 'signal', signal);
     return this.exclusive(async () => {
       this.signal = s;
       try {
@@ -453,20 +337,18 @@ export class Learner {
    * const { valley, steep } = await learn.lrFind({ suggestFuncs: ['valley', 'steep'] });
    */
   async lrFind<N extends SuggestionName = 'valley'>(options: LrFindOptions<N> = {}): Promise<Record<N, number>> {
-    const o = checkOptionsObject('lrFind: options', options);
-    checkKeys('lrFind', o, ['startLr', 'endLr', 'numIt', 'stopDiv', 'suggestFuncs', 'signal']);
-    const startLr = o.startLr === undefined ? 1e-7 : checkPositive('lrFind: startLr', o.startLr);
-    const endLr = o.endLr === undefined ? 10 : checkPositive('lrFind: endLr', o.endLr);
-    if (endLr <= startLr) throw argError('lrFind: endLr', `a learning rate above startLr (${startLr})`, endLr);
-    const numIt = Math.max(o.numIt === undefined ? 100 : checkInteger('lrFind: numIt', o.numIt, 1), 6);
-    const stopDiv = o.stopDiv === undefined ? true : checkBoolean('lrFind: stopDiv', o.stopDiv);
+    const o = checkOptions('lrFind', options, ['startLr', 'endLr', 'numIt', 'stopDiv', 'suggestFuncs', 'signal']);
+    const startLr = o.startLr === undefined ? 1e-7 : checkNumber('lrFind', 'startLr', o.startLr, { min: 0, minOpen: true });
+    const endLr = o.endLr === undefined ? 10 : checkNumber('lrFind', 'endLr', o.endLr, { min: 0, minOpen: true });
+    if (endLr <= startLr) throw invalidParameterError('lrFind', 'endLr', `a learning rate above startLr (${startLr})`, endLr);
+    const numIt = Math.max(o.numIt === undefined ? 100 : checkInteger('lrFind', 'numIt', o.numIt, { min: 1 }), 6);
+    const stopDiv = o.stopDiv === undefined ? true : checkBoolean('lrFind', 'stopDiv', o.stopDiv);
     const names = (o.suggestFuncs ?? ['valley']) as readonly N[];
     if (!Array.isArray(names) || names.some((n) => !SUGGESTION_NAMES.includes(n))) {
-      throw argError('lrFind: suggestFuncs', `a list of ${SUGGESTION_NAMES.map((n) => `'${n}'`).join(', ')}`, names);
+      throw invalidParameterError('lrFind', 'suggestFuncs', `a list of ${SUGGESTION_NAMES.map((n) => `'${n}'`).join(', ')}`, names);
     }
     const nBatches = this.dls.train.length;
-    if (nBatches === 0) throw new FasttuneError('lrFind: the training loader has no batches', 'E_ARG');
-    const plan = this.planFit('lrFind', Math.floor(numIt / nBatches) + 1, { signal: o.signal }, undefined);
+    const plan = planFit('lrFind', nBatches === 0 ? 1 : Math.floor(numIt / nBatches) + 1, { signal: o.signal }, this.fitContext(), undefined);
 
     return this.exclusive(async () => {
       this.ensureOptimizer(false);
@@ -571,9 +453,9 @@ export class Learner {
       this.throwIfAborted();
       const start = plan.resume === undefined ? { epoch: plan.startEpoch, iter: 0 } : await this.resumeFrom(plan.resume, plan.nEpoch);
       this.ensureOptimizer(plan.resetOpt);
-      const wd = plan.wd ?? (this.wd === undefined ? undefined : spreadHyper('learn.wd', this.wd, this.model.nGroups, checkNonNegative));
+      const wd = plan.wd ?? (this.wd === undefined ? undefined : spreadWd('learn', 'wd', this.wd, this.model.nGroups));
       if (wd) this.setHyper('wd', wd);
-      this.setLr(plan.lr ?? this.spreadLr('learn.lr', this.lr));
+      this.setLr(plan.lr ?? this.defaultLrs());
       this.nEpoch = plan.nEpoch;
       this.epoch = 0;
       this.inFit = true;
@@ -618,9 +500,7 @@ export class Learner {
     if (point.nEpoch !== nEpoch) {
       throw new FasttuneError(`resume: ${path} was saved by a fit of ${point.nEpoch} epochs; this one has ${nEpoch}. Resume with the same fit call`, 'E_ARG');
     }
-    if (point.loaderEpoch !== null && typeof (this.dls.train as { epoch?: unknown }).epoch === 'number') {
-      (this.dls.train as unknown as { epoch: number }).epoch = point.loaderEpoch;
-    }
+    if (point.loaderEpoch !== null && this.dls.train.epoch !== undefined) this.dls.train.epoch = point.loaderEpoch;
     return { epoch: point.epoch, iter: point.iter };
   }
 
@@ -699,37 +579,10 @@ export class Learner {
     if (this.signal?.aborted) throw new CancelFitError('aborted', { cause: this.signal.reason });
   }
 
-  // ---- fit planning: every argument is checked before anything runs ---------------------------
-
-  private planFit(where: string, nEpoch: unknown, o: Record<string, unknown>, lr: number[] | undefined): FitPlan {
-    const epochs = checkEpochs(`${where}: nEpoch`, nEpoch);
-    const startEpoch = o.startEpoch === undefined ? 0 : checkInteger(`${where}: startEpoch`, o.startEpoch, 0);
-    if (startEpoch > epochs) throw argError(`${where}: startEpoch`, `an epoch between 0 and nEpoch (${epochs})`, startEpoch);
-    return {
-      nEpoch: epochs,
-      lr,
-      wd: o.wd === undefined ? undefined : spreadHyper(`${where}: wd`, o.wd, this.model.nGroups, checkNonNegative),
-      cbs: checkCallbacks(`${where}: cbs`, o.cbs),
-      resetOpt: o.resetOpt === undefined ? false : checkBoolean(`${where}: resetOpt`, o.resetOpt),
-      startEpoch,
-      signal: checkSignal(`${where}: signal`, o.signal),
-      resume: checkResume(where, o),
-    };
-  }
-
-  private planOneCycle(where: string, nEpoch: unknown, o: Record<string, unknown>): OneCyclePlan {
-    return {
-      fit: this.planFit(where, nEpoch, o, undefined),
-      lrMax: o.lrMax === undefined ? undefined : this.spreadLr(`${where}: lrMax`, o.lrMax),
-      div: o.div === undefined ? 25 : checkPositive(`${where}: div`, o.div),
-      divFinal: o.divFinal === undefined ? 1e5 : checkPositive(`${where}: divFinal`, o.divFinal),
-      pctStart: o.pctStart === undefined ? 0.25 : checkFraction(`${where}: pctStart`, o.pctStart),
-      moms: o.moms === undefined ? checkMoms('learn.moms', this.moms) : checkMoms(`${where}: moms`, o.moms),
-    };
-  }
+  // ---- fit schedules ---------------------------------------------------------------------------
 
   private async runOneCycle({ fit, lrMax, div, divFinal, pctStart, moms }: OneCyclePlan): Promise<void> {
-    const peaks = this.setLr(lrMax ?? this.spreadLr('learn.lr', this.lr));
+    const peaks = this.setLr(lrMax ?? this.defaultLrs());
     const [m0, m1, m2] = moms;
     const sched = new ParamScheduler({
       lr: peaks.map((peak) => combinedCos(pctStart, peak / div, peak, peak / divFinal)),
@@ -738,8 +591,13 @@ export class Learner {
     await this.runFit({ ...fit, cbs: [sched, ...fit.cbs] });
   }
 
-  private spreadLr(where: string, value: unknown): number[] {
-    return spreadHyper(where, value, this.model.nGroups, checkPositive);
+  private fitContext(): FitContext {
+    return { nGroups: this.model.nGroups, trainBatches: this.dls.train.length };
+  }
+
+  /** `learn.lr` (a public field a user may have changed) spread over the groups. */
+  private defaultLrs(): number[] {
+    return spreadLr('learn', 'lr', this.lr, this.model.nGroups);
   }
 
   // ---- optimizer hyper-parameters -------------------------------------------------------------
@@ -777,8 +635,9 @@ export class Learner {
     }
   }
 
-  /** One fit, one lrFind or one validate at a time. */
+  /** One fit, one lrFind or one validate at a time, and none once the model is disposed. */
   private async exclusive<T>(run: () => Promise<T>): Promise<T> {
+    if (this.model.disposed) throw new FasttuneError('this Learner was disposed (its model is freed); build a new one to train', 'E_DISPOSED');
     if (this.busy) throw new FasttuneError('this Learner is already running a fit, lrFind or validate; await it first', 'E_BUSY');
     this.busy = true;
     try {
@@ -787,83 +646,4 @@ export class Learner {
       this.busy = false;
     }
   }
-}
-
-interface OneCyclePlan {
-  fit: FitPlan;
-  lrMax: number[] | undefined;
-  div: number;
-  divFinal: number;
-  pctStart: number;
-  moms: [number, number, number];
-}
-
-/** Accepts `method(n, value, options)` and `method(n, { key: value, ...options })`. */
-function mergeLeading(where: string, key: string, leading: unknown, options: unknown): Record<string, unknown> {
-  const rest = checkOptionsObject(`${where}: options`, options);
-  const isOptions = leading !== null && typeof leading === 'object' && !Array.isArray(leading) && !(leading instanceof Slice);
-  if (isOptions) {
-    if (Object.keys(rest).length > 0) throw new FasttuneError(`${where}: pass the options once, as the second or the third argument`, 'E_ARG');
-    return { ...(leading as Record<string, unknown>) };
-  }
-  if (leading !== undefined && rest[key] !== undefined) {
-    throw new FasttuneError(`${where}: ${key} given twice (as an argument and in the options)`, 'E_ARG');
-  }
-  return leading === undefined ? { ...rest } : { ...rest, [key]: leading };
-}
-
-function checkCallbacks(where: string, cbs: unknown): Callback[] {
-  if (cbs === undefined) return [];
-  const list = Array.isArray(cbs) ? cbs : [cbs];
-  list.forEach((cb, i) => {
-    if (cb === null || typeof cb !== 'object') throw argError(`${where}[${i}]`, 'a callback object', cb);
-    if ((cb as Callback).order !== undefined && typeof (cb as Callback).order !== 'number') {
-      throw argError(`${where}[${i}].order`, 'a number', (cb as Callback).order);
-    }
-  });
-  return list as Callback[];
-}
-
-function checkResume(where: string, o: Record<string, unknown>): string | undefined {
-  if (o.resume === undefined) return undefined;
-  const name = checkString(`${where}: resume`, o.resume);
-  if (o.startEpoch !== undefined || o.resetOpt === true) {
-    throw new FasttuneError(`${where}: resume takes its start and optimizer state from the checkpoint; leave startEpoch and resetOpt out`, 'E_ARG');
-  }
-  return name;
-}
-
-function checkSignal(where: string, signal: unknown): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) throw argError(where, 'an AbortSignal', signal);
-  return signal;
-}
-
-function checkOutput(output: unknown): ProgressOutput {
-  if (output === null || typeof output !== 'object' || typeof (output as ProgressOutput).write !== 'function') {
-    throw argError('Learner: output', 'a stream-like object with write(text)', output);
-  }
-  return output as ProgressOutput;
-}
-
-function checkLoader(where: string, dl: unknown): void {
-  const ok = dl !== null && typeof dl === 'object' && Number.isInteger((dl as DataLoader).length) && typeof (dl as DataLoader)[Symbol.asyncIterator] === 'function';
-  if (!ok) throw argError(where, 'a DataLoader (async iterable of batches with a length)', dl);
-}
-
-function checkDataLoaders(dls: unknown): void {
-  if (dls === null || typeof dls !== 'object') throw argError('Learner: dls', 'DataLoaders', dls);
-  checkLoader('Learner: dls.train', (dls as DataLoaders).train);
-  checkLoader('Learner: dls.valid', (dls as DataLoaders).valid);
-  checkInteger('Learner: dls.c', (dls as DataLoaders).c, 1);
-}
-
-function checkModel(model: unknown): void {
-  const m = model as ModelCore;
-  const methods = ['freezeTo', 'trainStep', 'evalStep', 'snapshot', 'restore'] as const;
-  if (model === null || typeof model !== 'object' || methods.some((k) => typeof m[k] !== 'function')) {
-    throw argError('Learner: model', `a ModelCore (with ${methods.join(', ')})`, model);
-  }
-  checkInteger('Learner: model.nGroups', m.nGroups, 1);
-  checkInteger('Learner: model.nOut', m.nOut, 1);
 }

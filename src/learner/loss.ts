@@ -1,7 +1,7 @@
 // Loss choices. The loss itself is computed by the model inside each native batch call; the
 // Learner only describes it (and hands it to the model once).
+import { checkNumber, invalidParameterError } from '../core/validate.js';
 import type { LossSpec } from '../model/types.js';
-import { argError } from './args.js';
 
 export type { LossSpec };
 
@@ -10,9 +10,7 @@ export type { LossSpec };
  * `labelSmoothing` ε > 0 gives `(1−ε)·NLL + (ε/C)·Σ −log p`.
  */
 export function crossEntropyLossFlat({ labelSmoothing = 0 }: { labelSmoothing?: number } = {}): LossSpec {
-  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing < 1)) {
-    throw argError('crossEntropyLossFlat: labelSmoothing', 'a number in [0, 1)', labelSmoothing);
-  }
+  checkNumber('crossEntropyLossFlat', 'labelSmoothing', labelSmoothing, { min: 0, max: 1, maxOpen: true });
   return { kind: 'crossEntropy', labelSmoothing };
 }
 
@@ -21,10 +19,10 @@ export function labelSmoothingCrossEntropy({ eps = 0.1 }: { eps?: number } = {})
   return crossEntropyLossFlat({ labelSmoothing: eps });
 }
 
-export function checkLoss(where: string, value: unknown): LossSpec {
+export function checkLoss(where: string, name: string, value: unknown): LossSpec {
   const spec = value as LossSpec;
   if (value === null || typeof value !== 'object' || spec.kind !== 'crossEntropy' || typeof spec.labelSmoothing !== 'number') {
-    throw argError(where, 'a loss from crossEntropyLossFlat() or labelSmoothingCrossEntropy()', value);
+    throw invalidParameterError(where, name, 'a loss from crossEntropyLossFlat() or labelSmoothingCrossEntropy()', value);
   }
   return crossEntropyLossFlat({ labelSmoothing: spec.labelSmoothing });
 }

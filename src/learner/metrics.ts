@@ -1,7 +1,7 @@
 // Classification metrics computed in TypeScript from the logits the model returns. The Learner
 // averages each over the validation set weighted by batch size, which gives the dataset value.
+import { checkFunction, checkInteger, checkString, describe, invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
-import { argError, describe } from './args.js';
 
 const f32 = Math.fround;
 
@@ -20,8 +20,8 @@ export interface Metric {
 
 /** Wraps a function as a {@link Metric} named `name`. */
 export function metric(name: string, compute: Metric['compute']): Metric {
-  if (typeof name !== 'string' || name.length === 0) throw argError('metric: name', 'a non-empty string', name);
-  if (typeof compute !== 'function') throw argError(`metric '${name}': compute`, 'a function', compute);
+  checkString('metric', 'name', name);
+  checkFunction('metric', 'compute', compute);
   return { name, compute };
 }
 
@@ -60,7 +60,7 @@ export const errorRate: Metric = {
  * index, as a stable descending sort would order them).
  */
 export function topKAccuracy(k = 5): Metric {
-  if (!Number.isInteger(k) || k < 1) throw argError('topKAccuracy: k', 'an integer ≥ 1', k);
+  checkInteger('topKAccuracy', 'k', k, { min: 1 });
   return {
     name: 'top_k_accuracy',
     compute(logits, targets, nClasses) {
@@ -85,26 +85,26 @@ export function topKAccuracy(k = 5): Metric {
  * synthetic batch, so that a broken metric fails before training starts rather than after the
  * first epoch.
  */
-export function checkMetrics(where: string, metrics: unknown, nClasses: number): Metric[] {
+export function checkMetrics(where: string, argName: string, metrics: unknown, nClasses: number): Metric[] {
   if (metrics === undefined) return [];
   const list = Array.isArray(metrics) ? metrics : [metrics];
   const rows = 2;
   const logits = Float32Array.from({ length: rows * nClasses }, (_, i) => ((i * 7) % 5) / 5);
   const targets = Int32Array.from({ length: rows }, (_, i) => i % nClasses);
   return list.map((m: unknown, i) => {
-    const name = `${where}[${i}]`;
+    const name = Array.isArray(metrics) ? `${argName}[${i}]` : argName;
     if (m === null || typeof m !== 'object' || typeof (m as Metric).name !== 'string' || typeof (m as Metric).compute !== 'function') {
-      throw argError(name, 'a Metric ({ name, compute }) such as errorRate or accuracy', m);
+      throw invalidParameterError(where, name, 'a Metric ({ name, compute }) such as errorRate or accuracy', m);
     }
     const { name: metricName } = m as Metric;
     let value: unknown;
     try {
       value = (m as Metric).compute(logits, targets, nClasses);
     } catch (error) {
-      throw new FasttuneError(`${name} ('${metricName}') throws on a ${rows}-item batch: ${(error as Error)?.message ?? describe(error)}`, 'E_ARG');
+      throw new FasttuneError(`${where}: ${name} ('${metricName}') throws on a ${rows}-item batch: ${(error as Error)?.message ?? describe(error)}`, 'E_ARG');
     }
     if (typeof value !== 'number') {
-      throw new FasttuneError(`${name} ('${metricName}') must return a number, returned ${describe(value)}`, 'E_ARG');
+      throw new FasttuneError(`${where}: ${name} ('${metricName}') must return a number, returned ${describe(value)}`, 'E_ARG');
     }
     return m as Metric;
   });

@@ -1,6 +1,6 @@
 // Sets hyper-parameters from schedules before every training batch.
+import { checkOptions, invalidParameterError } from '../core/validate.js';
 import type { GroupHypers } from '../model/types.js';
-import { argError } from './args.js';
 import type { Callback } from './callback.js';
 import type { Learner } from './learner.js';
 import type { Schedule } from './schedule.js';
@@ -31,11 +31,9 @@ export class ParamScheduler implements Callback {
   hps: Partial<Record<HyperName, number[]>> = {};
 
   constructor(scheds: HyperSchedules) {
-    if (scheds === null || typeof scheds !== 'object') throw argError('ParamScheduler', 'an object of schedules by hyper-parameter name', scheds);
-    for (const [name, sched] of Object.entries(scheds)) {
-      if (!HYPER_NAMES.includes(name as HyperName)) throw argError('ParamScheduler', `schedules for ${HYPER_NAMES.join(', ')}`, name);
+    for (const [name, sched] of Object.entries(checkOptions('ParamScheduler', scheds, HYPER_NAMES, 'scheds'))) {
       const ok = typeof sched === 'function' || (Array.isArray(sched) && sched.length > 0 && sched.every((s) => typeof s === 'function'));
-      if (!ok) throw argError(`ParamScheduler: ${name}`, 'a schedule function or one per group', sched);
+      if (!ok) throw invalidParameterError('ParamScheduler', `scheds.${name}`, 'a schedule function or one per group', sched);
     }
     this.scheds = scheds;
   }
@@ -44,7 +42,7 @@ export class ParamScheduler implements Callback {
     this.hps = {};
     for (const [name, sched] of this.entries()) {
       if (Array.isArray(sched) && sched.length !== learn.model.nGroups) {
-        throw argError(`ParamScheduler: ${name}`, `one schedule per parameter group (${learn.model.nGroups})`, `${sched.length} schedules`);
+        throw invalidParameterError('ParamScheduler', `scheds.${name}`, `one schedule per parameter group (${learn.model.nGroups})`, `${sched.length} schedules`);
       }
       this.hps[name] = [];
     }

@@ -1,35 +1,30 @@
 // learn.save / learn.load: the model and, for resuming, the optimizer state (Adam moments and
 // step counts), the per-group hyper-parameters, the frozen groups, the dropout generator and the
 // training loader's epoch, in one safetensors file under `path/modelDir`.
+import { checkBoolean, checkOptions, checkString } from '../core/validate.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { FieldReader } from '../export/fields.js';
+import { FieldReader } from './metadata-reader.js';
 import { FasttuneError } from '../core/errors.js';
 import { readWeights, writeWeights, type WeightsTensor } from '../io/weights.js';
 import type { GroupHypers, ModelCore } from '../model/types.js';
 import { libraryVersion } from '../core/version.js';
-import { checkBoolean, checkKeys, checkOptionsObject, checkString } from './args.js';
 import type { Learner } from './learner.js';
 
+/** Options of `learn.save`. */
 export interface SaveOptions {
   /** Also keep the optimizer state and what resuming needs (default true). */
   withOpt?: boolean;
 }
 
+/** Options of `learn.load`. */
 export interface LoadOptions {
   /** Also restore the optimizer state and what resuming needs, if the file has it (default true). */
   withOpt?: boolean;
 }
 
-/** What a model needs for save/load; the native VisionModel has it. */
-export interface PersistentModel extends ModelCore {
-  stateDict(): Promise<WeightsTensor[]>;
-  loadStateDict(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>, source?: string): Promise<void>;
-  optimizerState(): Promise<WeightsTensor[]>;
-  loadOptimizerState(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>): Promise<void>;
-  randomState?(): Uint8Array;
-  setRandomState?(state: Uint8Array): void;
-}
+/** A model with what save/load need (the optional members of {@link ModelCore} that a VisionModel has). */
+type PersistentModel = ModelCore & Required<Pick<ModelCore, 'stateDict' | 'loadStateDict' | 'optimizerState' | 'loadOptimizerState'>>;
 
 /** The metadata key of a saved state. */
 const STATE_KEY = 'fasttune.state';
@@ -66,30 +61,26 @@ interface SavedState {
 }
 
 function persistent(model: ModelCore, where: string): PersistentModel {
-  const m = model as Partial<PersistentModel>;
-  const needed = ['stateDict', 'loadStateDict', 'optimizerState', 'loadOptimizerState'] as const;
-  if (needed.some((k) => typeof m[k] !== 'function')) {
-    throw new FasttuneError(`${where}: this model cannot be saved (it needs ${needed.join(', ')}, as a VisionModel has)`, 'E_ARG');
+  if (!model.stateDict || !model.loadStateDict || !model.optimizerState || !model.loadOptimizerState) {
+    throw new FasttuneError(`${where}: this model cannot be saved (it needs stateDict, loadStateDict, optimizerState and loadOptimizerState, as a VisionModel has)`, 'E_ARG');
   }
   return model as PersistentModel;
 }
 
 /** `path/modelDir/name.safetensors` (a name that is already a path to a .safetensors file is kept). */
 function statePath(learn: Learner, name: string, where = 'save'): string {
-  checkString(`${where}: name`, name);
+  checkString(where, 'name', name);
   return resolve(learn.path, learn.modelDir, name.endsWith('.safetensors') ? name : `${name}.safetensors`);
 }
 
 function trainEpochOf(learn: Learner): number | null {
-  const epoch = (learn.dls.train as { epoch?: unknown }).epoch;
-  return typeof epoch === 'number' && Number.isInteger(epoch) ? epoch : null;
+  return learn.dls.train.epoch ?? null;
 }
 
 /** fastai's `learn.save`; resolves to the file written. */
 export async function saveState(learn: Learner, name: string, options: SaveOptions = {}, resumePoint: ResumePoint | null = null): Promise<string> {
-  const o = checkOptionsObject('save: options', options);
-  checkKeys('save', o, ['withOpt']);
-  const withOpt = o.withOpt === undefined ? true : checkBoolean('save: withOpt', o.withOpt);
+  const o = checkOptions('save', options, ['withOpt']);
+  const withOpt = o.withOpt === undefined ? true : checkBoolean('save', 'withOpt', o.withOpt);
   const model = persistent(learn.model, 'save');
   const path = statePath(learn, name);
   const tensors: Array<Pick<WeightsTensor, 'name' | 'shape' | 'data'>> = await model.stateDict();
@@ -179,9 +170,8 @@ export async function loadStateWithResumePoint(
   options: LoadOptions = {},
   { where = 'load', needResumePoint = false }: { where?: string; needResumePoint?: boolean } = {},
 ): Promise<{ path: string; resumePoint: ResumePoint | null }> {
-  const o = checkOptionsObject(`${where}: options`, options);
-  checkKeys(where, o, ['withOpt']);
-  const withOpt = o.withOpt === undefined ? true : checkBoolean(`${where}: withOpt`, o.withOpt);
+  const o = checkOptions(where, options, ['withOpt']);
+  const withOpt = o.withOpt === undefined ? true : checkBoolean(where, 'withOpt', o.withOpt);
   const model = persistent(learn.model, where);
   const path = statePath(learn, name, where);
   const file = await readWeights(path);
@@ -208,6 +198,6 @@ export async function loadStateWithResumePoint(
   await model.loadOptimizerState(optimizer);
   learn.hypers = state.hypers ? state.hypers.map((h) => ({ ...h })) : undefined;
   if (rng && model.setRandomState) model.setRandomState(rng.data as Uint8Array);
-  if (state.trainEpoch !== null && trainEpochOf(learn) !== null) (learn.dls.train as unknown as { epoch: number }).epoch = state.trainEpoch;
+  if (state.trainEpoch !== null && learn.dls.train.epoch !== undefined) learn.dls.train.epoch = state.trainEpoch;
   return { path, resumePoint: state.resumePoint ?? null };
 }

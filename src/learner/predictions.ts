@@ -1,9 +1,9 @@
 // Predictions over a whole loader, as fastai's get_preds: eval mode, loader order, probabilities
 // from the loss's activation, the decoded class, and per-item losses computed as the model's loss.
+import { invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
 import type { Batch, DataLoader } from '../data/loader-contract.js';
 import type { LossSpec, ModelCore } from '../model/types.js';
-import { argError } from './args.js';
 import { serially } from './serial.js';
 
 /**
@@ -80,18 +80,10 @@ export function crossEntropyPerItem(logits: Float32Array, targets: Int32Array, n
   return out;
 }
 
-/** The loss the model really computes: its own setting when the Learner cannot configure it. */
-export function effectiveLoss(model: ModelCore, lossFunc: LossSpec): LossSpec {
-  if (model.configure) return lossFunc;
-  const settings = (model as { settings?: { labelSmoothing?: unknown } }).settings;
-  if (typeof settings?.labelSmoothing === 'number') return { kind: 'crossEntropy', labelSmoothing: settings.labelSmoothing };
-  return lossFunc;
-}
-
-export function checkActivation(where: string, act: unknown): Activation {
+export function checkActivation(where: string, name: string, act: unknown): Activation {
   if (act === undefined) return 'softmax';
   if (act === 'softmax' || act === 'none' || typeof act === 'function') return act as Activation;
-  throw argError(where, "'softmax', 'none' or a function of one row of logits", act);
+  throw invalidParameterError(where, name, "'softmax', 'none' or a function of one row of logits", act);
 }
 
 export function activate(logits: Float32Array, nOut: number, act: Activation): Float32Array {

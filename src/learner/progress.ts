@@ -1,7 +1,7 @@
 // Shows training progress: the results table, and a bar per epoch phase (in a terminal) or plain
 // progress lines (in logs).
+import { invalidParameterError } from '../core/validate.js';
 import { performance } from 'node:perf_hooks';
-import { argError } from './args.js';
 import type { Callback } from './callback.js';
 import type { Learner } from './learner.js';
 import { formatHeader, formatRow, formatTime } from './table.js';
@@ -19,9 +19,9 @@ export interface ProgressOutput {
  */
 export type ProgressMode = 'auto' | 'bar' | 'lines' | boolean;
 
-export function checkProgressMode(where: string, value: unknown): ProgressMode {
+export function checkProgressMode(where: string, name: string, value: unknown): ProgressMode {
   if (value === 'auto' || value === 'bar' || value === 'lines' || typeof value === 'boolean') return value;
-  throw argError(where, "'auto', 'bar', 'lines', true or false", value);
+  throw invalidParameterError(where, name, "'auto', 'bar', 'lines', true or false", value);
 }
 
 const BAR_WIDTH = 24;

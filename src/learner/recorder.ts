@@ -5,6 +5,7 @@ import { FasttuneError } from '../core/errors.js';
 import { lossChart, lrFindChart, schedChart, type LossPlotOptions, type LrFindPlotOptions } from '../plot/charts.js';
 import { writeChart } from '../plot/write-chart.js';
 import { SmoothedLoss, WeightedMean } from './averages.js';
+import type { GroupHypers } from '../core/hypers.js';
 import type { Callback } from './callback.js';
 import type { Learner } from './learner.js';
 import type { HyperName } from './param-scheduler.js';
@@ -29,10 +30,15 @@ export class Recorder implements Callback {
 
   /** Smoothed training loss after each training batch (beta 0.98, debiased, float32). */
   losses: number[] = [];
-  /** Learning rate of the last parameter group at each training batch. */
+  /** Learning rate of the last parameter group at each training batch (as fastai records it). */
   lrs: number[] = [];
   /** Momentum of the last parameter group at each training batch. */
   moms: number[] = [];
+  /**
+   * Every parameter group's hyper-parameters at each training batch: `hypers[i][g].lr` is group
+   * g's learning rate at batch i (discriminative rates show here; `lrs` holds the last group's).
+   */
+  hypers: GroupHypers[][] = [];
   /** Training batches done at the end of each epoch. */
   iters: number[] = [];
   /**
@@ -68,6 +74,7 @@ export class Recorder implements Callback {
     this.losses = [];
     this.lrs = [];
     this.moms = [];
+    this.hypers = [];
     this.iters = [];
     this.values = [];
     this.hps = {};
@@ -152,9 +159,11 @@ export class Recorder implements Callback {
     this.smooth.add(learn.loss);
     learn.smoothLoss = this.smooth.value;
     this.losses.push(this.smooth.value);
-    const last = learn.hypers?.at(-1);
+    const groups = learn.hypers ?? [];
+    const last = groups.at(-1);
     this.lrs.push(last?.lr ?? Number.NaN);
     this.moms.push(last?.mom ?? Number.NaN);
+    this.hypers.push(groups.map((h) => ({ ...h })));
   }
 
   private recordValidBatch(learn: Learner): void {

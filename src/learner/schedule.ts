@@ -1,6 +1,6 @@
 // Annealing functions and their combination into multi-phase schedules, as fastai computes them.
+import { invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
-import { argError } from './args.js';
 
 /** A hyper-parameter value as a function of the training position in [0, 1). */
 export type Schedule = (pos: number) => number;
@@ -41,10 +41,10 @@ export function schedPoly(start: number, end: number, pos: number, power: number
  */
 export function combineScheds(pcts: readonly number[], scheds: readonly Schedule[]): Schedule {
   if (!Array.isArray(pcts) || pcts.length === 0 || pcts.some((p) => typeof p !== 'number' || !(p >= 0))) {
-    throw argError('combineScheds: pcts', 'a non-empty list of fractions ≥ 0', pcts);
+    throw invalidParameterError('combineScheds', 'pcts', 'a non-empty list of fractions ≥ 0', pcts);
   }
   if (!Array.isArray(scheds) || scheds.length !== pcts.length || scheds.some((s) => typeof s !== 'function')) {
-    throw argError('combineScheds: scheds', `${pcts.length} schedule functions, one per phase`, scheds);
+    throw invalidParameterError('combineScheds', 'scheds', `${pcts.length} schedule functions, one per phase`, scheds);
   }
   const total = pcts.reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) > 1e-9) {

@@ -3,6 +3,7 @@
 // Where a curve is too short for a method, its suggestion is NaN instead of an exception.
 const f32 = Math.fround;
 
+/** The name of a learning-rate suggestion `lrFind` can compute. */
 export type SuggestionName = 'valley' | 'slide' | 'minimum' | 'steep';
 export const SUGGESTION_NAMES: readonly SuggestionName[] = ['valley', 'slide', 'minimum', 'steep'];
 

@@ -10,7 +10,7 @@ import type { Learner } from './learner.js';
  * stops on divergence. Remove it with `learn.removeCb('TerminateOnNaN')` to keep fastai's
  * behaviour of training on.
  */
-export class TerminateOnNaN implements Callback {
+export class TerminateOnNaNCallback implements Callback {
   readonly name = 'TerminateOnNaN';
   readonly order = -9;
 

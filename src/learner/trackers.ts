@@ -1,13 +1,14 @@
 // fastai's tracker callbacks: follow one column of the results table (valid_loss by default),
 // stop when it stops improving, save the model when it improves. Idle during lrFind.
+import { checkBoolean, checkInteger, checkNumber, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
-import { argError, checkBoolean, checkInteger, checkKeys, checkNonNegative, checkOptionsObject, checkString } from './args.js';
 import { CancelFitError, type Callback } from './callback.js';
 import type { Learner } from './learner.js';
 
 /** 'less' or 'greater' is better; a function `(value, best) => improved` for anything else. */
 export type Comparison = 'less' | 'greater' | ((value: number, best: number) => boolean);
 
+/** Options of every {@link TrackerCallback}: what to monitor and how to compare. */
 export interface TrackerOptions {
   /** A column of the results table (default 'valid_loss'). */
   monitor?: string;
@@ -40,16 +41,15 @@ export class TrackerCallback implements Callback {
   private column = -1;
 
   constructor(options: TrackerOptions = {}, where = 'TrackerCallback', extraKeys: readonly string[] = []) {
-    const o = checkOptionsObject(`${where}: options`, options);
-    checkKeys(where, o, [...TRACKER_KEYS, ...extraKeys]);
-    this.monitor = o.monitor === undefined ? 'valid_loss' : checkString(`${where}: monitor`, o.monitor);
+    const o = checkOptions(where, options, [...TRACKER_KEYS, ...extraKeys]);
+    this.monitor = o.monitor === undefined ? 'valid_loss' : checkString(where, 'monitor', o.monitor);
     const comp = o.comp ?? (/loss|error/.test(this.monitor) ? 'less' : 'greater');
-    if (comp !== 'less' && comp !== 'greater' && typeof comp !== 'function') throw argError(`${where}: comp`, "'less', 'greater' or a function (value, best) => boolean", comp);
+    if (comp !== 'less' && comp !== 'greater' && typeof comp !== 'function') throw invalidParameterError(where, 'comp', "'less', 'greater' or a function (value, best) => boolean", comp);
     this.lessIsBetter = comp === 'less';
-    const delta = o.minDelta === undefined ? 0 : checkNonNegative(`${where}: minDelta`, o.minDelta);
+    const delta = o.minDelta === undefined ? 0 : checkNumber(where, 'minDelta', o.minDelta, { min: 0 });
     this.minDelta = this.lessIsBetter ? -delta : delta;
     this.comp = comp === 'less' ? (v, b) => v < b : comp === 'greater' ? (v, b) => v > b : (comp as (v: number, b: number) => boolean);
-    this.resetOnFit = o.resetOnFit === undefined ? true : checkBoolean(`${where}: resetOnFit`, o.resetOnFit);
+    this.resetOnFit = o.resetOnFit === undefined ? true : checkBoolean(where, 'resetOnFit', o.resetOnFit);
   }
 
   /** False while the LR finder runs: trackers watch real fits only. */
@@ -75,6 +75,7 @@ export class TrackerCallback implements Callback {
   }
 }
 
+/** Options of {@link EarlyStoppingCallback}. */
 export interface EarlyStoppingOptions extends TrackerOptions {
   /** Epochs without improvement before stopping (default 1). */
   patience?: number;
@@ -98,7 +99,7 @@ export class EarlyStoppingCallback extends TrackerCallback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     super(options, 'EarlyStoppingCallback', ['patience']);
-    this.patience = options.patience === undefined ? 1 : checkInteger('EarlyStoppingCallback: patience', options.patience, 1);
+    this.patience = options.patience === undefined ? 1 : checkInteger('EarlyStoppingCallback', 'patience', options.patience, { min: 1 });
   }
 
   override beforeFit(learn: Learner): void {
@@ -121,6 +122,7 @@ export class EarlyStoppingCallback extends TrackerCallback {
   }
 }
 
+/** Options of {@link SaveModelCallback}. */
 export interface SaveModelOptions extends TrackerOptions {
   /** File name under `learn.path/learn.modelDir`, without extension (default 'model'). */
   fname?: string;
@@ -154,11 +156,11 @@ export class SaveModelCallback extends TrackerCallback {
   constructor(options: SaveModelOptions = {}) {
     super(options, 'SaveModelCallback', ['fname', 'everyEpoch', 'atEnd', 'withOpt']);
     const where = 'SaveModelCallback';
-    this.fname = options.fname === undefined ? 'model' : checkString(`${where}: fname`, options.fname);
+    this.fname = options.fname === undefined ? 'model' : checkString(where, 'fname', options.fname);
     const every = options.everyEpoch ?? false;
-    this.everyEpoch = typeof every === 'boolean' ? Number(every) : checkInteger(`${where}: everyEpoch`, every, 0);
-    this.atEnd = options.atEnd === undefined ? false : checkBoolean(`${where}: atEnd`, options.atEnd);
-    this.withOpt = options.withOpt === undefined ? false : checkBoolean(`${where}: withOpt`, options.withOpt);
+    this.everyEpoch = typeof every === 'boolean' ? Number(every) : checkInteger(where, 'everyEpoch', every, { min: 0 });
+    this.atEnd = options.atEnd === undefined ? false : checkBoolean(where, 'atEnd', options.atEnd);
+    this.withOpt = options.withOpt === undefined ? false : checkBoolean(where, 'withOpt', options.withOpt);
     if (this.everyEpoch && this.atEnd) throw new FasttuneError(`${where}: everyEpoch and atEnd cannot both be set`, 'E_ARG');
   }
 

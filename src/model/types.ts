@@ -2,6 +2,8 @@
 // hyper-parameters in as numbers, plain numbers out.
 import type { Batch } from '../core/batch.js';
 import type { GroupHypers } from '../core/hypers.js';
+import type { Stats } from '../augment/normalize.js';
+import type { WeightsTensor } from '../io/weights.js';
 
 export type { GroupHypers } from '../core/hypers.js';
 
@@ -25,6 +27,7 @@ export interface ModelSettings {
   trainBn: boolean;
 }
 
+/** What `evalStep` returns for one batch. */
 export interface EvalResult {
   /** Mean loss over the batch. */
   loss: number;
@@ -32,7 +35,23 @@ export interface EvalResult {
   logits: Float32Array;
 }
 
-/** What the Learner needs from a model. The native VisionModel implements it. */
+/** Named tensors as `loadStateDict` and `loadOptimizerState` take them. */
+export type NamedTensors = ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>;
+
+/** What an exported file records about its model, so that `loadLearner` can build it again. */
+export interface ModelArchitecture {
+  readonly arch: 'resnet34';
+  readonly nOut: number;
+  /** Per-channel statistics the model normalizes its input with; null: pixels in [0, 1]. */
+  readonly normalize: Readonly<Stats> | null;
+  /** Head dropout. */
+  readonly ps: number;
+}
+
+/**
+ * What the Learner needs from a model. The native VisionModel implements all of it; a model
+ * without the optional members trains, and `learn.save`/`load` or `learn.export` say what it lacks.
+ */
 export interface ModelCore {
   /** Number of parameter groups (3 for fastai's ResNet split). */
   readonly nGroups: number;
@@ -49,9 +68,25 @@ export interface ModelCore {
   /** Returns to the last snapshot. */
   restore(): Promise<void>;
   dispose(): void;
+  /** True after `dispose()`; the Learner then refuses to fit before anything is printed or run. */
+  readonly disposed?: boolean;
   /**
    * Applies the Learner's settings (called once, before any step). Optional: a model without it
    * uses plain cross-entropy, Adam, no weight decay on BatchNorm/bias and trainable BatchNorm.
    */
   configure?(settings: ModelSettings): void;
+  /** Weights and buffers by name (`learn.save`, `learn.export`). */
+  stateDict?(): Promise<WeightsTensor[]>;
+  /** Replaces weights and buffers, all or nothing; `source` names them in errors. */
+  loadStateDict?(tensors: NamedTensors, source?: string): Promise<void>;
+  /** The optimizer's state by name (`learn.save` with `withOpt`). */
+  optimizerState?(): Promise<WeightsTensor[]>;
+  loadOptimizerState?(tensors: NamedTensors): Promise<void>;
+  /** The dropout generator's state, saved so that a resumed fit draws the same masks. */
+  randomState?(): Uint8Array;
+  setRandomState?(state: Uint8Array): void;
+  /** What `learn.export` records to rebuild the model. */
+  readonly architecture?: ModelArchitecture;
+  /** Writes weights and buffers with `metadata` as one safetensors file, atomically. */
+  saveWeights?(path: string, metadata?: Record<string, string>): Promise<void>;
 }

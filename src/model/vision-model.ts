@@ -7,8 +7,9 @@ import type { AugmentParams } from '../augment/batch-transform.js';
 import type { Batch } from '../data/loader-contract.js';
 import type { WeightsTensor } from '../io/weights.js';
 import { native, type NativeGradScalerOptions, type NativeModel } from '../native.js';
-import { argError, checkBatch, checkBoolean, checkHypers, checkImages, checkInteger, checkNumber, checkOneOf } from './args.js';
-import type { EvalResult, GroupHypers, ModelCore, ModelSettings } from './types.js';
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, invalidParameterError, type RangeOptions } from '../core/validate.js';
+import { checkBatch, checkHypers, checkImages } from './step-checks.js';
+import type { EvalResult, GroupHypers, ModelArchitecture, ModelCore, ModelSettings } from './types.js';
 
 /** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
 export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}` | 'auto';
@@ -37,6 +38,7 @@ export interface GradScalerState {
   skippedSteps: number;
 }
 
+/** Options of {@link createVisionModel}; the defaults are fastai's. */
 export interface VisionModelOptions {
   /** Architecture; only `'resnet34'` for now. */
   arch?: 'resnet34';
@@ -91,21 +93,16 @@ export interface ParamInfo {
   trainable: boolean;
 }
 
-/** What a model was built with, as `export` records it. */
-export interface VisionModelSettings {
-  readonly arch: 'resnet34';
-  readonly nOut: number;
-  /** Input normalization on the device; null: pixels in [0, 1]. */
-  readonly normalize: Readonly<Stats> | null;
+/** What a model was built with: its architecture and the label smoothing of its loss. */
+export interface VisionModelSettings extends ModelArchitecture {
   /** Label smoothing ε of the model's cross-entropy loss. */
   readonly labelSmoothing: number;
-  /** Head dropout. */
-  readonly ps: number;
 }
 
 /** Which part of the model a weights file fills. */
 export type WeightsPart = 'auto' | 'full' | 'body';
 
+/** Options of {@link VisionModel.loadWeights}. */
 export interface LoadWeightsOptions {
   /**
    * `'full'`: the whole model in our keys. `'body'`: the ResNet body, from a torchvision/timm
@@ -127,36 +124,36 @@ function resolveScaler(where: string, value: boolean | GradScalerOptions | undef
   if (value === undefined) value = precision === 'fp16';
   if (value === false) return null;
   const o = value === true ? {} : value;
-  if (typeof o !== 'object' || o === null) throw argError(where, 'gradScaler', 'a boolean or { initScale, growthFactor, backoffFactor, growthInterval }', o);
+  if (typeof o !== 'object' || o === null) throw invalidParameterError(where, 'gradScaler', 'a boolean or { initScale, growthFactor, backoffFactor, growthInterval }', o);
   return {
-    initScale: checkNumber(where, 'gradScaler.initScale', o.initScale ?? 65536, Number.MIN_VALUE, Number.MAX_VALUE),
-    growthFactor: checkNumber(where, 'gradScaler.growthFactor', o.growthFactor ?? 2, 1, Number.MAX_VALUE),
-    backoffFactor: checkNumber(where, 'gradScaler.backoffFactor', o.backoffFactor ?? 0.5, Number.MIN_VALUE, 1),
-    growthInterval: checkInteger(where, 'gradScaler.growthInterval', o.growthInterval ?? 2000, 1),
+    initScale: checkNumber(where, 'gradScaler.initScale', o.initScale ?? 65536, { min: 0, minOpen: true }),
+    growthFactor: checkNumber(where, 'gradScaler.growthFactor', o.growthFactor ?? 2, { min: 1 }),
+    backoffFactor: checkNumber(where, 'gradScaler.backoffFactor', o.backoffFactor ?? 0.5, { min: 0, minOpen: true, max: 1 }),
+    growthInterval: checkInteger(where, 'gradScaler.growthInterval', o.growthInterval ?? 2000, { min: 1 }),
   };
 }
 
 function checkStats(stats: Stats): { mean: number[]; std: number[] } {
-  if (typeof stats !== 'object' || stats === null) throw argError(WHERE, 'options.normalize', 'false or { mean, std }', stats);
-  const triple = (name: 'mean' | 'std', min: number) => {
+  if (typeof stats !== 'object' || stats === null) throw invalidParameterError(WHERE, 'options.normalize', 'false or { mean, std }', stats);
+  const triple = (name: 'mean' | 'std', range: RangeOptions) => {
     const v = stats[name];
-    if (!Array.isArray(v) || v.length !== 3) throw argError(WHERE, `options.normalize.${name}`, 'an array of 3 numbers', v);
-    return v.map((x, i) => checkNumber(WHERE, `options.normalize.${name}[${i}]`, x, min, Number.MAX_VALUE));
+    if (!Array.isArray(v) || v.length !== 3) throw invalidParameterError(WHERE, `options.normalize.${name}`, 'an array of 3 numbers', v);
+    return v.map((x, i) => checkNumber(WHERE, `options.normalize.${name}[${i}]`, x, range));
   };
-  return { mean: triple('mean', -Number.MAX_VALUE), std: triple('std', Number.MIN_VALUE) };
+  return { mean: triple('mean', {}), std: triple('std', { min: 0, minOpen: true }) };
 }
 
 function checkTensorList(where: string, tensors: unknown): void {
-  if (!Array.isArray(tensors)) throw argError(where, 'tensors', 'an array of { name, shape, data }', tensors);
+  if (!Array.isArray(tensors)) throw invalidParameterError(where, 'tensors', 'an array of { name, shape, data }', tensors);
   tensors.forEach((t: unknown, i) => {
     const ok = t !== null && typeof t === 'object' && typeof (t as WeightsTensor).name === 'string' && Array.isArray((t as WeightsTensor).shape) && ArrayBuffer.isView((t as WeightsTensor).data);
-    if (!ok) throw argError(where, `tensors[${i}]`, '{ name, shape, data } with a typed array', t);
+    if (!ok) throw invalidParameterError(where, `tensors[${i}]`, '{ name, shape, data } with a typed array', t);
   });
 }
 
 function checkDevice(device: unknown): string {
   if (typeof device !== 'string' || !/^(cpu|cuda|auto|cuda:\d{1,3})$/.test(device)) {
-    throw argError(WHERE, 'options.device', "'cpu', 'cuda', 'cuda:N' or 'auto'", device);
+    throw invalidParameterError(WHERE, 'options.device', "'cpu', 'cuda', 'cuda:N' or 'auto'", device);
   }
   return device;
 }
@@ -200,6 +197,11 @@ export class VisionModel implements ModelCore {
     return this.#settings;
   }
 
+  /** Architecture, classes, normalization and head dropout: what an export records. */
+  get architecture(): ModelArchitecture {
+    return this.#settings;
+  }
+
   /** Current mixed precision. */
   get precision(): Precision {
     return this.#native.precision as Precision;
@@ -220,7 +222,7 @@ export class VisionModel implements ModelCore {
    * trainBn, BatchNorm parameters stay trainable. Clears the optimizer state, as fastai does.
    */
   freezeTo(n: number): void {
-    checkInteger('freezeTo', 'n', n, Number.MIN_SAFE_INTEGER);
+    checkInteger('freezeTo', 'n', n);
     if (n >= this.nGroups) {
       process.emitWarning(`freezeTo(${n}): the model has ${this.nGroups} parameter groups; all of them are frozen`);
     }
@@ -245,13 +247,13 @@ export class VisionModel implements ModelCore {
    */
   configure(settings: ModelSettings): void {
     const where = 'configure';
-    if (typeof settings !== 'object' || settings === null) throw argError(where, 'settings', 'an object { loss, optimizer, wdBnBias, trainBn }', settings);
+    if (typeof settings !== 'object' || settings === null) throw invalidParameterError(where, 'settings', 'an object { loss, optimizer, wdBnBias, trainBn }', settings);
     const { loss } = settings;
     if (typeof loss !== 'object' || loss === null || loss.kind !== 'crossEntropy') {
-      throw argError(where, 'settings.loss', "{ kind: 'crossEntropy', labelSmoothing }", loss);
+      throw invalidParameterError(where, 'settings.loss', "{ kind: 'crossEntropy', labelSmoothing }", loss);
     }
     const native = {
-      labelSmoothing: checkNumber(where, 'settings.loss.labelSmoothing', loss.labelSmoothing, 0, 1, true),
+      labelSmoothing: checkNumber(where, 'settings.loss.labelSmoothing', loss.labelSmoothing, { min: 0, max: 1, maxOpen: true }),
       optimizer: checkOneOf(where, 'settings.optimizer', settings.optimizer, ['adam', 'sgd'] as const),
       wdBnBias: checkBoolean(where, 'settings.wdBnBias', settings.wdBnBias),
       trainBn: checkBoolean(where, 'settings.trainBn', settings.trainBn),
@@ -323,16 +325,16 @@ export class VisionModel implements ModelCore {
    * missing, unexpected and mis-shaped keys by name. The optimizer state is kept.
    */
   async loadWeights(path: string, options: LoadWeightsOptions = {}): Promise<void> {
-    if (typeof path !== 'string' || path === '') throw argError('loadWeights', 'path', 'a non-empty string', path);
+    checkString('loadWeights', 'path', path);
     const part = checkOneOf('loadWeights', 'options.part', options.part ?? 'auto', ['auto', 'full', 'body'] as const);
     return withCallerStack(this.#native.loadWeights(path, part));
   }
 
   /** Writes every weight and buffer (our keys) and `metadata` as a safetensors file, atomically. */
   async saveWeights(path: string, metadata: Record<string, string> = {}): Promise<void> {
-    if (typeof path !== 'string' || path === '') throw argError('saveWeights', 'path', 'a non-empty string', path);
+    checkString('saveWeights', 'path', path);
     for (const [key, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') throw argError('saveWeights', `metadata.${key}`, 'a string', value);
+      if (typeof value !== 'string') throw invalidParameterError('saveWeights', `metadata.${key}`, 'a string', value);
     }
     return withCallerStack(this.#native.saveWeights(path, metadata));
   }
@@ -359,7 +361,7 @@ export class VisionModel implements ModelCore {
    */
   async loadStateDict(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>, source = 'state dict'): Promise<void> {
     checkTensorList('loadStateDict', tensors);
-    if (typeof source !== 'string') throw argError('loadStateDict', 'source', 'a string', source);
+    if (typeof source !== 'string') throw invalidParameterError('loadStateDict', 'source', 'a string', source);
     return withCallerStack(this.#native.loadStateDict(tensors, source));
   }
 
@@ -381,7 +383,7 @@ export class VisionModel implements ModelCore {
 
   /** Sets the dropout generator back to a state from {@link randomState}. */
   setRandomState(state: Uint8Array): void {
-    if (!(state instanceof Uint8Array)) throw argError('setRandomState', 'state', 'a Uint8Array from randomState()', state);
+    if (!(state instanceof Uint8Array)) throw invalidParameterError('setRandomState', 'state', 'a Uint8Array from randomState()', state);
     this.#native.setRandomState(state);
   }
 
@@ -410,7 +412,7 @@ export class VisionModel implements ModelCore {
 
   /** Restarts the random stream of the dropout masks. */
   seed(seed: number): void {
-    checkInteger('seed', 'seed', seed, 0);
+    checkInteger('seed', 'seed', seed, { min: 0 });
     this.#native.seed(seed);
   }
 
@@ -426,25 +428,25 @@ export class VisionModel implements ModelCore {
 
 /** Builds fastai's ResNet-34 vision model with a freshly initialised body and head (unfrozen). */
 export async function createVisionModel(options: VisionModelOptions): Promise<VisionModel> {
-  if (typeof options !== 'object' || options === null) throw argError(WHERE, 'options', 'an object with at least nOut', options);
+  if (typeof options !== 'object' || options === null) throw invalidParameterError(WHERE, 'options', 'an object with at least nOut', options);
   const precision = checkOneOf(WHERE, 'options.precision', options.precision ?? 'fp32', ['fp32', 'bf16', 'fp16'] as const);
   const optimizer = checkOneOf(WHERE, 'options.optimizer', options.optimizer ?? 'adam', ['adam', 'sgd'] as const);
   const normalize = options.normalize ?? imagenetStats;
   const resolved = {
     arch: checkOneOf(WHERE, 'options.arch', options.arch ?? 'resnet34', ['resnet34'] as const),
-    nOut: checkInteger(WHERE, 'options.nOut', options.nOut, 1, 1_000_000),
+    nOut: checkInteger(WHERE, 'options.nOut', options.nOut, { min: 1, max: 1_000_000 }),
     device: checkDevice(options.device ?? 'auto'),
     trainBn: checkBoolean(WHERE, 'options.trainBn', options.trainBn ?? true),
     wdBnBias: checkBoolean(WHERE, 'options.wdBnBias', options.wdBnBias ?? false),
     optimizer,
     normalize: normalize === false ? null : checkStats(normalize),
-    labelSmoothing: checkNumber(WHERE, 'options.labelSmoothing', options.labelSmoothing ?? 0, 0, 1),
-    ps: checkNumber(WHERE, 'options.ps', options.ps ?? 0.5, 0, 1),
+    labelSmoothing: checkNumber(WHERE, 'options.labelSmoothing', options.labelSmoothing ?? 0, { min: 0, max: 1 }),
+    ps: checkNumber(WHERE, 'options.ps', options.ps ?? 0.5, { min: 0, max: 1 }),
     precision,
     gradScaler: resolveScaler(WHERE, options.gradScaler, precision),
     channelsLast: checkBoolean(WHERE, 'options.channelsLast', options.channelsLast ?? false),
     foldBn: checkBoolean(WHERE, 'options.foldBn', options.foldBn ?? true),
-    seed: checkInteger(WHERE, 'options.seed', options.seed ?? 0, 0),
+    seed: checkInteger(WHERE, 'options.seed', options.seed ?? 0, { min: 0 }),
   };
   const model = await withCallerStack(native().createVisionModel(resolved));
   const { arch, nOut, labelSmoothing, ps } = resolved;

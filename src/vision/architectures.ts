@@ -1,6 +1,6 @@
 // The architectures visionLearner can build, described by plain objects (fastai passes the
 // torchvision constructor; here the native side builds the network from the name).
-import { FasttuneError } from '../core/errors.js';
+import { invalidParameterError } from '../core/validate.js';
 import type { PretrainedArch } from './pretrained.js';
 
 /** A network body visionLearner can build, with fastai's head on top. */
@@ -25,9 +25,6 @@ export function checkArchitecture(where: string, value: unknown): Architecture {
   const name = typeof value === 'string' ? value : (value as Partial<Architecture> | null)?.name;
   const found = ARCHITECTURES.find((a) => a.name === name);
   if (found) return found;
-  const shown = typeof value === 'string' ? `'${value}'` : name !== undefined ? `an architecture named '${String(name)}'` : String(value);
-  throw new FasttuneError(
-    `${where}: arch must be one of ${ARCHITECTURES.map((a) => a.name).join(', ')} (import { resnet34 } from 'fasttune'), got ${shown}`,
-    'E_ARG',
-  );
+  // A descriptor is shown by its name.
+  throw invalidParameterError(where, 'arch', `one of ${ARCHITECTURES.map((a) => a.name).join(', ')} (import { resnet34 } from 'fasttune')`, name ?? value);
 }

@@ -4,8 +4,9 @@
 import { imagenetStats, type Stats } from '../augment/normalize.js';
 import type { DataLoaders } from '../data/loader-contract.js';
 import { FasttuneError } from '../core/errors.js';
-import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject, checkString } from '../learner/args.js';
-import { Learner, type LearnerOptions } from '../learner/learner.js';
+import { checkBoolean, checkInteger, checkOptions, checkString } from '../core/validate.js';
+import { Learner } from '../learner/learner.js';
+import { LEARNER_OPTION_KEYS, checkDataLoaders, type LearnerOptions } from '../learner/options.js';
 import { createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
 import { checkArchitecture, type Architecture } from './architectures.js';
 import { resolvePretrained } from './pretrained.js';
@@ -33,10 +34,15 @@ export interface VisionLearnerOptions extends LearnerOptions {
   channelsLast?: boolean;
   /** Seeds the head's (and, without pretrained weights, the body's) initialisation and the dropout masks. */
   seed?: number;
+  /**
+   * Evaluate and predict in fp32 with every BatchNorm folded into its neighbouring layer (default
+   * true: faster, and within float32 rounding of the unfolded network); `false` computes exactly
+   * what PyTorch's modules compute. See `createVisionModel`'s `foldBn`.
+   */
+  foldBn?: boolean;
 }
 
-const LEARNER_KEYS = ['lossFunc', 'metrics', 'lr', 'wd', 'wdBnBias', 'trainBn', 'moms', 'optimizer', 'cbs', 'path', 'modelDir', 'progress', 'output'] as const;
-const MODEL_KEYS = ['pretrained', 'weights', 'nOut', 'ps', 'device', 'precision', 'channelsLast', 'seed'] as const;
+const MODEL_KEYS = ['pretrained', 'weights', 'nOut', 'ps', 'device', 'precision', 'channelsLast', 'seed', 'foldBn'] as const;
 
 /**
  * A {@link Learner} over fastai's vision model: `learn.model` is the native {@link VisionModel}.
@@ -82,15 +88,6 @@ export class VisionLearner extends Learner {
   [Symbol.dispose](): void {
     this.dispose();
   }
-}
-
-function checkDataLoaders(dls: unknown): DataLoaders {
-  const d = dls as Partial<DataLoaders> | null;
-  const loader = (dl: unknown) => dl !== null && typeof dl === 'object' && typeof (dl as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
-  if (d === null || typeof d !== 'object' || !loader(d.train) || !loader(d.valid) || !Number.isInteger(d.c) || (d.c as number) < 1) {
-    throw argError('visionLearner: dls', 'DataLoaders with train and valid loaders and c ≥ 1 classes (e.g. from ImageDataLoaders.fromFolder)', dls);
-  }
-  return d as DataLoaders;
 }
 
 /** The statistics the model normalizes with: the DataLoaders' (ImageNet's unless they say otherwise). */
@@ -139,22 +136,20 @@ async function pretrainedPath(arch: Architecture, weights: string): Promise<stri
  */
 export async function visionLearner(dls: DataLoaders, arch: Architecture | 'resnet34', options: VisionLearnerOptions = {}): Promise<VisionLearner> {
   const where = 'visionLearner';
-  const data = checkDataLoaders(dls);
+  const data = checkDataLoaders(where, dls);
   const architecture = checkArchitecture(where, arch);
-  const o = checkOptionsObject(`${where}: options`, options) as VisionLearnerOptions;
-  checkKeys(where, o, [...LEARNER_KEYS, ...MODEL_KEYS]);
-  const pretrained = o.pretrained === undefined ? true : checkBoolean(`${where}: pretrained`, o.pretrained);
+  const o = checkOptions(where, options, [...LEARNER_OPTION_KEYS, ...MODEL_KEYS]) as VisionLearnerOptions;
+  const pretrained = o.pretrained === undefined ? true : checkBoolean(where, 'pretrained', o.pretrained);
   if (!pretrained && o.weights !== undefined) {
     throw new FasttuneError(`${where}: weights is only used with pretrained: true (got weights ${JSON.stringify(o.weights)} with pretrained: false)`, 'E_ARG');
   }
-  const weights = o.weights === undefined ? architecture.defaultWeights : checkString(`${where}: weights`, o.weights);
-  const nOut = o.nOut === undefined ? data.c : checkInteger(`${where}: nOut`, o.nOut, 1);
+  const weights = o.weights === undefined ? architecture.defaultWeights : checkString(where, 'weights', o.weights);
+  const nOut = o.nOut === undefined ? data.c : checkInteger(where, 'nOut', o.nOut, { min: 1 });
   if (nOut !== data.c) {
     throw new FasttuneError(`${where}: nOut is ${nOut} but the data has ${data.c} classes (dls.c); the head needs one output per class`, 'E_ARG');
   }
-  const dlsPath = (dls as { path?: unknown }).path;
-  const learnerOptions: LearnerOptions = { path: typeof dlsPath === 'string' && dlsPath !== '' ? dlsPath : '.' };
-  for (const key of LEARNER_KEYS) if (o[key] !== undefined) Object.assign(learnerOptions, { [key]: o[key] });
+  const learnerOptions: LearnerOptions = { path: data.path || '.' };
+  for (const key of LEARNER_OPTION_KEYS) if (o[key] !== undefined) Object.assign(learnerOptions, { [key]: o[key] });
 
   // Weights first: an offline machine learns what is missing before anything is built.
   const path = pretrained ? await pretrainedPath(architecture, weights) : undefined;
@@ -167,6 +162,7 @@ export async function visionLearner(dls: DataLoaders, arch: Architecture | 'resn
     ...(o.channelsLast !== undefined && { channelsLast: o.channelsLast }),
     ...(o.seed !== undefined && { seed: o.seed }),
     ...(o.ps !== undefined && { ps: o.ps }),
+    ...(o.foldBn !== undefined && { foldBn: o.foldBn }),
   });
   try {
     if (path !== undefined) await model.loadWeights(path);

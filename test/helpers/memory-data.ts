@@ -30,10 +30,10 @@ export class MemoryDataLoader implements DataLoader {
     readonly items: readonly Item[],
     readonly bs: number,
     readonly size: number,
-    private readonly options: { shuffle: boolean; dropLast: boolean; seed?: number },
+    private readonly order: { shuffle: boolean; dropLast: boolean; seed?: number },
   ) {
-    this.length = options.dropLast ? Math.floor(items.length / bs) : Math.ceil(items.length / bs);
-    this.random = rng(options.seed ?? 1);
+    this.length = order.dropLast ? Math.floor(items.length / bs) : Math.ceil(items.length / bs);
+    this.random = rng(order.seed ?? 1);
   }
 
   get n(): number {
@@ -43,7 +43,7 @@ export class MemoryDataLoader implements DataLoader {
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
     this.passes += 1;
     const order = this.items.map((_, i) => i);
-    if (this.options.shuffle) {
+    if (this.order.shuffle) {
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(this.random() * (i + 1));
         [order[i], order[j]] = [order[j] as number, order[i] as number];

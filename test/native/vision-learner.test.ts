@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   cnnLearner,
+  createVisionModel,
   crossEntropyLossFlat,
   FasttuneError,
   readWeights,
@@ -89,6 +90,13 @@ describe('visionLearner: construction', () => {
     expect(names.some((n) => n.endsWith('.sqr_avg'))).toBe(false);
   });
 
+  it('foldBn: false reaches the model: evaluation computes what the unfolded network computes', async () => {
+    using learn = await visionLearner(dls(), resnet34, quiet({ pretrained: false, seed: 5, foldBn: false }));
+    using unfolded = await createVisionModel({ nOut: 3, device: 'cpu', seed: 5, foldBn: false, normalize: learn.model.architecture.normalize ?? false });
+    const batch = firstBatch('valid');
+    expect((await learn.model.evalStep(batch)).logits).toEqual((await unfolded.evalStep(batch)).logits);
+  });
+
   it('toBf16 / toFp32 switch the precision; fp16 needs CUDA', async () => {
     using learn = await visionLearner(dls(), resnet34, quiet({ pretrained: false }));
     expect(learn.toBf16().model.precision).toBe('bf16');
@@ -103,6 +111,16 @@ describe('visionLearner: the Learner keeps its semantics with the native model',
     await rejects(learn.fit(1, 1e30), 'E_NAN', 'training loss is NaN', 'epoch 0');
     // The learner is free for the next call, which sees the ruined weights too.
     await rejects(learn.validate(), 'E_NAN', 'validation loss is NaN');
+  });
+
+  it('a disposed learner refuses every fit before printing anything', async () => {
+    const written: string[] = [];
+    const learn = await visionLearner(dls(), resnet34, quiet({ pretrained: false, progress: 'lines', output: { write: (text: string) => written.push(text) } }));
+    learn.dispose();
+    await rejects(learn.fit(1, 1e-3), 'E_DISPOSED', 'disposed');
+    await rejects(learn.fitOneCycle(1), 'E_DISPOSED', 'disposed');
+    await rejects(learn.fineTune(1), 'E_DISPOSED', 'disposed');
+    expect(written).toEqual([]);
   });
 
   it('configure while a step runs fails with E_BUSY; bad settings fail with E_ARG', async () => {
@@ -127,11 +145,11 @@ describe('visionLearner: bad input', () => {
   });
 
   it('wrong DataLoaders, unknown architecture, unknown or inconsistent options', async () => {
-    await rejects(visionLearner({} as never, resnet34), 'E_ARG', 'visionLearner: dls', 'DataLoaders');
-    await rejects(visionLearner({ ...dls(), c: 0 }, resnet34), 'E_ARG', 'visionLearner: dls');
-    await rejects(visionLearner(dls(), 'resnet50' as never), 'E_ARG', 'arch must be one of resnet34', "'resnet50'");
-    await rejects(visionLearner(dls(), { name: 'vgg16' } as never), 'E_ARG', "named 'vgg16'");
-    await rejects(visionLearner(dls(), resnet34, { pretrianed: false } as never), 'E_ARG', "unknown option 'pretrianed'");
+    await rejects(visionLearner({} as never, resnet34), 'E_ARG', 'visionLearner: expected a DataLoader', 'for dls.train');
+    await rejects(visionLearner({ ...dls(), c: 0 }, resnet34), 'E_ARG', 'visionLearner: expected an integer ≥ 1 for dls.c but received 0');
+    await rejects(visionLearner(dls(), 'resnet50' as never), 'E_ARG', 'visionLearner: expected one of resnet34', "for arch but received 'resnet50'");
+    await rejects(visionLearner(dls(), { name: 'vgg16' } as never), 'E_ARG', "for arch but received 'vgg16'");
+    await rejects(visionLearner(dls(), resnet34, { pretrianed: false } as never), 'E_ARG', "did you mean 'pretrained'?) for options but received 'pretrianed'");
     await rejects(visionLearner(dls(), resnet34, quiet({ nOut: 5 })), 'E_ARG', 'nOut is 5', '3 classes');
     await rejects(visionLearner(dls(), resnet34, quiet({ pretrained: false, weights })), 'E_ARG', 'only used with pretrained: true');
     await rejects(visionLearner(dls(), resnet34, quiet({ pretrained: false, lr: -1 })), 'E_ARG', 'lr');

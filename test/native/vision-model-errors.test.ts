@@ -81,10 +81,10 @@ describe('VisionModel errors', () => {
       expect(error.code).toBe('E_ARG');
       expect(error.message).toMatch(message);
     };
-    await bad({ nOut: 0 }, /createVisionModel: options\.nOut must be an integer in \[1, 1000000\], got 0/);
-    await bad({ nOut: 2, device: 'gpu' }, /options\.device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got 'gpu'/);
-    await bad({ nOut: 2, optimizer: 'lamb' }, /options\.optimizer must be one of 'adam', 'sgd', got 'lamb'/);
-    await bad({ nOut: 2, normalize: { mean: [0, 0], std: [1, 1, 1] } }, /options\.normalize\.mean must be an array of 3 numbers/);
+    await bad({ nOut: 0 }, /createVisionModel: expected an integer in \[1, 1000000\] for options\.nOut but received 0/);
+    await bad({ nOut: 2, device: 'gpu' }, /createVisionModel: expected 'cpu', 'cuda', 'cuda:N' or 'auto' for options\.device but received 'gpu'/);
+    await bad({ nOut: 2, optimizer: 'lamb' }, /createVisionModel: expected one of 'adam', 'sgd' for options\.optimizer but received 'lamb'/);
+    await bad({ nOut: 2, normalize: { mean: [0, 0], std: [1, 1, 1] } }, /createVisionModel: expected an array of 3 numbers for options\.normalize\.mean/);
     await bad({ nOut: 2, device: 'cpu', precision: 'fp16' }, /fp16 mixed precision needs a CUDA device/);
     if (!versions().cuda) await bad({ nOut: 2, device: 'cuda' }, /device 'cuda' was requested, but/);
 
@@ -95,14 +95,14 @@ describe('VisionModel errors', () => {
       expect(error.code).toBe('E_ARG');
       expect(error.message).toMatch(message);
     };
-    await argError(model.trainStep(batch, hypers(1e-3, 2)), /trainStep: hypers must be an array with one entry per parameter group \(3\)/);
-    await argError(model.trainStep(batch, [...hypers(1e-3, 2), { lr: -1, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0 }]), /hypers\[2\]\.lr must be a number/);
+    await argError(model.trainStep(batch, hypers(1e-3, 2)), /trainStep: expected an array with one entry per parameter group \(3\) for hypers/);
+    await argError(model.trainStep(batch, [...hypers(1e-3, 2), { lr: -1, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0 }]), /trainStep: expected a finite number ≥ 0 for hypers\[2\]\.lr but received -1/);
     await argError(model.trainStep({ ...batch, labels: Int32Array.from([0, 9]) }, hypers()), /batch\.labels\[1\] is 9, but the model has classes 0 to 4/);
     await argError(model.evalStep({ ...batch, images: batch.images.subarray(1) }), /evalStep: images has \d+ values, but shape \[2, 32, 32, 3\] needs 6144/);
-    await argError(model.predict(batch.images, [2, 32, 32, 4] as never), /shape\[3\] \(channels\) must be 3, got 4/);
+    await argError(model.predict(batch.images, [2, 32, 32, 4] as never), /predict: expected 3 for shape\[3\] \(channels\) but received 4/);
     await argError(model.restore(), /restore\(\) needs a snapshot\(\)/);
     await argError(() => model.toFp16(), /fp16 mixed precision needs a CUDA device \(this model is on cpu\)/);
-    await argError(() => model.freezeTo(1.5), /freezeTo: n must be an integer/);
-    await argError(model.loadWeights(referenceWeights, { part: 'head' as never }), /options\.part must be one of 'auto', 'full', 'body', got 'head'/);
+    await argError(() => model.freezeTo(1.5), /freezeTo: expected an integer for n but received 1.5/);
+    await argError(model.loadWeights(referenceWeights, { part: 'head' as never }), /loadWeights: expected one of 'auto', 'full', 'body' for options\.part but received 'head'/);
   });
 });

@@ -2,13 +2,8 @@
 // Python (test/reference/data_geometry.py). Geometry is compared exactly.
 import { describe, expect, it } from 'vitest';
 import type { Rng } from '../../src/augment/batch-transform.js';
-import {
-  randomResizedCropValid,
-  randomResizedCropWindow,
-  resizeWindow,
-  type PadMode,
-  type ResizeMethod,
-} from '../../src/data/index.js';
+import { type PadMode } from '../../src/augment/batch-transform.js';
+import { randomResizedCropValid, randomResizedCropWindow, resizeWindow, type ResizeMethod } from '../../src/data/item-geometry.js';
 import { copyWindow } from '../../src/data/pixels.js';
 import { fixture } from '../helpers/fixtures.js';
 

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadImage, Resize } from '../../src/data/index.js';
+import { loadImage } from '../../src/data/load-image.js';
+import { Resize } from '../../src/data/item-transforms.js';
 import { nativeJpegDecoder } from '../../src/data/native-image.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 

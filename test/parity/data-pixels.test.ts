@@ -9,7 +9,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Rng } from '../../src/augment/batch-transform.js';
-import { loadImage, RandomResizedCrop, Resize, type PadMode, type ResizeMethod } from '../../src/data/index.js';
+import { type PadMode } from '../../src/augment/batch-transform.js';
+import { type ResizeMethod } from '../../src/data/item-geometry.js';
+import { loadImage } from '../../src/data/load-image.js';
+import { RandomResizedCrop, Resize } from '../../src/data/item-transforms.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 
 const ref = fixture('data_pixels');

@@ -1,6 +1,6 @@
 // RandomSplitter against torch.manual_seed + torch.randperm (test/reference/data_split.py).
 import { describe, expect, it } from 'vitest';
-import { RandomSplitter } from '../../src/data/index.js';
+import { RandomSplitter } from '../../src/data/splitters.js';
 import { fixture } from '../helpers/fixtures.js';
 
 const ref = fixture('data_split');

@@ -11,14 +11,13 @@ import {
   ImageDataLoaders,
   augTransforms,
   Learner,
-  combineTta,
   createVisionModel,
-  crossEntropyPerItem,
   labelSmoothingCrossEntropy,
-  softmax,
   type Predictions,
   type VisionModel,
 } from '../../src/index.js';
+import { crossEntropyPerItem, softmax } from '../../src/learner/predictions.js';
+import { combineTta } from '../../src/learner/tta.js';
 import { expectClose, maxRelDiff } from '../helpers/close.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 import { onReferenceThreads } from '../helpers/model.js';

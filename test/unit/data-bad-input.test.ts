@@ -3,7 +3,11 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FasttuneError } from '../../src/core/errors.js';
-import { getImageFiles, ImageDataLoaders, loadImage, RandomResizedCrop, Resize, type DataLoader } from '../../src/data/index.js';
+import { ImageDataLoaders } from '../../src/data/dataloaders.js';
+import { getImageFiles } from '../../src/data/files.js';
+import { loadImage } from '../../src/data/load-image.js';
+import { RandomResizedCrop, Resize } from '../../src/data/item-transforms.js';
+import { type DataLoader } from '../../src/data/loader-contract.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 
 async function drain(dl: DataLoader): Promise<void> {

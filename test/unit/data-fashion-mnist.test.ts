@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fashionMnistClasses, fashionMnistToFolder, ImageDataLoaders } from '../../src/data/index.js';
+import { ImageDataLoaders } from '../../src/data/dataloaders.js';
+import { fashionMnistClasses, fashionMnistToFolder } from '../../src/data/fashion-mnist.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-mnist.js';
 import { tempDir } from '../helpers/images.js';
 

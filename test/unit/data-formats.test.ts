@@ -2,7 +2,9 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImageDataLoaders, loadImage, Resize } from '../../src/data/index.js';
+import { ImageDataLoaders } from '../../src/data/dataloaders.js';
+import { loadImage } from '../../src/data/load-image.js';
+import { Resize } from '../../src/data/item-transforms.js';
 import { pattern, tempDir, writeImage, type Format } from '../helpers/images.js';
 
 let dir: string;

@@ -3,7 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FasttuneError } from '../../src/core/errors.js';
-import { getImageFiles, GrandparentSplitter, ImageDataLoaders, IndexSplitter, RandomSplitter, Resize } from '../../src/data/index.js';
+import { ImageDataLoaders } from '../../src/data/dataloaders.js';
+import { getImageFiles } from '../../src/data/files.js';
+import { GrandparentSplitter, RandomSplitter } from '../../src/data/splitters.js';
+import { Resize } from '../../src/data/item-transforms.js';
 import { tempDir, writeImage, writeTree } from '../helpers/images.js';
 
 const opts = { bs: 2, itemTfms: Resize(16), seed: 0 };

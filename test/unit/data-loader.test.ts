@@ -7,7 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AugmentParams, BatchTransform, Rng } from '../../src/augment/batch-transform.js';
 import { augTransforms, imagenetStats, Normalize } from '../../src/augment/index.js';
 import { FasttuneError } from '../../src/core/errors.js';
-import { ImageDataLoaders, loadImage, RandomResizedCrop, Resize, type Batch, type DataLoader } from '../../src/data/index.js';
+import { ImageDataLoaders } from '../../src/data/dataloaders.js';
+import { loadImage } from '../../src/data/load-image.js';
+import { RandomResizedCrop, Resize } from '../../src/data/item-transforms.js';
+import { type Batch, type DataLoader } from '../../src/data/loader-contract.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 
 /** A stand-in for augTransforms: records its calls, draws one number per image in training. */

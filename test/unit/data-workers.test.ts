@@ -2,7 +2,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PoolDecoder } from '../../src/data/batch-decoder.js';
 import { WorkerPool } from '../../src/data/pool.js';
-import { ImageDataLoaders, Resize } from '../../src/data/index.js';
+import { ImageDataLoaders } from '../../src/data/dataloaders.js';
+import { Resize } from '../../src/data/item-transforms.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 
 describe('decode workers', () => {

@@ -1,7 +1,7 @@
 // What an export keeps of the batch transforms: their validation draw, replayed exactly.
 import { describe, expect, it } from 'vitest';
 import { augTransforms, type AugmentParams, type BatchTransform } from '../../src/index.js';
-import { validResizeOf, validResizeTransform } from '../../src/export/valid-resize.js';
+import { validResizeOf, validResizeTransform } from '../../src/learner/valid-resize.js';
 import { StreamRng } from '../../src/core/rng.js';
 
 const plain = (p: AugmentParams) => ({ ...p, affine: p.affine ? Array.from(p.affine) : undefined });

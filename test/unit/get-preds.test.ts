@@ -40,11 +40,11 @@ describe('getPreds', () => {
   it('checks its arguments before running', async () => {
     const { learn, model } = setup();
     const cases: [object, RegExp][] = [
-      [{ act: 'relu' }, /getPreds: act: expected 'softmax', 'none' or a function/],
-      [{ withLoss: 'yes' }, /getPreds: withLoss: expected true or false/],
-      [{ ds: 'test' }, /getPreds: ds: expected 'valid', 'train' or a DataLoader/],
+      [{ act: 'relu' }, /getPreds: expected 'softmax', 'none' or a function .* for act/],
+      [{ withLoss: 'yes' }, /getPreds: expected true or false for withLoss/],
+      [{ ds: 'test' }, /getPreds: expected 'valid', 'train' or a DataLoader for ds/],
       [{ ds: 'train' }, /ds 'train' needs loaders that can be re-made unshuffled/],
-      [{ shuffle: true }, /unknown option 'shuffle'/],
+      [{ shuffle: true }, /getPreds: expected one of the keys .* for options but received 'shuffle'/],
     ];
     for (const [options, message] of cases) {
       const error = await learn.getPreds(options as never).catch((e: unknown) => e);
@@ -60,6 +60,6 @@ describe('getPreds', () => {
     const preds = await learn.getPreds({ ds: new LabelledLoader([Int32Array.from([1, 0, 1])]) });
     expect(Array.from(preds.targets)).toEqual([1, 0, 1]);
     await expect(learn.tta()).rejects.toThrow(/tta: needs an ImageDataLoader/);
-    await expect(learn.tta({ n: 0 })).rejects.toThrow(/tta: n: expected an integer ≥ 1/);
+    await expect(learn.tta({ n: 0 })).rejects.toThrow(/tta: expected an integer ≥ 1 for n/);
   });
 });

@@ -1,6 +1,7 @@
 // The printed results table (fastai's console layout) and the progress modes.
 import { describe, expect, it } from 'vitest';
-import { Learner, accuracy, errorRate, formatTime, type ProgressMode } from '../../src/index.js';
+import { Learner, accuracy, errorRate, type ProgressMode } from '../../src/index.js';
+import { formatTime } from '../../src/learner/table.js';
 import { CapturedOutput } from '../helpers/learner-kit.js';
 import { blankDataLoaders } from '../helpers/memory-data.js';
 import { ScriptedModel } from '../helpers/scripted-model.js';
@@ -88,7 +89,7 @@ describe('progress modes', () => {
     expect(plain.output.text.length).toBe(before);
     expect(() => {
       plain.learn.progress = 'loud' as ProgressMode;
-    }).toThrow("learn.progress: expected 'auto', 'bar', 'lines', true or false, got \"loud\"");
+    }).toThrow("learn.progress: expected 'auto', 'bar', 'lines', true or false for mode but received 'loud'");
   });
 
   it('lrFind prints nothing', async () => {

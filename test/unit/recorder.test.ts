@@ -1,6 +1,6 @@
 // What the Recorder keeps across fits and across fineTune's two phases.
 import { describe, expect, it } from 'vitest';
-import { Learner, type Callback } from '../../src/index.js';
+import { Learner, slice, type Callback } from '../../src/index.js';
 import { blankDataLoaders } from '../helpers/memory-data.js';
 import { ScriptedModel } from '../helpers/scripted-model.js';
 
@@ -12,6 +12,18 @@ function setup(trainBatches: number) {
 }
 
 describe('Recorder', () => {
+  it('keeps every group’s learning rate and momentum per batch, not only the last group’s', async () => {
+    const { learn, model } = setup(3);
+    await learn.fitOneCycle(2, slice(1e-4, 1e-2));
+    const rec = learn.recorder;
+    expect(rec.hypers).toHaveLength(6);
+    expect(rec.hypers.map((groups) => groups.map((h) => h.lr))).toEqual(model.lrRows());
+    expect(rec.hypers.map((groups) => groups.map((h) => h.mom))).toEqual(model.steps.map((s) => s.map((h) => h.mom)));
+    // Discriminative rates: the first group's differ from the last group's, which `lrs` holds.
+    expect(rec.hypers[0]?.[0]?.lr).toBeLessThan(rec.hypers[0]?.[2]?.lr as number);
+    expect(rec.lrs).toEqual(rec.hypers.map((groups) => groups.at(-1)?.lr));
+  });
+
   it('records per batch and per epoch, and starts afresh with each fit', async () => {
     const { learn, model } = setup(3);
     await learn.fit(2, 1e-3);

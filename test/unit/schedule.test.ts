@@ -84,13 +84,13 @@ describe('values over parameter groups (§3.4)', () => {
     expect(await groupLrs(0.1)).toEqual([0.1, 0.1, 0.1]);
     expect(await groupLrs([0.2], 2)).toEqual([0.2, 0.2]);
     expect(await groupLrs([0.1, 0.2, 0.3])).toEqual([0.1, 0.2, 0.3]);
-    await expect(groupLrs([1, 2])).rejects.toThrow('fit: lr: expected one value or one per parameter group (3), got [1, 2]');
+    await expect(groupLrs([1, 2])).rejects.toThrow('fit: expected one value or one per parameter group (3) for lr but received [1, 2]');
   });
 
   it('bad slices fail at once with E_ARG', () => {
-    expect(() => slice(1e-3, 1e-5)).toThrow('slice(lo, hi): lo (0.001) must not exceed hi (0.00001)');
-    expect(() => slice(Number.NaN)).toThrow(/slice\(hi\): hi: expected a finite number > 0, got NaN/);
-    expect(() => slice(-1, 1)).toThrow(/lo: expected a finite number ≥ 0, got -1/);
+    expect(() => slice(1e-3, 1e-5)).toThrow('slice: expected a number ≤ hi (0.00001) for lo but received 0.001');
+    expect(() => slice(Number.NaN)).toThrow(/slice: expected a finite number > 0 for hi but received NaN/);
+    expect(() => slice(-1, 1)).toThrow(/slice: expected a finite number ≥ 0 for lo but received -1/);
     expect(() => slice(0)).toThrow(expect.objectContaining({ code: 'E_ARG', name: 'FasttuneError' }));
   });
 });

@@ -3,17 +3,19 @@ import { readWeights } from '../io/weights.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
 import { itemTransformFromConfig } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
+import { checkOptions, checkString } from '../core/validate.js';
 import { crossEntropyLossFlat } from '../learner/loss.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import { createVisionModel, type DeviceName } from '../model/vision-model.js';
-import { checkArchitecture } from '../vision/architectures.js';
-import { VisionLearner } from '../vision/vision-learner.js';
-import { parseExportMetadata, type ExportMetadata } from './metadata.js';
-import { validResizeTransform } from './valid-resize.js';
+import { checkArchitecture } from './architectures.js';
+import { VisionLearner } from './vision-learner.js';
+import { parseExportMetadata, type ExportMetadata } from '../learner/export-metadata.js';
+import { validResizeTransform } from '../learner/valid-resize.js';
 
 /** A loaded Learner: its `dls` are ImageDataLoaders without items, for `testDl`. Free it with `dispose()`. */
 export type InferenceLearner = VisionLearner & { readonly dls: ImageDataLoaders };
 
+/** Options of {@link loadLearner}. */
 export interface LoadLearnerOptions {
   /** Where the model runs (default 'cpu', as fastai's `cpu=True`). */
   device?: DeviceName;
@@ -37,8 +39,8 @@ export interface LoadLearnerOptions {
  * const { label, probs } = await learn.predict('cat.jpg');
  */
 export async function loadLearner(path: string, options: LoadLearnerOptions = {}): Promise<InferenceLearner> {
-  if (typeof path !== 'string' || path === '') throw new FasttuneError('loadLearner: path must be a non-empty string', 'E_ARG');
-  if (options === null || typeof options !== 'object') throw new FasttuneError('loadLearner: options must be an object', 'E_ARG');
+  checkString('loadLearner', 'path', path);
+  checkOptions('loadLearner', options, ['device', 'bs', 'output']);
   const file = await readWeights(path);
   if (file.format !== 'safetensors') throw new FasttuneError(`${path} is not a model exported by fasttune (it is a PyTorch checkpoint)`, 'E_IO');
   const meta = parseExportMetadata(file.metadata, path);

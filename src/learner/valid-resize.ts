@@ -3,7 +3,7 @@
 import type { AugmentParams, BatchTransform } from '../augment/batch-transform.js';
 import { StreamRng } from '../core/rng.js';
 import { FasttuneError } from '../core/errors.js';
-import type { ValidResizeConfig } from './metadata.js';
+import type { ValidResizeConfig } from './export-metadata.js';
 
 /** Records what `tfm` draws on validation for images of `inputSize`. */
 export function validResizeOf(tfm: BatchTransform, inputSize: [number, number]): ValidResizeConfig {

@@ -3,7 +3,7 @@
 import type { PadMode, ResampleMode } from '../augment/batch-transform.js';
 import type { ItemTransformConfig } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
-import { FieldReader } from './fields.js';
+import { FieldReader } from './metadata-reader.js';
 
 /** The metadata key holding the JSON, and the value of `format`. */
 export const EXPORT_KEY = 'fasttune.export';
@@ -25,6 +25,7 @@ export interface ValidResizeConfig {
   alignCorners: boolean;
 }
 
+/** What `learn.export` writes beside the weights, and `loadLearner` reads back. */
 export interface ExportMetadata {
   formatVersion: number;
   /** The fasttune version that wrote the file. */

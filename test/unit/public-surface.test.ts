@@ -1,0 +1,67 @@
+// The public API is exactly this list: adding a name is a decision, taken here; internals are
+// imported from their modules. The types of the main entry points are pinned too.
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as api from '../../src/index.js';
+import type {
+  Architecture,
+  DataLoaders,
+  FitOneCycleOptions,
+  FromFolderOptions,
+  HyperValue,
+  ImageDataLoaders,
+  InferenceLearner,
+  Learner,
+  LoadLearnerOptions,
+  Prediction,
+  VisionLearner,
+  VisionLearnerOptions,
+} from '../../src/index.js';
+
+const PUBLIC_VALUES = [
+    'Brightness', 'CancelBatchError', 'CancelEpochError', 'CancelError', 'CancelFitError', 'CancelTrainError',
+    'CancelValidError', 'ClassificationInterpretation', 'Contrast', 'Dihedral', 'EVENTS',
+    'EarlyStoppingCallback', 'FasttuneError', 'FitInterruptedError', 'Flip', 'GrandparentSplitter',
+    'INTERRUPTED_EXIT_CODE', 'ImageDataLoaders', 'IndexSplitter', 'Learner', 'Normalize', 'ParamScheduler',
+    'RandomResizedCrop', 'RandomResizedCropGPU', 'RandomSplitter', 'Recorder', 'Resize', 'Rotate',
+    'SaveModelCallback', 'SaveOnInterruptCallback', 'TerminateOnNaNCallback', 'TrackerCallback',
+    'VisionLearner', 'VisionModel', 'Warp', 'Zoom', 'accuracy', 'adam', 'applyAugment', 'augTransforms',
+    'cnnLearner', 'combineScheds', 'combinedCos', 'createVisionModel', 'crossEntropyLossFlat',
+    'defaultTorchHome', 'errorRate', 'fetchCheckpoint', 'getImageFiles', 'getNumThreads', 'hubCheckpointsDir',
+    'imageExtensions', 'imagenetStats', 'labelSmoothingCrossEntropy', 'liveNativeObjects', 'loadImage',
+    'loadLearner', 'metric', 'readWeights', 'resnet34', 'resolvePretrained', 'schedCos', 'schedExp',
+    'schedLin', 'schedNo', 'schedPoly', 'setNumThreads', 'sgd', 'showBatch', 'slice', 'suggestMinimum',
+    'suggestSlide', 'suggestSteep', 'suggestValley', 'topKAccuracy', 'versions', 'visionLearner',
+    'writeWeights',
+];
+
+describe('the public surface', () => {
+  it('exports exactly the public values, sorted here by name', () => {
+    expect(Object.keys(api).sort()).toEqual([...PUBLIC_VALUES].sort());
+  });
+
+  it('keeps internals out', () => {
+    const internals = [
+      'resizeWindow', 'randomResizedCropWindow', 'randomResizedCropValid', 'torchRandperm', 'TorchGenerator', 'formatTime',
+      'fashionMnistToFolder', 'fashionMnistClasses', 'TerminateOnNaN', 'itemTransformFromConfig', 'softmax', 'crossEntropyPerItem',
+      'combineTta', 'suggestLearningRates', 'LRFinder', 'ProgressCallback', 'TrainEvalCallback', 'ImageDataLoader', 'ItemTransform',
+      'AugmentPipeline', 'Slice',
+    ];
+    for (const name of internals) expect(api, name).not.toHaveProperty(name);
+    expectTypeOf(api).not.toHaveProperty('resizeWindow');
+    expectTypeOf(api).not.toHaveProperty('torchRandperm');
+    expectTypeOf(api).not.toHaveProperty('formatTime');
+  });
+
+  it('pins the signatures of the main entry points', () => {
+    expectTypeOf(api.visionLearner).parameters.toEqualTypeOf<[DataLoaders, Architecture | 'resnet34', VisionLearnerOptions?]>();
+    expectTypeOf(api.visionLearner).returns.toEqualTypeOf<Promise<VisionLearner>>();
+    expectTypeOf<Learner['fitOneCycle']>().parameters.toEqualTypeOf<[number, (HyperValue | FitOneCycleOptions)?, FitOneCycleOptions?]>();
+    expectTypeOf<Learner['fitOneCycle']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf(api.loadLearner).parameters.toEqualTypeOf<[string, LoadLearnerOptions?]>();
+    expectTypeOf(api.loadLearner).returns.toEqualTypeOf<Promise<InferenceLearner>>();
+    expectTypeOf<Awaited<ReturnType<Learner['predict']>>>().toEqualTypeOf<Prediction>();
+    expectTypeOf<Prediction>().toEqualTypeOf<{ label: string; index: number; probs: Float32Array }>();
+    expectTypeOf(api.ImageDataLoaders.fromFolder).parameters.toEqualTypeOf<[string, FromFolderOptions?]>();
+    expectTypeOf(api.ImageDataLoaders.fromFolder).returns.toEqualTypeOf<Promise<ImageDataLoaders>>();
+  });
+});

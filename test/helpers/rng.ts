@@ -1,5 +1,5 @@
 // Random sources for augmentation tests: a seeded generator and a replay of fixed uniforms.
-import type { Rng } from '../../src/augment/batch-transform.js';
+import type { Rng } from '../../src/core/rng.js';
 
 /** A small seeded generator (mulberry32): uniform values in [0, 1). */
 export function seededRng(seed: number): Rng & { used: number } {

@@ -18,6 +18,6 @@ describe('runtime', () => {
     setNumThreads(before);
     expect(getNumThreads()).toBe(before);
     expect(() => setNumThreads(0)).toThrowError(FasttuneError);
-    expect(() => setNumThreads(1.5)).toThrowError(/positive integer, got 1.5/);
+    expect(() => setNumThreads(1.5)).toThrowError(/setNumThreads: expected an integer ≥ 1 for n but received 1\.5/);
   });
 });

@@ -8,7 +8,7 @@
 // that is the lossless source itself, so that case must match exactly.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Rng } from '../../src/augment/batch-transform.js';
+import type { Rng } from '../../src/core/rng.js';
 import { type PadMode } from '../../src/augment/batch-transform.js';
 import { type ResizeMethod } from '../../src/data/item-geometry.js';
 import { loadImage } from '../../src/data/load-image.js';

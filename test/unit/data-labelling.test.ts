@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FasttuneError } from '../../src/core/errors.js';
 import { ImageDataLoaders } from '../../src/data/dataloaders.js';
 import { getImageFiles } from '../../src/data/files.js';
-import { GrandparentSplitter, RandomSplitter } from '../../src/data/splitters.js';
+import { GrandparentSplitter, IndexSplitter, RandomSplitter } from '../../src/data/splitters.js';
 import { Resize } from '../../src/data/item-transforms.js';
 import { tempDir, writeImage, writeTree } from '../helpers/images.js';
 

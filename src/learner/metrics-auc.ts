@@ -45,9 +45,10 @@ export function multiclassRocAuc(probs: Float32Array, targets: Int32Array, k: nu
   const counts = new Float64Array(k);
   for (const t of targets) counts[t] = (counts[t] as number) + 1;
   if (counts.some((c) => c === 0)) return Number.NaN;
-  const column = (c: number) => Float32Array.from({ length: n }, (_, i) => probs[i * k + c] as number);
+  if (multiClass === 'ovr' && average === 'micro') return binaryRocAuc(probs, (cell) => targets[Math.floor(cell / k)] === cell % k);
+  const columns = Array.from({ length: k }, (_, c) => Float32Array.from({ length: n }, (_, i) => probs[i * k + c] as number));
+  const column = (c: number) => columns[c] as Float32Array;
   if (multiClass === 'ovr') {
-    if (average === 'micro') return binaryRocAuc(probs, (cell) => targets[Math.floor(cell / k)] === cell % k);
     const areas = Array.from({ length: k }, (_, c) => binaryRocAuc(column(c), (i) => targets[i] === c));
     return weightedMean(areas, average === 'weighted' ? [...counts] : undefined);
   }

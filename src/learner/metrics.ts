@@ -49,11 +49,11 @@ export function metric(name: string, compute: Metric['compute']): Metric {
 export function accumMetric(name: string, compute: Metric['compute'], { targetKind = 'classes' }: { targetKind?: TargetKind } = {}): Metric {
   checkString('accumMetric', 'name', name);
   checkFunction('accumMetric', 'compute', compute);
-  return { name, compute, accumulate: true, targetKind: checkTargetKind('accumMetric', targetKind) };
+  return { name, compute, accumulate: true, targetKind: checkTargetKind('accumMetric', 'targetKind', targetKind) };
 }
 
-function checkTargetKind(where: string, kind: unknown): TargetKind {
-  if (kind !== 'classes' && kind !== 'multi-hot' && kind !== 'values') throw invalidParameterError(where, 'targetKind', "'classes', 'multi-hot' or 'values'", kind);
+function checkTargetKind(where: string, name: string, kind: unknown): TargetKind {
+  if (kind !== 'classes' && kind !== 'multi-hot' && kind !== 'values') throw invalidParameterError(where, name, "'classes', 'multi-hot' or 'values'", kind);
   return kind;
 }
 
@@ -148,9 +148,10 @@ export function checkMetrics(where: string, argName: string, metrics: unknown, n
       throw invalidParameterError(where, name, 'a Metric ({ name, compute }) such as errorRate or accuracy', m);
     }
     const { name: metricName, targetKind = 'classes' } = m as Metric;
+    const targets = trialTargets[checkTargetKind(where, `${name}.targetKind`, targetKind)];
     let value: unknown;
     try {
-      value = (m as Metric).compute(outputs, trialTargets[checkTargetKind(where, targetKind)], nOut);
+      value = (m as Metric).compute(outputs, targets, nOut);
     } catch (error) {
       throw new FasttuneError(`${where}: ${name} ('${metricName}') throws on a ${rows}-item batch: ${(error as Error)?.message ?? describe(error)}`, 'E_ARG');
     }

@@ -64,7 +64,7 @@ export {
   type LoadWeightsOptions,
   type NamedGradient,
   type ParamInfo,
-  type Precision,
+  type Precision as FloatPrecision,
   type VisionModelOptions,
   type VisionModelSettings,
   type WeightsPart,
@@ -102,7 +102,35 @@ export {
   type SaveModelOptions,
 } from './learner/trackers.js';
 export { SaveOnInterruptCallback, FitInterruptedError, INTERRUPTED_EXIT_CODE, type SaveOnInterruptOptions } from './learner/interrupt.js';
-export { accuracy, errorRate, topKAccuracy, metric, type Metric } from './learner/metrics.js';
+export { accuracy, errorRate, topKAccuracy, metric, accumMetric, type Metric, type Targets, type TargetKind } from './learner/metrics.js';
+export {
+  F1Score,
+  FBeta,
+  Precision,
+  Recall,
+  RocAuc,
+  RocAucBinary,
+  MatthewsCorrCoef,
+  BalancedAccuracy,
+  CohenKappa,
+  type ClassAverage,
+  type ClassScoreOptions,
+  type RocAucOptions,
+} from './learner/metrics-single.js';
+export {
+  accuracyMulti,
+  F1ScoreMulti,
+  FBetaMulti,
+  PrecisionMulti,
+  RecallMulti,
+  RocAucMulti,
+  type LabelAverage,
+  type MultiScoreOptions,
+  type ThresholdOptions,
+} from './learner/metrics-multi.js';
+export { rmse, mae, R2Score } from './learner/metrics-regression.js';
+export type { MultiClass } from './learner/metrics-auc.js';
+export type { KappaWeights } from './learner/metrics-scores.js';
 export { crossEntropyLossFlat, labelSmoothingCrossEntropy } from './learner/loss.js';
 export { adam, sgd, type OptimizerSpec } from './learner/optimizer.js';
 export { suggestValley, suggestSlide, suggestMinimum, suggestSteep, type Suggestion, type SuggestionName } from './learner/suggestions.js';

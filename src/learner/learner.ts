@@ -306,8 +306,8 @@ export class Learner {
   }
 
   /**
-   * Runs the validation set once: loss and metrics, batch-size weighted (NaN if a callback cancels
-   * the pass). Fires only the validation events; the Recorder's history is left as it is.
+   * Runs the validation set once: the loss and per-batch metrics batch-size weighted, accumulated
+   * metrics on the whole set (NaN if a callback cancels the pass). Fires only the validation events; the Recorder's history is left as it is.
    */
   async validate({ signal }: { signal?: AbortSignal } = {}): Promise<ValidationResult> {
     const s = checkSignal('validate', 'signal', signal);

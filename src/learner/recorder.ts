@@ -5,6 +5,7 @@ import { FasttuneError } from '../core/errors.js';
 import { lossChart, lrFindChart, schedChart, type LossPlotOptions, type LrFindPlotOptions } from '../plot/charts.js';
 import { writeChart } from '../plot/write-chart.js';
 import { SmoothedLoss, WeightedMean } from './averages.js';
+import { EpochMetrics } from './metrics-epoch.js';
 import type { GroupHypers } from '../core/hypers.js';
 import type { Callback } from './callback.js';
 import type { Learner } from './learner.js';
@@ -16,7 +17,10 @@ import { formatTime, formatValue } from './table.js';
 export interface ValidationResult {
   /** Batch-size-weighted mean loss over the validation set. */
   validLoss: number;
-  /** Each metric by its name, weighted the same way. */
+  /**
+   * Each metric by its name: per-batch metrics weighted the same way, accumulated ones computed
+   * once on the outputs and targets of the whole set.
+   */
   metrics: Record<string, number>;
 }
 
@@ -59,7 +63,7 @@ export class Recorder implements Callback {
 
   private readonly smooth: SmoothedLoss;
   private validLoss = new WeightedMean();
-  private metricMeans: WeightedMean[] = [];
+  private epochMetrics = new EpochMetrics([]);
   private trainLoss = Number.NaN;
   private validRow: number[] = [];
   private epochStart = 0;
@@ -104,7 +108,7 @@ export class Recorder implements Callback {
 
   beforeValidate(learn: Learner): void {
     this.validLoss = new WeightedMean();
-    this.metricMeans = learn.metrics.map(() => new WeightedMean());
+    this.epochMetrics = new EpochMetrics(learn.metrics);
     this.lastValidation = undefined;
   }
 
@@ -118,9 +122,10 @@ export class Recorder implements Callback {
       this.lastValidation = undefined;
       return;
     }
-    const metrics = Object.fromEntries(learn.metrics.map((m, i) => [m.name, (this.metricMeans[i] as WeightedMean).value]));
+    const values = this.epochMetrics.values(learn.model.nOut);
+    const metrics = Object.fromEntries(learn.metrics.map((m, i) => [m.name, values[i] as number]));
     this.lastValidation = { validLoss: this.validLoss.value, metrics };
-    this.validRow = [this.validLoss.value, ...this.metricMeans.map((m) => m.value)];
+    this.validRow = [this.validLoss.value, ...values];
   }
 
   afterEpoch(learn: Learner): void {
@@ -170,16 +175,7 @@ export class Recorder implements Callback {
     const batch = learn.batch;
     const logits = learn.pred;
     if (!batch || !logits) return;
-    const bs = batch.labels.length;
-    this.validLoss.add(learn.loss, bs);
-    learn.metrics.forEach((metric, i) => {
-      let value: number;
-      try {
-        value = metric.compute(logits, batch.labels, learn.model.nOut);
-      } catch (error) {
-        throw new FasttuneError(`metric '${metric.name}' failed on validation batch ${learn.iter + 1}: ${(error as Error)?.message ?? String(error)}`, 'E_ARG');
-      }
-      (this.metricMeans[i] as WeightedMean).add(value, bs);
-    });
+    this.validLoss.add(learn.loss, batch.labels.length);
+    this.epochMetrics.add(logits, batch.labels, learn.model.nOut, learn.iter);
   }
 }

@@ -18,20 +18,23 @@ import type {
 } from '../../src/index.js';
 
 const PUBLIC_VALUES = [
-    'Brightness', 'CancelBatchError', 'CancelEpochError', 'CancelError', 'CancelFitError', 'CancelTrainError',
-    'CancelValidError', 'ClassificationInterpretation', 'Contrast', 'Dihedral', 'EVENTS',
-    'EarlyStoppingCallback', 'FasttuneError', 'FitInterruptedError', 'Flip', 'GrandparentSplitter',
-    'INTERRUPTED_EXIT_CODE', 'ImageDataLoaders', 'IndexSplitter', 'Learner', 'Normalize', 'ParamScheduler',
-    'RandomResizedCrop', 'RandomResizedCropGPU', 'RandomSplitter', 'Recorder', 'Resize', 'Rotate',
-    'SaveModelCallback', 'SaveOnInterruptCallback', 'TerminateOnNaNCallback', 'TrackerCallback',
-    'VisionLearner', 'VisionModel', 'Warp', 'Zoom', 'accuracy', 'adam', 'applyAugment', 'augTransforms',
-    'cnnLearner', 'combineScheds', 'combinedCos', 'createVisionModel', 'crossEntropyLossFlat',
-    'defaultTorchHome', 'errorRate', 'fetchCheckpoint', 'getImageFiles', 'getNumThreads', 'hubCheckpointsDir',
+    'BalancedAccuracy', 'Brightness', 'CancelBatchError', 'CancelEpochError', 'CancelError',
+    'CancelFitError', 'CancelTrainError', 'CancelValidError', 'ClassificationInterpretation', 'CohenKappa',
+    'Contrast', 'Dihedral', 'EVENTS', 'EarlyStoppingCallback', 'F1Score', 'F1ScoreMulti', 'FBeta',
+    'FBetaMulti', 'FasttuneError', 'FitInterruptedError', 'Flip', 'GrandparentSplitter',
+    'INTERRUPTED_EXIT_CODE', 'ImageDataLoaders', 'IndexSplitter', 'Learner', 'MatthewsCorrCoef',
+    'Normalize', 'ParamScheduler', 'Precision', 'PrecisionMulti', 'R2Score', 'RandomResizedCrop',
+    'RandomResizedCropGPU', 'RandomSplitter', 'Recall', 'RecallMulti', 'Recorder', 'Resize', 'RocAuc',
+    'RocAucBinary', 'RocAucMulti', 'Rotate', 'SaveModelCallback', 'SaveOnInterruptCallback',
+    'TerminateOnNaNCallback', 'TrackerCallback', 'VisionLearner', 'VisionModel', 'Warp', 'Zoom',
+    'accumMetric', 'accuracy', 'accuracyMulti', 'adam', 'applyAugment', 'augTransforms', 'cnnLearner',
+    'combineScheds', 'combinedCos', 'createVisionModel', 'crossEntropyLossFlat', 'defaultTorchHome',
+    'errorRate', 'fetchCheckpoint', 'getImageFiles', 'getNumThreads', 'hubCheckpointsDir',
     'imageExtensions', 'imagenetStats', 'labelSmoothingCrossEntropy', 'liveNativeObjects', 'loadImage',
-    'loadLearner', 'metric', 'readWeights', 'resnet34', 'resolvePretrained', 'schedCos', 'schedExp',
-    'schedLin', 'schedNo', 'schedPoly', 'setNumThreads', 'sgd', 'showBatch', 'slice', 'suggestMinimum',
-    'suggestSlide', 'suggestSteep', 'suggestValley', 'topKAccuracy', 'versions', 'visionLearner',
-    'writeWeights',
+    'loadLearner', 'mae', 'metric', 'readWeights', 'resnet34', 'resolvePretrained', 'rmse', 'schedCos',
+    'schedExp', 'schedLin', 'schedNo', 'schedPoly', 'setNumThreads', 'sgd', 'showBatch', 'slice',
+    'suggestMinimum', 'suggestSlide', 'suggestSteep', 'suggestValley', 'topKAccuracy', 'versions',
+    'visionLearner', 'writeWeights',
 ];
 
 describe('the public surface', () => {

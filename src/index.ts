@@ -29,7 +29,8 @@ export {
 } from './model/vision-model.js';
 export type { EvalResult, GroupHypers, ModelCore, ModelSettings, OptimizerKind } from './model/types.js';
 export { visionLearner, cnnLearner, VisionLearner, type VisionLearnerOptions } from './vision/vision-learner.js';
-export { resnet34, type Architecture } from './vision/architectures.js';
+export { convnextTiny, resnet18, resnet34, resnet50, resnet101, resnet152, type Architecture } from './vision/architectures.js';
+export { ARCH_NAMES, type ArchName } from './model/arch-names.js';
 export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './export/load-learner.js';
 export type { ExportMetadata, ValidResizeConfig } from './export/metadata.js';
 export * from './interpret/index.js';

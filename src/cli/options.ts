@@ -1,4 +1,5 @@
 // Options shared by `train` and `lr-find`, and reading numeric option values.
+import { ARCH_NAMES } from '../model/arch-names.js';
 import { type OptionSpec, type OptionValues, UsageError } from './command.js';
 
 export const DATA_OPTIONS: Record<string, OptionSpec> = {
@@ -8,7 +9,7 @@ export const DATA_OPTIONS: Record<string, OptionSpec> = {
   size: { type: 'string', valueName: 'pixels', description: 'image side the model sees (default 224; items are presized to 460/224 of it, then augmented and resized)' },
   bs: { type: 'string', valueName: 'n', description: 'batch size (default 64)' },
   'no-augment': { type: 'boolean', description: 'no batch augmentation (flips, rotations, lighting...)' },
-  arch: { type: 'string', valueName: 'name', description: 'architecture (default resnet34, the only one so far)' },
+  arch: { type: 'string', valueName: 'name', description: `architecture: ${ARCH_NAMES.join(', ')} (default resnet34)` },
   weights: { type: 'string', valueName: 'name|file', description: "pretrained body: a weights name ('IMAGENET1K_V1') or a .pth/.safetensors file (default: torchvision's, from the torch hub cache or downloaded)" },
   'no-pretrained': { type: 'boolean', description: 'start from random weights' },
   device: { type: 'string', valueName: 'device', description: "'cpu', 'cuda', 'cuda:N' or 'auto' (default)" },
@@ -28,8 +29,8 @@ export function numberOption(values: OptionValues, name: string, fallback: numbe
 
 /** Conflicts between the model options, found before any data is read. */
 export function checkModelOptions(values: OptionValues): void {
-  if (values.arch !== undefined && values.arch !== 'resnet34') {
-    throw new UsageError(`--arch must be resnet34 (the only architecture so far), got '${String(values.arch)}'`);
+  if (values.arch !== undefined && !(ARCH_NAMES as readonly unknown[]).includes(values.arch)) {
+    throw new UsageError(`--arch must be one of ${ARCH_NAMES.join(', ')}, got '${String(values.arch)}'`);
   }
   if (values['no-pretrained'] && values.weights !== undefined) throw new UsageError('--weights and --no-pretrained exclude each other');
   if (values.device !== undefined && !/^(cpu|cuda|auto|cuda:\d+)$/.test(String(values.device))) {

@@ -10,7 +10,7 @@ import { FasttuneError } from '../core/errors.js';
 import { errorRate } from '../learner/metrics.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import type { DeviceName } from '../model/vision-model.js';
-import { resnet34 } from '../vision/architectures.js';
+import { checkArchitecture } from '../vision/architectures.js';
 import { visionLearner, type VisionLearner } from '../vision/vision-learner.js';
 import { type OptionValues, UsageError } from './command.js';
 import { numberOption } from './options.js';
@@ -51,11 +51,11 @@ export async function dataFromOptions(dir: string, values: OptionValues): Promis
   return ImageDataLoaders.fromFolder(dir, { ...common, ...(split && validPct === undefined ? {} : { validPct: validPct ?? 0.2 }) });
 }
 
-/** fastai's vision learner for the options: a ResNet body (pretrained unless told not to, then frozen) and a fresh head. */
+/** fastai's vision learner for the options: the --arch body (pretrained unless told not to, then frozen) and a fresh head. */
 export async function learnerFromOptions(dls: ImageDataLoaders, values: OptionValues, output: ProgressOutput): Promise<VisionLearner> {
   const pretrained = !values['no-pretrained'];
   try {
-    return await visionLearner(dls, resnet34, {
+    return await visionLearner(dls, checkArchitecture('--arch', values.arch ?? 'resnet34'), {
       pretrained,
       ...(pretrained && typeof values.weights === 'string' && { weights: values.weights }),
       device: (values.device ?? 'auto') as DeviceName,

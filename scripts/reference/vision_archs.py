@@ -12,8 +12,9 @@ it exactly the reference model. Body cut as fastai's model_meta (ResNets: childr
 default (ConvNeXt: the children before the last one with a pooling layer, i.e. `features`).
 
 Recorded per arch in `<arch>.safetensors`: one batch; eval logits (float32, float64, channels-last,
-bf16 autocast but for ConvNeXt, whose LayerNorm2d PyTorch 1.13 cannot run under CPU autocast); train-mode logits and loss (dropout and stochastic depth drawn from the global
-generator seeded with DROP_SEED, as the native model draws them from its own); gradients after one
+and bf16 autocast but for ConvNeXt, whose LayerNorm2d PyTorch 1.13 cannot run under CPU autocast);
+train-mode logits and loss (dropout and stochastic depth drawn from the global generator seeded
+with DROP_SEED, as the native model draws them from its own); gradients after one
 backward, unfrozen and frozen (the full tensors of a few parameters per group, the norm of every
 one); and AdamW steps as fastai takes them (two frozen, one unfrozen; per-group hypers), with the
 losses and the distance every parameter moved. Only norms and a sample of tensors are stored, so the
@@ -149,12 +150,12 @@ def set_frozen(model, frozen, convnext):
 
 
 def sample_names(model, convnext):
-    """A few parameters per group: its first two and last two (the head's large hidden linear
-    left to the norms)."""
-    names = [n for n, _ in model.named_parameters()]
+    """A few parameters per group: its first two and last two of at most 300k values (larger ones,
+    like the head's hidden linear, are left to the norms)."""
+    params = dict(model.named_parameters())
     picked = []
     for g in range(2 if convnext else 3):
-        in_group = [n for n in names if group_of(n, convnext) == g and n != "1.4.weight"]
+        in_group = [n for n, p in params.items() if group_of(n, convnext) == g and p.numel() <= 300_000]
         picked += in_group[:2] + in_group[-2:]
     return picked
 

@@ -7,6 +7,7 @@ import { FasttuneError } from '../core/errors.js';
 import { argError, checkBoolean, checkInteger, checkKeys, checkOptionsObject, checkString } from '../learner/args.js';
 import { Learner, type LearnerOptions } from '../learner/learner.js';
 import { createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
+import type { ArchName } from '../model/arch-names.js';
 import { checkArchitecture, type Architecture } from './architectures.js';
 import { resolvePretrained } from './pretrained.js';
 
@@ -137,7 +138,7 @@ async function pretrainedPath(arch: Architecture, weights: string): Promise<stri
  * learn.dispose();
  * ```
  */
-export async function visionLearner(dls: DataLoaders, arch: Architecture | 'resnet34', options: VisionLearnerOptions = {}): Promise<VisionLearner> {
+export async function visionLearner(dls: DataLoaders, arch: Architecture | ArchName, options: VisionLearnerOptions = {}): Promise<VisionLearner> {
   const where = 'visionLearner';
   const data = checkDataLoaders(dls);
   const architecture = checkArchitecture(where, arch);

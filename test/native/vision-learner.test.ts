@@ -129,7 +129,7 @@ describe('visionLearner: bad input', () => {
   it('wrong DataLoaders, unknown architecture, unknown or inconsistent options', async () => {
     await rejects(visionLearner({} as never, resnet34), 'E_ARG', 'visionLearner: dls', 'DataLoaders');
     await rejects(visionLearner({ ...dls(), c: 0 }, resnet34), 'E_ARG', 'visionLearner: dls');
-    await rejects(visionLearner(dls(), 'resnet50' as never), 'E_ARG', 'arch must be one of resnet34', "'resnet50'");
+    await rejects(visionLearner(dls(), 'vgg16' as never), 'E_ARG', 'arch must be one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny', "'vgg16'");
     await rejects(visionLearner(dls(), { name: 'vgg16' } as never), 'E_ARG', "named 'vgg16'");
     await rejects(visionLearner(dls(), resnet34, { pretrianed: false } as never), 'E_ARG', "unknown option 'pretrianed'");
     await rejects(visionLearner(dls(), resnet34, quiet({ nOut: 5 })), 'E_ARG', 'nOut is 5', '3 classes');
@@ -145,7 +145,7 @@ describe('visionLearner: bad input', () => {
   });
 
   it('weights of another architecture or class count: E_WEIGHTS naming the keys', async () => {
-    await rejects(visionLearner(dls(), resnet34, quiet({ weights: join(dir, 'resnet18.pth') })), 'E_WEIGHTS', 'resnet18.pth', 'missing keys', '0.4.2.conv1.weight');
+    await rejects(visionLearner(dls(), resnet34, quiet({ weights: join(dir, 'resnet18.pth') })), 'E_WEIGHTS', 'resnet18.pth', 'missing keys', 'layer1.2.conv1.weight', 'the file holds a ResNet-18');
     const fiveClasses = join(fixturesDir, 'vision_model', 'weights.safetensors');
     await rejects(visionLearner(dls(), resnet34, quiet({ weights: fiveClasses })), 'E_WEIGHTS', 'shape mismatches', '1.8.weight', '[5, 512]', '[3, 512]');
   });

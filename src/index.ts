@@ -147,5 +147,6 @@ export type { ConfusionChartOptions } from './plot/confusion.js';
 
 // Vision
 export { visionLearner, cnnLearner, VisionLearner, type VisionLearnerOptions } from './vision/vision-learner.js';
-export { resnet34, type Architecture } from './vision/architectures.js';
+export { convnextTiny, resnet18, resnet34, resnet50, resnet101, resnet152, type Architecture } from './vision/architectures.js';
+export { ARCH_NAMES, type ArchName } from './model/arch-names.js';
 export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './vision/load-learner.js';

@@ -62,9 +62,12 @@ std::pair<torch::Tensor, torch::Tensor> FoldLinear(const nn::BatchNorm1dImpl& bn
 FoldedBlock FoldBlock(const nn::Module& block, torch::MemoryFormat format) {
   std::map<std::string, ModulePtr> parts;
   for (const auto& child : block.named_children()) parts[child.key()] = child.value();
-  FoldedBlock folded{FoldConv(As<nn::Conv2dImpl>(parts["conv1"], "conv"), As<nn::BatchNorm2dImpl>(parts["bn1"], "BatchNorm"), format),
-                     FoldConv(As<nn::Conv2dImpl>(parts["conv2"], "conv"), As<nn::BatchNorm2dImpl>(parts["bn2"], "BatchNorm"), format),
-                     std::nullopt};
+  FoldedBlock folded;
+  for (const std::string i : {"1", "2", "3"}) {
+    if (!parts.count("conv" + i)) break;
+    folded.convs.push_back(FoldConv(As<nn::Conv2dImpl>(parts["conv" + i], "conv"), As<nn::BatchNorm2dImpl>(parts["bn" + i], "BatchNorm"), format));
+  }
+  if (folded.convs.size() < 2) throw CodedError(kNative, "folding BatchNorm: a residual block without its convolutions");
   if (parts.count("downsample")) {
     const std::vector<ModulePtr> down = parts["downsample"]->children();
     folded.downsample = FoldConv(As<nn::Conv2dImpl>(down.at(0), "conv"), As<nn::BatchNorm2dImpl>(down.at(1), "BatchNorm"), format);
@@ -87,7 +90,7 @@ void ToMkldnn(FoldedConv& c) {
 }  // namespace
 
 // The layout is VisionNet's: Sequential(body, head) with body = conv1, bn1, relu, maxpool,
-// layer1..layer4 and head = concat pool, flatten, BN, dropout, linear, ReLU, BN, dropout, linear.
+// layer1..layer4 (of BasicBlocks or Bottlenecks) and head = concat pool, flatten, BN, dropout, linear, ReLU, BN, dropout, linear.
 FoldedNet::FoldedNet(const VisionNet& net, torch::MemoryFormat format) {
   torch::NoGradGuard noGrad;
   const std::vector<ModulePtr> top = net.net->children();
@@ -107,8 +110,7 @@ FoldedNet::FoldedNet(const VisionNet& net, torch::MemoryFormat format) {
   if (mkldnn_) {
     ToMkldnn(stem_);
     for (FoldedBlock& b : blocks_) {
-      ToMkldnn(b.conv1);
-      ToMkldnn(b.conv2);
+      for (FoldedConv& c : b.convs) ToMkldnn(c);
       if (b.downsample) ToMkldnn(*b.downsample);
     }
   }
@@ -119,7 +121,11 @@ torch::Tensor FoldedNet::Forward(const torch::Tensor& x) const {
   torch::Tensor h = Conv(mkldnn_ ? x.to_mkldnn() : x, stem_);
   h = torch::max_pool2d(h, pool_[0], pool_[1], pool_[2]).relu_();
   for (const FoldedBlock& block : blocks_) {
-    torch::Tensor out = Conv(Conv(h, block.conv1).relu_(), block.conv2);
+    torch::Tensor out = h;
+    for (size_t i = 0; i < block.convs.size(); ++i) {
+      out = Conv(out, block.convs[i]);
+      if (i + 1 < block.convs.size()) out.relu_();
+    }
     out += block.downsample ? Conv(h, *block.downsample) : h;
     h = out.relu_();
   }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The vision model for inference only, with every BatchNorm folded into the layer before it (the
+// The vision model of a ResNet for inference only, with every BatchNorm folded into the layer before it (the
 // convolutions of the body) or after it (the head's linear layers):
 //   conv -> BN   ==  conv with weight w * s and bias b - mean * s,  s = gamma / sqrt(var + eps)
 //   BN -> linear ==  linear with weight W * s (per input) and bias W (beta - mean * s)
@@ -26,8 +26,9 @@ struct FoldedConv {
   int64_t padding = 0;
 };
 
+// A BasicBlock (two convolutions) or a Bottleneck (three), ReLU after each but the last.
 struct FoldedBlock {
-  FoldedConv conv1, conv2;
+  std::vector<FoldedConv> convs;
   std::optional<FoldedConv> downsample;
 };
 

@@ -31,4 +31,15 @@ void LinearDefault(torch::Tensor& weight, torch::Tensor& bias, at::Generator& ge
   if (bias.defined()) bias.uniform_(-bound, bound, generator);
 }
 
+void TruncatedNormal(torch::Tensor& weight, double std, at::Generator& generator) {
+  torch::NoGradGuard noGrad;
+  constexpr double a = -2.0, b = 2.0;
+  const auto cdf = [](double x) { return (1.0 + std::erf(x / std::sqrt(2.0))) / 2.0; };
+  const double low = cdf(a / std), high = cdf(b / std);
+  weight.uniform_(2 * low - 1, 2 * high - 1, generator);
+  weight.erfinv_();
+  weight.mul_(std * std::sqrt(2.0));
+  weight.clamp_(a, b);
+}
+
 }  // namespace fasttune::models

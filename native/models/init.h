@@ -18,4 +18,8 @@ void KaimingNormal(torch::Tensor& weight, int64_t fan, at::Generator& generator)
 // PyTorch's default Linear init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
 void LinearDefault(torch::Tensor& weight, torch::Tensor& bias, at::Generator& generator);
 
+// trunc_normal_ as PyTorch draws it: uniform over the cut's CDF range, erfinv, scaled by `std`,
+// clamped to [-2, 2] (absolute bounds, PyTorch's defaults).
+void TruncatedNormal(torch::Tensor& weight, double std, at::Generator& generator);
+
 }  // namespace fasttune::models

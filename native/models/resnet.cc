@@ -36,24 +36,54 @@ torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
   return out.relu_();
 }
 
-ResNetImpl::ResNetImpl(const std::array<int64_t, 4>& blocks, int64_t numClasses) {
+BottleneckImpl::BottleneckImpl(int64_t inPlanes, int64_t planes, int64_t stride) {
+  const int64_t out = planes * kExpansion;
+  conv1_ = register_module("conv1", Conv(inPlanes, planes, 1, 1, 0));
+  bn1_ = register_module("bn1", nn::BatchNorm2d(planes));
+  conv2_ = register_module("conv2", Conv(planes, planes, 3, stride, 1));
+  bn2_ = register_module("bn2", nn::BatchNorm2d(planes));
+  conv3_ = register_module("conv3", Conv(planes, out, 1, 1, 0));
+  bn3_ = register_module("bn3", nn::BatchNorm2d(out));
+  if (stride != 1 || inPlanes != out) {
+    downsample_ = register_module("downsample", Chain(Conv(inPlanes, out, 1, stride, 0), nn::BatchNorm2d(out)));
+  }
+}
+
+torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
+  torch::Tensor out = bn1_->forward(conv1_->forward(x)).relu_();
+  out = bn2_->forward(conv2_->forward(out)).relu_();
+  out = bn3_->forward(conv3_->forward(out));
+  out += downsample_ ? downsample_->forward(x) : x;
+  return out.relu_();
+}
+
+ResNetImpl::ResNetImpl(const ResnetSpec& spec, int64_t numClasses) {
+  const auto& blocks = spec.blocks;
   conv1_ = register_module("conv1", Conv(3, 64, 7, 2, 3));
   bn1_ = register_module("bn1", nn::BatchNorm2d(64));
   relu_ = register_module("relu", nn::ReLU(nn::ReLUOptions().inplace(true)));
   maxpool_ = register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
-  layer1_ = register_module("layer1", MakeStage(64, blocks[0], 1));
-  layer2_ = register_module("layer2", MakeStage(128, blocks[1], 2));
-  layer3_ = register_module("layer3", MakeStage(256, blocks[2], 2));
-  layer4_ = register_module("layer4", MakeStage(512, blocks[3], 2));
+  layer1_ = register_module("layer1", MakeStage(64, blocks[0], 1, spec.bottleneck));
+  layer2_ = register_module("layer2", MakeStage(128, blocks[1], 2, spec.bottleneck));
+  layer3_ = register_module("layer3", MakeStage(256, blocks[2], 2, spec.bottleneck));
+  layer4_ = register_module("layer4", MakeStage(512, blocks[3], 2, spec.bottleneck));
   avgpool_ = register_module("avgpool", nn::AdaptiveAvgPool2d(1));
-  fc_ = register_module("fc", nn::Linear(kBodyFeatures, numClasses));
+  features_ = 512 * (spec.bottleneck ? BottleneckImpl::kExpansion : BasicBlockImpl::kExpansion);
+  fc_ = register_module("fc", nn::Linear(features_, numClasses));
 }
 
-Chain ResNetImpl::MakeStage(int64_t planes, int64_t blocks, int64_t stride) {
+Chain ResNetImpl::MakeStage(int64_t planes, int64_t blocks, int64_t stride, bool bottleneck) {
   Chain stage;
-  stage->push_back(BasicBlock(inPlanes_, planes, stride));
-  inPlanes_ = planes;
-  for (int64_t i = 1; i < blocks; ++i) stage->push_back(BasicBlock(planes, planes, 1));
+  for (int64_t i = 0; i < blocks; ++i) {
+    const int64_t s = i == 0 ? stride : 1;
+    if (bottleneck) {
+      stage->push_back(Bottleneck(inPlanes_, planes, s));
+      inPlanes_ = planes * BottleneckImpl::kExpansion;
+    } else {
+      stage->push_back(BasicBlock(inPlanes_, planes, s));
+      inPlanes_ = planes * BasicBlockImpl::kExpansion;
+    }
+  }
   return stage;
 }
 
@@ -67,8 +97,8 @@ Chain ResNetImpl::Body() const {
   return Chain(conv1_, bn1_, relu_, maxpool_, layer1_, layer2_, layer3_, layer4_);
 }
 
-ResNet Resnet34(at::Generator& generator, int64_t numClasses) {
-  ResNet net(std::array<int64_t, 4>{3, 4, 6, 3}, numClasses);
+ResNet MakeResnet(const ResnetSpec& spec, at::Generator& generator, int64_t numClasses) {
+  ResNet net(spec, numClasses);
   torch::NoGradGuard noGrad;
   for (const auto& module : net->modules(/*include_self=*/false)) {
     if (auto* conv = module->as<nn::Conv2d>()) {

@@ -2,28 +2,31 @@
 #include "models/vision_net.h"
 
 #include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/normalization.h>
 
 #include "models/head.h"
-#include "models/resnet.h"
 
 namespace fasttune::models {
 
 namespace {
 
 bool IsNorm(const torch::nn::Module& module) {
-  return module.as<torch::nn::BatchNorm2d>() != nullptr || module.as<torch::nn::BatchNorm1d>() != nullptr;
+  return module.as<torch::nn::BatchNorm2d>() != nullptr || module.as<torch::nn::BatchNorm1d>() != nullptr ||
+         module.as<torch::nn::LayerNorm>() != nullptr;
 }
 
 bool EndsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// fastai's ResNet split: body[:6] (stem, layer1, layer2), body[6:] (layer3, layer4), head.
-int GroupOf(const std::string& name) {
-  if (name.rfind("1.", 0) == 0) return 2;
+// fastai's split: body[:splitAt], body[splitAt:], head; or body, head when splitAt is 0.
+int GroupOf(const std::string& name, int splitAt) {
+  const int head = splitAt > 0 ? 2 : 1;
+  if (name.rfind("1.", 0) == 0) return head;
+  if (splitAt == 0) return 0;
   const size_t end = name.find('.', 2);
   const int child = std::stoi(name.substr(2, end - 2));
-  return child < 6 ? 0 : 1;
+  return child < splitAt ? 0 : 1;
 }
 
 }  // namespace
@@ -54,14 +57,16 @@ std::vector<const StateEntry*> VisionNet::Params() const {
   return params;
 }
 
-VisionNet BuildResnet34(int64_t nOut, double ps, at::Generator generator) {
+VisionNet BuildVisionNet(const ArchRecord& arch, int64_t nOut, double ps, at::Generator generator) {
   VisionNet vision;
-  ResNet resnet = Resnet34(generator);
-  vision.net = Chain(resnet->Body(), CreateHead(ResNetImpl::kBodyFeatures, nOut, ps, generator));
+  Body body = BuildBody(arch, generator);
+  vision.net = Chain(body.chain, CreateHead(body.features, nOut, ps, generator));
   vision.nOut = nOut;
+  vision.arch = &arch;
+  vision.nGroups = arch.splitAt > 0 ? 3 : 2;
   vision.state = CollectState(*vision.net);
   for (StateEntry& e : vision.state) {
-    if (e.isParam) e.group = GroupOf(e.name);
+    if (e.isParam) e.group = GroupOf(e.name, arch.splitAt);
   }
   return vision;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Matches the tensors of a weights file to the model's state: our own keys (whole model or body)
-// or a torchvision / timm ResNet state dict (its body; `fc` is dropped).
+// or a torchvision / timm ResNet or ConvNeXt state dict (its body; the classifier is dropped).
 #pragma once
 
 #include <optional>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/weights.h"
+#include "models/archs.h"
 #include "models/vision_net.h"
 
 namespace fasttune::models {
@@ -16,9 +17,10 @@ enum class WeightsPart { kAuto, kFull, kBody };
 
 WeightsPart ParseWeightsPart(const std::string& part);
 
-// Our key for a torchvision/timm ResNet key (`layer1.0.conv1.weight` -> `0.4.0.conv1.weight`);
-// nullopt for keys outside the body (`fc.*`, unknown names).
-std::optional<std::string> BodyKeyFromResnetKey(const std::string& key);
+// Our key for a torchvision/timm key of `family` (`layer1.0.conv1.weight` -> `0.4.0.conv1.weight`,
+// `features.1.0.block.0.weight` -> `0.0.1.0.block.0.weight`); nullopt for keys outside the body
+// (the classifier, unknown names).
+std::optional<std::string> BodyKeyFromTorchvisionKey(ArchFamily family, const std::string& key);
 
 struct WeightsAssignment {
   torch::Tensor target;  // the model's tensor

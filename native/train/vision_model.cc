@@ -16,10 +16,10 @@ namespace fasttune::train {
 namespace {
 
 models::VisionNet BuildNet(const VisionModelOptions& options, const at::Generator& generator) {
-  if (options.arch != "resnet34") throw CodedError(kArg, "arch must be 'resnet34', got '" + options.arch + "'");
+  const models::ArchRecord& arch = models::FindArch(options.arch);
   if (options.nOut < 1) throw CodedError(kArg, "nOut must be at least 1, got " + std::to_string(options.nOut));
   if (!(options.ps >= 0 && options.ps <= 1)) throw CodedError(kArg, "ps must lie in [0, 1]");
-  return models::BuildResnet34(options.nOut, options.ps, generator);
+  return models::BuildVisionNet(arch, options.nOut, options.ps, generator);
 }
 
 std::vector<OptimizedParam> OptimizedParams(const models::VisionNet& net, bool wdBnBias) {
@@ -72,7 +72,7 @@ VisionModel::VisionModel(const VisionModelOptions& options)
       device_(ResolveDevice(options.device)),
       generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)),
       net_(BuildNet(options, generator_)),
-      optimizer_(options.optimizer, OptimizedParams(net_, options.wdBnBias), models::VisionNet::kGroups),
+      optimizer_(options.optimizer, OptimizedParams(net_, options.wdBnBias), net_.nGroups),
       preprocess_(options.normalization, device_, options.channelsLast),
       precision_(options.precision) {
   if (!(options.labelSmoothing >= 0 && options.labelSmoothing <= 1)) throw CodedError(kArg, "labelSmoothing must lie in [0, 1]");
@@ -113,7 +113,7 @@ void VisionModel::Configure(const ModelSettings& settings) {
   options_.optimizer = settings.optimizer;
   options_.wdBnBias = settings.wdBnBias;
   options_.trainBn = settings.trainBn;
-  optimizer_ = Optimizer(options_.optimizer, OptimizedParams(net_, options_.wdBnBias), models::VisionNet::kGroups);
+  optimizer_ = Optimizer(options_.optimizer, OptimizedParams(net_, options_.wdBnBias), net_.nGroups);
   saved_.reset();  // its optimizer slots belong to the old update rule
   FreezeTo(frozen_);
 }
@@ -138,7 +138,7 @@ torch::Tensor VisionModel::Forward(const torch::Tensor& input, bool train) {
   net_.net->train(train);
   // Folding changes float32 rounding only; under autocast the low-precision rounding of folded
   // weights would differ from PyTorch's by far more, so mixed precision keeps the modules.
-  const bool folded = !train && options_.foldBn && precision_ == Precision::kFp32;
+  const bool folded = !train && options_.foldBn && net_.arch->foldsBatchNorm && precision_ == Precision::kFp32;
   torch::Tensor logits = folded ? Folded().Forward(input) : net_.net->forward(input);
   return logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
 }

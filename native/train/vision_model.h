@@ -31,8 +31,8 @@ struct VisionModelOptions {
   std::string arch = "resnet34";
   int64_t nOut = 0;
   std::string device = "auto";
-  bool trainBn = true;     // BatchNorm parameters stay trainable in frozen groups
-  bool wdBnBias = false;   // weight decay on BatchNorm and bias parameters too
+  bool trainBn = true;     // norm layer parameters stay trainable in frozen groups
+  bool wdBnBias = false;   // weight decay on norm layer and bias parameters too
   OptimizerKind optimizer = OptimizerKind::kAdam;
   Normalization normalization;
   double labelSmoothing = 0;
@@ -40,7 +40,7 @@ struct VisionModelOptions {
   Precision precision = Precision::kFp32;
   std::optional<GradScalerOptions> gradScaler;  // dynamic loss scaling (default: on for fp16)
   bool channelsLast = false;
-  bool foldBn = true;      // fp32 eval and predict with BatchNorm folded in (models/folded_net.h)
+  bool foldBn = true;      // fp32 eval and predict with BatchNorm folded in, where the arch allows (models/folded_net.h)
   uint64_t seed = 0;       // weights init and dropout masks
 };
 
@@ -88,7 +88,7 @@ class VisionModel {
   VisionModel& operator=(const VisionModel&) = delete;
 
   int64_t nOut() const { return net_.nOut; }
-  int nGroups() const { return models::VisionNet::kGroups; }
+  int nGroups() const { return net_.nGroups; }
   std::string device() const { return device_.str(); }
   Precision precision() const { return precision_; }
 

@@ -5,6 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ARCH_NAMES } from '../model/arch-names.js';
 import type { NativeVersions } from '../native.js';
 import { defaultTorchHome, hubCheckpointsDir, pretrainedSource, TORCHVISION_MODELS_URL } from '../vision/pretrained.js';
 import { type CliIO, type Command, EXIT } from './command.js';
@@ -197,12 +198,18 @@ function weightsCheck(probes: DoctorProbes): Check {
   const { file, url } = pretrainedSource('resnet34', 'DEFAULT', probes.env.FASTTUNE_WEIGHTS_URL || TORCHVISION_MODELS_URL);
   const path = join(dir, file);
   const present = probes.isFile(path);
+  // The default architecture leads; the others' default weights are listed by whether they are cached.
+  const others = ARCH_NAMES.filter((a) => a !== 'resnet34');
+  const cached = others.filter((a) => probes.isFile(join(dir, pretrainedSource(a).file)));
+  const missing = others.filter((a) => !cached.includes(a));
   return {
     name: 'Pretrained weights',
     status: present ? 'ok' : 'info',
     value: present ? `resnet34 found at ${path}` : `resnet34 not cached; first use downloads ${url} to ${path}`,
     details: [
       `looked for in ${dir} (TORCH_HOME=${probes.env.TORCH_HOME ?? `unset, so ${torchHome}`})`,
+      `other architectures (--arch): ${cached.length ? `cached ${cached.join(', ')}` : 'none cached'}` +
+        (missing.length ? `; downloaded on first use: ${missing.join(', ')}` : ''),
       'or pass --weights <path to a .pth/.safetensors file>',
     ],
   };

@@ -1,6 +1,5 @@
 // Options shared by `train` and `lr-find`, and reading option values.
-import type { Architecture } from '../vision/architectures.js';
-import { resnet34 } from '../vision/architectures.js';
+import { ARCH_NAMES } from '../model/arch-names.js';
 import { closest } from '../core/validate.js';
 import { accuracy, errorRate, type Metric, topKAccuracy } from '../learner/metrics.js';
 import { type OptionSpec, type OptionValues, UsageError } from './command.js';
@@ -26,15 +25,12 @@ export const DATA_OPTIONS: Record<string, OptionSpec> = {
     description: 'leave out images that cannot be read, with a count (without it such images stop the command before training)',
     default: 'off: stop',
   },
-  arch: { type: 'string', valueName: 'name', description: 'architecture (known: resnet34)', default: 'resnet34' },
+  arch: { type: 'string', valueName: 'name', description: `architecture: ${ARCH_NAMES.join(', ')}`, default: 'resnet34' },
   weights: { type: 'string', valueName: 'name|file', description: "pretrained body: a weights name ('IMAGENET1K_V1') or a .pth/.safetensors file", default: "torchvision's, from the torch hub cache or downloaded" },
   'no-pretrained': { type: 'boolean', description: 'start from random weights', default: 'off' },
   metrics: { type: 'string', valueName: 'names', description: 'metrics after each epoch, comma-separated (error_rate, accuracy, top_k_accuracy)', default: 'error_rate' },
   device: { type: 'string', valueName: 'device', description: "'cpu', 'cuda', 'cuda:N' or 'auto'", default: 'auto' },
 };
-
-/** The architectures `--arch` accepts. */
-export const ARCHITECTURES: Readonly<Record<string, Architecture>> = { resnet34 };
 
 /** The metrics `--metrics` accepts, by the column names they print. */
 const METRICS: Readonly<Record<string, () => Metric>> = { error_rate: () => errorRate, accuracy: () => accuracy, top_k_accuracy: () => topKAccuracy() };
@@ -66,7 +62,7 @@ export function choiceOf(flag: string, value: string, known: readonly string[]):
 
 /** Conflicts between the model options, found before any data is read. */
 export function checkModelOptions(values: OptionValues): void {
-  if (values.arch !== undefined) choiceOf('arch', String(values.arch), Object.keys(ARCHITECTURES));
+  if (values.arch !== undefined) choiceOf('arch', String(values.arch), ARCH_NAMES);
   if (values['no-pretrained'] && values.weights !== undefined) throw new UsageError('--weights and --no-pretrained exclude each other');
   if (values.device !== undefined && !/^(cpu|cuda|auto|cuda:\d+)$/.test(String(values.device))) {
     throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${String(values.device)}'`);

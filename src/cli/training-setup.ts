@@ -10,9 +10,10 @@ import { FasttuneError } from '../core/errors.js';
 import type { Callback } from '../learner/callback.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import type { DeviceName } from '../model/vision-model.js';
+import { checkArchitecture } from '../vision/architectures.js';
 import { visionLearner, type VisionLearner } from '../vision/vision-learner.js';
 import { type OptionValues, UsageError } from './command.js';
-import { ARCHITECTURES, metricsOption, numberOption, VALID_FOLDER_NAMES } from './options.js';
+import { metricsOption, numberOption, VALID_FOLDER_NAMES } from './options.js';
 
 async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
@@ -117,12 +118,10 @@ function reportBadImages(dls: ImageDataLoaders, messages: readonly string[], ski
   throw new FasttuneError(`${n} of ${total} images cannot be read:\n${reasons}\nremove or fix them, or pass --skip-bad-images to train without them`, 'E_IO');
 }
 
-/** fastai's vision learner for the options: a ResNet body (pretrained unless told not to, then frozen) and a fresh head. */
+/** fastai's vision learner for the options: the --arch body (pretrained unless told not to, then frozen) and a fresh head. */
 export async function learnerFromOptions(dls: ImageDataLoaders, values: OptionValues, output: ProgressOutput, cbs: Callback[] = []): Promise<VisionLearner> {
   const pretrained = !values['no-pretrained'];
-  const arch = ARCHITECTURES[typeof values.arch === 'string' ? values.arch : 'resnet34'];
-  if (!arch) throw new UsageError(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}`);
-  return visionLearner(dls, arch, {
+  return visionLearner(dls, checkArchitecture('--arch', values.arch ?? 'resnet34'), {
     pretrained,
     ...(pretrained && typeof values.weights === 'string' && { weights: values.weights }),
     device: (values.device ?? 'auto') as DeviceName,

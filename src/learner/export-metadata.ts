@@ -3,6 +3,7 @@
 import type { PadMode, ResampleMode } from '../augment/batch-transform.js';
 import type { ItemTransformConfig } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
+import { ARCH_NAMES, type ArchName } from '../model/arch-names.js';
 import { FieldReader } from './metadata-reader.js';
 
 /** The metadata key holding the JSON, and the value of `format`. */
@@ -30,7 +31,7 @@ export interface ExportMetadata {
   formatVersion: number;
   /** The fasttune version that wrote the file. */
   libraryVersion: string;
-  arch: 'resnet34';
+  arch: ArchName;
   nOut: number;
   /** Class names in index order. */
   vocab: string[];
@@ -46,7 +47,7 @@ export interface ExportMetadata {
   ps: number;
 }
 
-const ARCHS = ['resnet34'] as const;
+const ARCHS = ARCH_NAMES;
 const RESIZE_METHODS = ['crop', 'pad', 'squish'] as const;
 const PAD_MODES = ['reflection', 'zeros', 'border'] as const;
 const RESAMPLE_MODES = ['bilinear', 'nearest', 'bicubic'] as const;
@@ -118,7 +119,7 @@ export function parseExportMetadata(metadata: Record<string, string>, file: stri
   return {
     formatVersion,
     libraryVersion: r.string('libraryVersion'),
-    arch: arch as 'resnet34',
+    arch: arch as ArchName,
     nOut,
     vocab,
     normalize: norm ? { mean: norm.numbers('mean', 3), std: norm.numbers('std', 3, Number.MIN_VALUE) } : null,

@@ -4,6 +4,7 @@ import type { Batch } from '../core/batch.js';
 import type { GroupHypers } from '../core/hypers.js';
 import type { Stats } from '../augment/normalize.js';
 import type { WeightsTensor } from '../io/weights.js';
+import type { ArchName } from './arch-names.js';
 
 export type { GroupHypers } from '../core/hypers.js';
 
@@ -40,7 +41,7 @@ export type NamedTensors = ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 
 
 /** What an exported file records about its model, so that `loadLearner` can build it again. */
 export interface ModelArchitecture {
-  readonly arch: 'resnet34';
+  readonly arch: ArchName;
   readonly nOut: number;
   /** Per-channel statistics the model normalizes its input with; null: pixels in [0, 1]. */
   readonly normalize: Readonly<Stats> | null;

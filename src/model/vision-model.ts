@@ -10,6 +10,7 @@ import { native, type NativeGradScalerOptions, type NativeModel } from '../nativ
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, invalidParameterError, type RangeOptions } from '../core/validate.js';
 import { checkBatch, checkHypers, checkImages } from './step-checks.js';
 import type { EvalResult, GroupHypers, ModelArchitecture, ModelCore, ModelSettings } from './types.js';
+import { ARCH_NAMES, type ArchName } from './arch-names.js';
 
 /** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
 export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}` | 'auto';
@@ -40,8 +41,8 @@ export interface GradScalerState {
 
 /** Options of {@link createVisionModel}; the defaults are fastai's. */
 export interface VisionModelOptions {
-  /** Architecture; only `'resnet34'` for now. */
-  arch?: 'resnet34';
+  /** Architecture, torchvision's name (default `'resnet34'`). */
+  arch?: ArchName;
   /** Number of classes. */
   nOut: number;
   /** Default `'auto'`. Asking for CUDA where there is none is an error. */
@@ -83,9 +84,9 @@ export interface ParamInfo {
   /** State-dict key, fastai's (e.g. `0.4.0.conv1.weight`, `1.8.weight`). */
   name: string;
   shape: number[];
-  /** Parameter group: 0 stem + layer1 + layer2, 1 layer3 + layer4, 2 head. */
+  /** Parameter group (fastai's split; ResNets: 0 stem + layer1 + layer2, 1 layer3 + layer4, 2 head; ConvNeXt: 0 body, 1 head). */
   group: number;
-  /** Belongs to a BatchNorm layer (stays trainable when frozen, with trainBn). */
+  /** Belongs to a norm layer, BatchNorm or LayerNorm (stays trainable when frozen, with trainBn). */
   isNorm: boolean;
   /** Excluded from weight decay. */
   noDecay: boolean;
@@ -105,8 +106,9 @@ export type WeightsPart = 'auto' | 'full' | 'body';
 /** Options of {@link VisionModel.loadWeights}. */
 export interface LoadWeightsOptions {
   /**
-   * `'full'`: the whole model in our keys. `'body'`: the ResNet body, from a torchvision/timm
-   * ResNet-34 state dict (its `fc` dropped), from our body keys, or from a whole model of ours.
+   * `'full'`: the whole model in our keys. `'body'`: the body, from a torchvision state dict of
+   * the same architecture (timm's too for ResNets; the classifier dropped), from our body keys,
+   * or from a whole model of ours.
    * `'auto'` (default): `'body'` for torchvision/timm keys or when head keys are absent, else `'full'`.
    */
   part?: WeightsPart;
@@ -426,14 +428,14 @@ export class VisionModel implements ModelCore {
   }
 }
 
-/** Builds fastai's ResNet-34 vision model with a freshly initialised body and head (unfrozen). */
+/** Builds fastai's vision model of `options.arch` with a freshly initialised body and head (unfrozen). */
 export async function createVisionModel(options: VisionModelOptions): Promise<VisionModel> {
   if (typeof options !== 'object' || options === null) throw invalidParameterError(WHERE, 'options', 'an object with at least nOut', options);
   const precision = checkOneOf(WHERE, 'options.precision', options.precision ?? 'fp32', ['fp32', 'bf16', 'fp16'] as const);
   const optimizer = checkOneOf(WHERE, 'options.optimizer', options.optimizer ?? 'adam', ['adam', 'sgd'] as const);
   const normalize = options.normalize ?? imagenetStats;
   const resolved = {
-    arch: checkOneOf(WHERE, 'options.arch', options.arch ?? 'resnet34', ['resnet34'] as const),
+    arch: checkOneOf(WHERE, 'options.arch', options.arch ?? 'resnet34', ARCH_NAMES),
     nOut: checkInteger(WHERE, 'options.nOut', options.nOut, { min: 1, max: 1_000_000 }),
     device: checkDevice(options.device ?? 'auto'),
     trainBn: checkBoolean(WHERE, 'options.trainBn', options.trainBn ?? true),

@@ -9,16 +9,25 @@ import { DownloadError, downloadFile, type DownloadProgress } from '../core/down
 import { createProgress } from '../core/progress.js';
 import { FasttuneError } from '../core/errors.js';
 import { checkOneOf, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
+import type { ArchName } from '../model/arch-names.js';
 
 /** torchvision's server for model weights. */
 export const TORCHVISION_MODELS_URL = 'https://download.pytorch.org/models/';
 
 /** Architectures with pretrained weights we know how to find. */
-export type PretrainedArch = 'resnet34';
+export type PretrainedArch = ArchName;
 
-/** File names of torchvision's weights, by architecture and weights name. */
+/**
+ * File names of torchvision's weights (torchvision 0.14), by architecture and weights name; the
+ * hex after the last '-' is the SHA-256 prefix torch.hub checks. `default` is torchvision's DEFAULT.
+ */
 const WEIGHTS: Record<PretrainedArch, { default: string; files: Record<string, string> }> = {
+  resnet18: { default: 'IMAGENET1K_V1', files: { IMAGENET1K_V1: 'resnet18-f37072fd.pth' } },
   resnet34: { default: 'IMAGENET1K_V1', files: { IMAGENET1K_V1: 'resnet34-b627a593.pth' } },
+  resnet50: { default: 'IMAGENET1K_V2', files: { IMAGENET1K_V1: 'resnet50-0676ba61.pth', IMAGENET1K_V2: 'resnet50-11ad3fa6.pth' } },
+  resnet101: { default: 'IMAGENET1K_V2', files: { IMAGENET1K_V1: 'resnet101-63fe2227.pth', IMAGENET1K_V2: 'resnet101-cd907fc2.pth' } },
+  resnet152: { default: 'IMAGENET1K_V2', files: { IMAGENET1K_V1: 'resnet152-394f9c45.pth', IMAGENET1K_V2: 'resnet152-f82ba261.pth' } },
+  convnext_tiny: { default: 'IMAGENET1K_V1', files: { IMAGENET1K_V1: 'convnext_tiny-983f1562.pth' } },
 };
 
 const WEIGHT_FILE_EXTENSIONS = ['.pth', '.pt', '.safetensors'];

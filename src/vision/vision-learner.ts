@@ -8,6 +8,7 @@ import { checkBoolean, checkInteger, checkOptions, checkString } from '../core/v
 import { Learner } from '../learner/learner.js';
 import { LEARNER_OPTION_KEYS, checkDataLoaders, type LearnerOptions } from '../learner/options.js';
 import { createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
+import type { ArchName } from '../model/arch-names.js';
 import { checkArchitecture, type Architecture } from './architectures.js';
 import { resolvePretrained } from './pretrained.js';
 
@@ -134,7 +135,7 @@ async function pretrainedPath(arch: Architecture, weights: string): Promise<stri
  * learn.dispose();
  * ```
  */
-export async function visionLearner(dls: DataLoaders, arch: Architecture | 'resnet34', options: VisionLearnerOptions = {}): Promise<VisionLearner> {
+export async function visionLearner(dls: DataLoaders, arch: Architecture | ArchName, options: VisionLearnerOptions = {}): Promise<VisionLearner> {
   const where = 'visionLearner';
   const data = checkDataLoaders(where, dls);
   const architecture = checkArchitecture(where, arch);

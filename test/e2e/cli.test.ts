@@ -64,7 +64,7 @@ describe('help and usage', () => {
     [['train', 'x', '--epochs', 'many'], /--epochs must be an integer ≥ 1, got 'many'/],
     [['train', 'x', '--size', '0'], /--size must be an integer between 8 and 4096, got '0'/],
     [['train', 'x', '--pattern', '(unclosed'], /--pattern is not a valid regular expression/],
-    [['train', 'x', '--arch', 'vgg16'], /--arch must be one of resnet34, got 'vgg16'/],
+    [['train', 'x', '--arch', 'vgg16'], /--arch must be one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny, got 'vgg16'/],
     [['train', 'x', '--fine-tune', '--one-cycle'], /exclude each other/],
     [['train', 'x', '--no-pretrained', '--weights', 'w.pth'], /--weights and --no-pretrained exclude each other/],
     [['train', 'x', 'y'], /unexpected argument/],

@@ -1,7 +1,8 @@
 // A small image-classification setup for end-to-end tests: a folder of generated PNGs in three
-// class folders, its DataLoaders and a visionLearner around the native ResNet-34 (CI-sized: 32 px).
+// class folders, its DataLoaders and a visionLearner around a native ResNet-34 (or another arch;
+// CI-sized: 32 px).
 import { join } from 'node:path';
-import { augTransforms, errorRate, ImageDataLoaders, Resize, resnet34, visionLearner, type VisionLearner, type VisionModel } from '../../src/index.js';
+import { augTransforms, errorRate, ImageDataLoaders, Resize, resnet34, visionLearner, type Architecture, type VisionLearner, type VisionModel } from '../../src/index.js';
 import { writeTree } from './images.js';
 
 export const CLASSES = ['cat', 'dog', 'fox'];
@@ -24,7 +25,13 @@ export interface SmallLearner {
  */
 export async function smallLearner(
   root: string,
-  { seed = 1, modelSeed = seed, augment = true, path }: { seed?: number; modelSeed?: number; augment?: boolean; path?: string } = {},
+  {
+    seed = 1,
+    modelSeed = seed,
+    augment = true,
+    path,
+    arch = resnet34,
+  }: { seed?: number; modelSeed?: number; augment?: boolean; path?: string; arch?: Architecture } = {},
 ): Promise<SmallLearner> {
   const dls = await ImageDataLoaders.fromFolder(root, {
     validPct: 0.25,
@@ -34,7 +41,7 @@ export async function smallLearner(
     ...(augment ? { batchTfms: augTransforms() } : {}),
     decodeWorkers: 0,
   });
-  const learn = await visionLearner(dls, resnet34, {
+  const learn = await visionLearner(dls, arch, {
     pretrained: false,
     device: 'cpu',
     seed: modelSeed,

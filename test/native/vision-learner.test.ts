@@ -147,7 +147,7 @@ describe('visionLearner: bad input', () => {
   it('wrong DataLoaders, unknown architecture, unknown or inconsistent options', async () => {
     await rejects(visionLearner({} as never, resnet34), 'E_ARG', 'visionLearner: expected a DataLoader', 'for dls.train');
     await rejects(visionLearner({ ...dls(), c: 0 }, resnet34), 'E_ARG', 'visionLearner: expected an integer ≥ 1 for dls.c but received 0');
-    await rejects(visionLearner(dls(), 'resnet50' as never), 'E_ARG', 'visionLearner: expected one of resnet34', "for arch but received 'resnet50'");
+    await rejects(visionLearner(dls(), 'vgg16' as never), 'E_ARG', 'visionLearner: expected one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny', "for arch but received 'vgg16'");
     await rejects(visionLearner(dls(), { name: 'vgg16' } as never), 'E_ARG', "for arch but received 'vgg16'");
     await rejects(visionLearner(dls(), resnet34, { pretrianed: false } as never), 'E_ARG', "did you mean 'pretrained'?) for options but received 'pretrianed'");
     await rejects(visionLearner(dls(), resnet34, quiet({ nOut: 5 })), 'E_ARG', 'nOut is 5', '3 classes');

@@ -180,6 +180,14 @@ describe('fasttune doctor', () => {
     expect(byName(checks, 'Pretrained weights')).toMatchObject({ status: 'ok', value: 'resnet34 found at /th/hub/checkpoints/resnet34-b627a593.pth' });
   });
 
+  it("lists which other architectures' default weights are cached", async () => {
+    const cached = new Set(['/th/hub/checkpoints/resnet50-11ad3fa6.pth', '/th/hub/checkpoints/convnext_tiny-983f1562.pth']);
+    const checks = await diagnose(probes({ isFile: (p) => cached.has(p) }));
+    expect(byName(checks, 'Pretrained weights')?.details).toContain(
+      'other architectures (--arch): cached resnet50, convnext_tiny; downloaded on first use: resnet18, resnet101, resnet152',
+    );
+  });
+
   it('reports CUDA devices and cuDNN of a CUDA build, and a CUDA build without a GPU', async () => {
     const gpu = await diagnose(probes({ nativeVersions: async () => ({ ...CPU, libtorch: '2.5.1', cudaBuild: true, cuda: true, cudnn: true, cudaDeviceCount: 2 }) }));
     expect(byName(gpu, 'Build')?.value).toBe('CUDA');

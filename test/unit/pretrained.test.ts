@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FasttuneError } from '../../src/core/errors.js';
-import { defaultTorchHome, fetchCheckpoint, resolvePretrained } from '../../src/vision/pretrained.js';
+import { ARCH_NAMES } from '../../src/model/arch-names.js';
+import { defaultTorchHome, fetchCheckpoint, pretrainedSource, resolvePretrained } from '../../src/vision/pretrained.js';
 import { deadUrl, startServer, type TestServer } from '../helpers/http-server.js';
 
 const RESNET34 = 'resnet34-b627a593.pth';
@@ -84,10 +85,23 @@ describe('resolvePretrained', () => {
     );
     const ext = await failure(resolvePretrained({ arch: 'resnet34', weights: './weights.bin' }));
     expect(ext.message).toMatch(/resolvePretrained: expected a file ending in \.pth, \.pt, \.safetensors for weights but received '.*weights\.bin'/);
-    const arch = await failure(resolvePretrained({ arch: 'resnet50' as 'resnet34' }));
-    expect(arch.message).toBe("resolvePretrained: expected one of 'resnet34' for arch but received 'resnet50'");
+    const arch = await failure(resolvePretrained({ arch: 'vgg16' as 'resnet34' }));
+    expect(arch.message).toBe("resolvePretrained: expected one of 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'convnext_tiny' for arch but received 'vgg16'");
     const typo = await failure(resolvePretrained({ arch: 'resnet34', weight: 'DEFAULT' } as never));
     expect(typo.message).toMatch(/resolvePretrained: expected one of the keys .* \(did you mean 'weights'\?\) for options but received 'weight'/);
+  });
+
+  it("names torchvision 0.14's files for every architecture, DEFAULT as torchvision's", () => {
+    const files = Object.fromEntries(ARCH_NAMES.map((arch) => [arch, pretrainedSource(arch, 'DEFAULT', 'http://x/').file]));
+    expect(files).toEqual({
+      resnet18: 'resnet18-f37072fd.pth',
+      resnet34: 'resnet34-b627a593.pth',
+      resnet50: 'resnet50-11ad3fa6.pth',
+      resnet101: 'resnet101-cd907fc2.pth',
+      resnet152: 'resnet152-f82ba261.pth',
+      convnext_tiny: 'convnext_tiny-983f1562.pth',
+    });
+    expect(pretrainedSource('resnet50', 'IMAGENET1K_V1', 'http://x/').url).toBe('http://x/resnet50-0676ba61.pth');
   });
 
   it('offline, says exactly which file to put where and where to fetch it', async () => {

@@ -1,0 +1,4 @@
+// convnext_tiny against torchvision 0.14 + fastai's head (test/reference/vision_archs.py).
+import { archSuite } from '../helpers/arch-suite.js';
+
+archSuite('convnext_tiny', { layouts: true });

@@ -111,7 +111,7 @@ export type { LossPlotOptions, LrFindPlotOptions } from './plot/charts.js';
 // After training
 export type { Activation, Predictions } from './learner/predictions.js';
 export type { TtaCombined } from './learner/tta.js';
-export type { DatasetChoice, GetPredsOptions, Prediction, TtaOptions, TtaResult, ShowResultsOptions } from './learner/inference.js';
+export type { DatasetChoice, GetPredsOptions, Prediction, PredictBatchOptions, TtaOptions, TtaResult, ShowResultsOptions } from './learner/inference.js';
 export type { SaveOptions, LoadOptions, ResumePoint } from './learner/persistence.js';
 export type { ExportMetadata, ValidResizeConfig } from './learner/export-metadata.js';
 export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type PlotTopLossesOptions } from './interpret/classification.js';

@@ -121,3 +121,4 @@ export type { ConfusionChartOptions } from './plot/confusion.js';
 export { visionLearner, cnnLearner, VisionLearner, type VisionLearnerOptions } from './vision/vision-learner.js';
 export { resnet34, type Architecture } from './vision/architectures.js';
 export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './vision/load-learner.js';
+export { createPredictionServer, type PredictionServer, type PredictionServerOptions } from './serve/server.js';

@@ -13,6 +13,8 @@ import type {
   Learner,
   LoadLearnerOptions,
   Prediction,
+  PredictionServer,
+  PredictionServerOptions,
   VisionLearner,
   VisionLearnerOptions,
 } from '../../src/index.js';
@@ -25,7 +27,7 @@ const PUBLIC_VALUES = [
     'RandomResizedCrop', 'RandomResizedCropGPU', 'RandomSplitter', 'Recorder', 'Resize', 'Rotate',
     'SaveModelCallback', 'SaveOnInterruptCallback', 'TerminateOnNaNCallback', 'TrackerCallback',
     'VisionLearner', 'VisionModel', 'Warp', 'Zoom', 'accuracy', 'adam', 'applyAugment', 'augTransforms',
-    'cnnLearner', 'combineScheds', 'combinedCos', 'createVisionModel', 'crossEntropyLossFlat',
+    'cnnLearner', 'combineScheds', 'combinedCos', 'createPredictionServer', 'createVisionModel', 'crossEntropyLossFlat',
     'defaultTorchHome', 'errorRate', 'fetchCheckpoint', 'getImageFiles', 'getNumThreads', 'hubCheckpointsDir',
     'imageExtensions', 'imagenetStats', 'labelSmoothingCrossEntropy', 'liveNativeObjects', 'loadImage',
     'loadLearner', 'metric', 'readWeights', 'resnet34', 'resolvePretrained', 'schedCos', 'schedExp',
@@ -59,6 +61,9 @@ describe('the public surface', () => {
     expectTypeOf<Learner['fitOneCycle']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf(api.loadLearner).parameters.toEqualTypeOf<[string, LoadLearnerOptions?]>();
     expectTypeOf(api.loadLearner).returns.toEqualTypeOf<Promise<InferenceLearner>>();
+    expectTypeOf(api.createPredictionServer).parameters.toEqualTypeOf<[Learner, PredictionServerOptions?]>();
+    expectTypeOf(api.createPredictionServer).returns.toEqualTypeOf<PredictionServer>();
+    expectTypeOf<Awaited<ReturnType<Learner['predictBatch']>>>().toEqualTypeOf<PromiseSettledResult<Prediction>[]>();
     expectTypeOf<Awaited<ReturnType<Learner['predict']>>>().toEqualTypeOf<Prediction>();
     expectTypeOf<Prediction>().toEqualTypeOf<{ label: string; index: number; probs: Float32Array }>();
     expectTypeOf(api.ImageDataLoaders.fromFolder).parameters.toEqualTypeOf<[string, FromFolderOptions?]>();

@@ -68,6 +68,7 @@ export class PredictionBatcher {
    * the decode error when the image cannot be read, and with a 504 when `signal` aborts first.
    */
   submit(image: Uint8Array, signal?: AbortSignal): Promise<BatchedPrediction> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#queue.length >= this.#options.maxQueue) {
       const retry = String(this.#options.retryAfterS);
       return Promise.reject(new HttpError(503, 'queue_full', `the queue is full (${this.#options.maxQueue} images waiting); try again later`, { 'retry-after': retry }));

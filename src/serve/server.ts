@@ -147,11 +147,15 @@ export function createPredictionServer(learn: Learner, options: PredictionServer
     }
   };
 
-  const close = async (): Promise<void> => {
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
     if (state !== 'failed') state = 'draining';
-    await ready.catch(() => undefined);
-    await batcher.drain();
-    if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+    closed ??= (async () => {
+      await ready.catch(() => undefined);
+      await batcher.drain();
+      if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+    })();
+    return closed;
   };
 
   return Object.assign(handler, { ready, close });

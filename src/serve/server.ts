@@ -124,8 +124,12 @@ export function createPredictionServer(learn: Learner, options: PredictionServer
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = ROUTES[url.pathname];
     if (!route) {
-      if (next) next();
-      else send(res, 404, { error: { kind: 'not_found', message: `no such endpoint: ${url.pathname} (there are ${Object.keys(ROUTES).join(', ')})` } });
+      if (next) {
+        next();
+        return;
+      }
+      metrics.error('not_found');
+      send(res, 404, { error: { kind: 'not_found', message: `no such endpoint: ${url.pathname} (there are ${Object.keys(ROUTES).join(', ')})` } });
       return;
     }
     metrics.request(url.pathname);

@@ -25,6 +25,8 @@ const CONCURRENCY = [1, 8, 32];
 
 interface Load {
   imagesPerS: number;
+  /** Server CPU time per image answered (all its threads): what it needs on a machine of its own. */
+  cpuMsPerImage?: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -33,6 +35,8 @@ interface Load {
 interface Worker {
   url: string;
   rss: number[];
+  /** The server's CPU seconds so far. */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -43,13 +47,15 @@ async function startServer(model: string, maxBatch: number): Promise<Worker> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const rss: number[] = [];
+  const cpuWaiters: ((seconds: number) => void)[] = [];
   const lines = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not start in 120 s')), 120_000);
     child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
     lines.on('line', (text) => {
-      const msg = JSON.parse(text) as { port?: number; rssMiB?: number };
+      const msg = JSON.parse(text) as { port?: number; rssMiB?: number; cpuS?: number };
       if (msg.rssMiB !== undefined) rss.push(msg.rssMiB);
+      if (msg.cpuS !== undefined) cpuWaiters.shift()?.(msg.cpuS);
       if (msg.port !== undefined) {
         clearTimeout(timer);
         resolve(msg.port);
@@ -59,6 +65,16 @@ async function startServer(model: string, maxBatch: number): Promise<Worker> {
   return {
     url: `http://127.0.0.1:${port}`,
     rss,
+    cpu() {
+      return new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the server did not report its CPU time in 10 s')), 10_000);
+        cpuWaiters.push((seconds) => {
+          clearTimeout(timer);
+          resolve(seconds);
+        });
+        child.kill('SIGUSR2');
+      });
+    },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -69,9 +85,11 @@ async function startServer(model: string, maxBatch: number): Promise<Worker> {
   };
 }
 
-async function load(url: string, body: Buffer, connections: number, seconds: number): Promise<Load> {
-  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'image/jpeg' }, body, connections, duration: seconds, timeout: 30 });
-  return { imagesPerS: r['2xx'] / r.duration, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+async function load(server: Worker, body: Buffer, connections: number, seconds: number): Promise<Load> {
+  const cpuBefore = await server.cpu();
+  const r = await autocannon({ url: `${server.url}/predict`, method: 'POST', headers: { 'content-type': 'image/jpeg' }, body, connections, duration: seconds, timeout: 30 });
+  const cpuMsPerImage = ((await server.cpu()) - cpuBefore) * 1000 / r['2xx'];
+  return { imagesPerS: r['2xx'] / r.duration, cpuMsPerImage, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
 }
 
 export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Promise<{ results: object; verdicts: string[][] }> {
@@ -90,11 +108,11 @@ export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Pro
   const runs: Record<string, Record<number, Load>> = { 'no batching': {}, batching: {} };
   let offlineImagesPerS = Number.NaN;
   try {
-    for (const server of Object.values(servers)) await load(server.url, body, 8, 2); // warm the connections and allocator
+    for (const server of Object.values(servers)) await load(server, body, 8, 2); // warm the connections and allocator
     for (const c of CONCURRENCY) {
-      (runs['no batching'] as Record<number, Load>)[c] = await load(servers['no batching'].url, body, c, seconds);
+      (runs['no batching'] as Record<number, Load>)[c] = await load(servers['no batching'], body, c, seconds);
       if (c === 32) offlineImagesPerS = offline();
-      (runs.batching as Record<number, Load>)[c] = await load(servers.batching.url, body, c, seconds);
+      (runs.batching as Record<number, Load>)[c] = await load(servers.batching, body, c, seconds);
     }
   } finally {
     for (const server of Object.values(servers)) await server.stop();
@@ -103,18 +121,18 @@ export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Pro
   for (const c of CONCURRENCY) {
     for (const name of ['no batching', 'batching'] as const) {
       const r = runs[name]?.[c] as Load;
-      rows.push([`${name}, concurrency ${c}`, fixed(r.imagesPerS, 1), fixed(r.p50Ms, 1), fixed(r.p99Ms, 1), String(r.errors)]);
+      rows.push([`${name}, concurrency ${c}`, fixed(r.imagesPerS, 1), fixed(r.cpuMsPerImage ?? Number.NaN, 1), fixed(r.p50Ms, 1), fixed(r.p99Ms, 1), String(r.errors)]);
     }
   }
-  rows.push([`offline getPreds, bs ${MAX_BATCH}`, fixed(offlineImagesPerS, 1), '', '', '']);
-  console.log(table(['server', 'images/s', 'p50 ms', 'p99 ms', 'errors'], rows));
+  rows.push([`offline getPreds, bs ${MAX_BATCH}`, fixed(offlineImagesPerS, 1), '', '', '', '']);
+  console.log(table(['server', 'images/s', 'CPU ms/image', 'p50 ms', 'p99 ms', 'errors'], rows));
 
   // The long run: batching at concurrency 32; RSS from the second tenth on (after warm-up).
   const server = await startServer(model, MAX_BATCH);
   let soak: Load;
   let rss: number[];
   try {
-    soak = await load(server.url, body, 32, soakSeconds);
+    soak = await load(server, body, 32, soakSeconds);
     rss = server.rss.slice(Math.floor(server.rss.length / 10));
   } finally {
     await server.stop();
@@ -132,6 +150,8 @@ export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Pro
   const verdicts = [
     ['serving c32 / offline getPreds (images/s)', `${fixed(batched.imagesPerS / offlineImagesPerS)}×`, '≥ 0.8×', batched.imagesPerS / offlineImagesPerS >= 0.8 ? 'met' : 'NOT met'],
     ['serving c32, batching / none (images/s)', `${fixed(batched.imagesPerS / unbatched.imagesPerS)}×`, '≥ 2×', batched.imagesPerS / unbatched.imagesPerS >= 2 ? 'met' : 'NOT met'],
+    // Server CPU per image does not depend on what else runs: the same ratio on a machine of its own.
+    ['serving c32, CPU per image: none / batching', `${fixed((unbatched.cpuMsPerImage as number) / (batched.cpuMsPerImage as number))}×`, '(info)', ''],
     [`serving ${soakSeconds} s run: errors`, String(soak.errors), '0', soak.errors === 0 ? 'met' : 'NOT met'],
     [`serving ${soakSeconds} s run: RSS growth`, `${fixed(rssEnd - rssStart, 0)} MiB`, '≤ 10%', rssEnd - rssStart <= 0.1 * rssStart ? 'met' : 'NOT met'],
   ];

@@ -6,7 +6,7 @@
 //   prepare  exports a ResNet-34 (random weights) for `size` px images of `images`; prints { model }.
 //   offline  getPreds over `n` copies of `image` in batches of `bs`; prints { imagesPerS }.
 //   serve    createPredictionServer behind node:http on 127.0.0.1, a free port: prints { port } once
-//            ready, then { rssMiB } every second, until SIGTERM.
+//            ready, then { rssMiB } every second and { cpuS } on SIGUSR2, until SIGTERM.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +51,11 @@ if (config.mode === 'prepare') {
   await handler.ready;
   line({ port: (server.address() as AddressInfo).port });
   const sampler = setInterval(() => line({ rssMiB: process.memoryUsage().rss / 2 ** 20 }), 1000);
+  // CPU seconds so far, on demand: what the server spent, whoever else shares the machine.
+  process.on('SIGUSR2', () => {
+    const { user, system } = process.cpuUsage();
+    line({ cpuS: (user + system) / 1e6 });
+  });
   await once(process, 'SIGTERM');
   clearInterval(sampler);
   await handler.close();

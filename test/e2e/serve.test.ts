@@ -164,6 +164,7 @@ describe('createPredictionServer', () => {
       expect(metrics).toMatch(/^fasttune_errors_total\{kind="too_large"\} 1$/m);
       expect(metrics).toMatch(/^fasttune_errors_total\{kind="bad_image"\} 2$/m);
       expect(metrics).toMatch(/^fasttune_errors_total\{kind="method"\} 1$/m);
+      expect(metrics).toMatch(/^fasttune_errors_total\{kind="not_found"\} 1$/m);
       expect(metrics).toMatch(/^fasttune_requests_total\{endpoint="\/predict"\} 6$/m);
       expect(metrics).toMatch(/^fasttune_request_duration_seconds_count 5$/m);
     });

@@ -131,9 +131,13 @@ export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Pro
   const server = await startServer(model, MAX_BATCH);
   let soak: Load;
   let rss: number[];
+  let soakBatch: number;
   try {
     soak = await load(server, body, 32, soakSeconds);
     rss = server.rss.slice(Math.floor(server.rss.length / 10));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const of = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    soakBatch = of('fasttune_batch_size_sum') / of('fasttune_batch_size_count');
   } finally {
     await server.stop();
   }
@@ -142,7 +146,7 @@ export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Pro
   const rssMax = Math.max(...rss);
   console.log(
     `${soakSeconds} s at concurrency 32 with batching: ${fixed(soak.imagesPerS, 1)} images/s, p50 ${fixed(soak.p50Ms, 1)} ms, p99 ${fixed(soak.p99Ms, 1)} ms, ` +
-      `${soak.errors} errors; RSS ${fixed(rssStart, 0)} → ${fixed(rssEnd, 0)} MiB (max ${fixed(rssMax, 0)})`,
+      `${soak.errors} errors; mean batch ${fixed(soakBatch, 1)} images, ${fixed(soak.cpuMsPerImage ?? Number.NaN, 1)} CPU ms/image; RSS ${fixed(rssStart, 0)} → ${fixed(rssEnd, 0)} MiB (max ${fixed(rssMax, 0)})`,
   );
 
   const batched = runs.batching?.[32] as Load;
@@ -155,5 +159,5 @@ export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Pro
     [`serving ${soakSeconds} s run: errors`, String(soak.errors), '0', soak.errors === 0 ? 'met' : 'NOT met'],
     [`serving ${soakSeconds} s run: RSS growth`, `${fixed(rssEnd - rssStart, 0)} MiB`, '≤ 10%', rssEnd - rssStart <= 0.1 * rssStart ? 'met' : 'NOT met'],
   ];
-  return { results: { size: SIZE, maxBatch: MAX_BATCH, offlineImagesPerS, runs, soak: { ...soak, seconds: soakSeconds, rssMiB: rss } }, verdicts };
+  return { results: { size: SIZE, maxBatch: MAX_BATCH, offlineImagesPerS, runs, soak: { ...soak, seconds: soakSeconds, meanBatch: soakBatch, rssMiB: rss } }, verdicts };
 }

@@ -46,16 +46,18 @@ async function startServer(model: string, maxBatch: number): Promise<Worker> {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`the server (max batch ${maxBatch}) exited by itself: ${signal ?? code}`);
+  });
   const rss: number[] = [];
-  const cpuWaiters: ((seconds: number) => void)[] = [];
   const lines = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not start in 120 s')), 120_000);
     child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
     lines.on('line', (text) => {
-      const msg = JSON.parse(text) as { port?: number; rssMiB?: number; cpuS?: number };
+      const msg = JSON.parse(text) as { port?: number; rssMiB?: number };
       if (msg.rssMiB !== undefined) rss.push(msg.rssMiB);
-      if (msg.cpuS !== undefined) cpuWaiters.shift()?.(msg.cpuS);
       if (msg.port !== undefined) {
         clearTimeout(timer);
         resolve(msg.port);
@@ -65,17 +67,12 @@ async function startServer(model: string, maxBatch: number): Promise<Worker> {
   return {
     url: `http://127.0.0.1:${port}`,
     rss,
-    cpu() {
-      return new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the server did not report its CPU time in 10 s')), 10_000);
-        cpuWaiters.push((seconds) => {
-          clearTimeout(timer);
-          resolve(seconds);
-        });
-        child.kill('SIGUSR2');
-      });
+    async cpu() {
+      return ((await (await fetch(`http://127.0.0.1:${port}/bench-cpu`, { signal: AbortSignal.timeout(10_000) })).json()) as { cpuS: number }).cpuS;
     },
     async stop() {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);

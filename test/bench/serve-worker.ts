@@ -6,7 +6,7 @@
 //   prepare  exports a ResNet-34 (random weights) for `size` px images of `images`; prints { model }.
 //   offline  getPreds over `n` copies of `image` in batches of `bs`; prints { imagesPerS }.
 //   serve    createPredictionServer behind node:http on 127.0.0.1, a free port: prints { port } once
-//            ready, then { rssMiB } every second and { cpuS } on SIGUSR2, until SIGTERM.
+//            ready, then { rssMiB } every second, until SIGTERM; GET /bench-cpu gives its CPU seconds.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,17 +45,17 @@ if (config.mode === 'prepare') {
 } else {
   const learn = await loadLearner(config.model);
   const handler = createPredictionServer(learn, { maxBatch: config.maxBatch as number, maxDelayMs: config.maxDelayMs as number, maxQueue: 1024 });
-  const server = createServer(handler);
+  // Beside the served endpoints, the worker's own: its CPU seconds so far (all threads).
+  const server = createServer((req, res) => {
+    if (req.url !== '/bench-cpu') return handler(req, res);
+    const { user, system } = process.cpuUsage();
+    res.end(JSON.stringify({ cpuS: (user + system) / 1e6 }));
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   await handler.ready;
   line({ port: (server.address() as AddressInfo).port });
   const sampler = setInterval(() => line({ rssMiB: process.memoryUsage().rss / 2 ** 20 }), 1000);
-  // CPU seconds so far, on demand: what the server spent, whoever else shares the machine.
-  process.on('SIGUSR2', () => {
-    const { user, system } = process.cpuUsage();
-    line({ cpuS: (user + system) / 1e6 });
-  });
   await once(process, 'SIGTERM');
   clearInterval(sampler);
   await handler.close();

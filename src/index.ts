@@ -139,7 +139,7 @@ export type { LossPlotOptions, LrFindPlotOptions } from './plot/charts.js';
 // After training
 export type { Activation, Predictions } from './learner/predictions.js';
 export type { TtaCombined } from './learner/tta.js';
-export type { DatasetChoice, GetPredsOptions, Prediction, TtaOptions, TtaResult, ShowResultsOptions } from './learner/inference.js';
+export type { DatasetChoice, GetPredsOptions, Prediction, PredictBatchOptions, TtaOptions, TtaResult, ShowResultsOptions } from './learner/inference.js';
 export type { SaveOptions, LoadOptions, ResumePoint } from './learner/persistence.js';
 export type { ExportMetadata, ValidResizeConfig } from './learner/export-metadata.js';
 export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type PlotTopLossesOptions } from './interpret/classification.js';
@@ -150,3 +150,4 @@ export { visionLearner, cnnLearner, VisionLearner, type VisionLearnerOptions } f
 export { convnextTiny, resnet18, resnet34, resnet50, resnet101, resnet152, type Architecture } from './vision/architectures.js';
 export { ARCH_NAMES, type ArchName } from './model/arch-names.js';
 export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './vision/load-learner.js';
+export { createPredictionServer, type PredictionServer, type PredictionServerOptions } from './serve/server.js';

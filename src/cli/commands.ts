@@ -3,6 +3,7 @@ import type { Command } from './command.js';
 import { doctorCommand } from './doctor.js';
 import { lrFindCommand } from './lr-find.js';
 import { predictCommand } from './predict.js';
+import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 
-export const COMMANDS: readonly Command[] = [trainCommand, lrFindCommand, predictCommand, doctorCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, lrFindCommand, predictCommand, serveCommand, doctorCommand];

@@ -3,7 +3,8 @@
 import { checkBoolean, checkInteger, checkOptions, checkProbability, checkString, invalidParameterError } from '../core/validate.js';
 import type { BatchTransform } from '../augment/batch-transform.js';
 import { loadImage } from '../data/load-image.js';
-import type { ImageInput } from '../data/decode-image.js';
+import { DEFAULT_MAX_PIXELS, type ImageInput } from '../data/decode-image.js';
+import type { RawImage } from '../data/pixels.js';
 import { StreamRng } from '../core/rng.js';
 import type { ItemTransform } from '../data/item-transforms.js';
 import type { Batch, DataLoader } from '../data/loader-contract.js';
@@ -139,6 +140,54 @@ export async function predict(learn: Learner, item: ImageInput): Promise<Predict
   const probs = softmax(logits, nOut);
   const index = argmaxRows(probs, nOut)[0] as number;
   return { label: learn.dls.vocab[index] ?? String(index), index, probs };
+}
+
+/** Options of `learn.predictBatch`. */
+export interface PredictBatchOptions {
+  /** Largest width × height an item may decode to (default 178,956,970, as PIL's bomb check); larger items fail. */
+  maxPixels?: number;
+}
+
+/**
+ * Several images at once: each is decoded in parallel through the validation transforms `predict`
+ * uses, and the ones that decode run through the model together, one eval step per decoded size
+ * (in the order given). An item that cannot be read fails alone; its result says why.
+ */
+export async function predictBatch(learn: Learner, items: readonly ImageInput[], options: PredictBatchOptions = {}): Promise<PromiseSettledResult<Prediction>[]> {
+  if (!Array.isArray(items)) throw invalidParameterError('predictBatch', 'items', 'an array of images', items);
+  const o = checkOptions('predictBatch', options, ['maxPixels']);
+  const maxPixels = o.maxPixels === undefined ? DEFAULT_MAX_PIXELS : checkInteger('predictBatch', 'maxPixels', o.maxPixels, { min: 1 });
+  const { itemTfm, batchTfm } = validTransforms(learn);
+  const decoded = await Promise.allSettled(items.map((item) => loadImage(item, { ...(itemTfm ? { itemTfms: itemTfm, split: 'valid' as const } : {}), maxPixels })));
+  const results: PromiseSettledResult<Prediction>[] = new Array(items.length);
+  const groups = new Map<string, number[]>();
+  decoded.forEach((d, i) => {
+    if (d.status === 'rejected') {
+      results[i] = d;
+      return;
+    }
+    const key = `${d.value.height}x${d.value.width}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const nOut = learn.model.nOut;
+  for (const members of groups.values()) {
+    const images = members.map((i) => (decoded[i] as PromiseFulfilledResult<RawImage>).value);
+    const { height, width } = images[0] as RawImage;
+    const bytes = height * width * 3;
+    const pixels = new Uint8Array(images.length * bytes);
+    images.forEach((image, r) => pixels.set(image.data, r * bytes));
+    const batch: Batch = { images: pixels, shape: [images.length, height, width, 3], labels: new Int32Array(images.length) };
+    if (batchTfm) batch.augment = batchTfm.draw(images.length, height, width, new StreamRng(0), 'valid');
+    const { logits } = await serially(learn.model, () => learn.model.evalStep(batch));
+    const probs = softmax(logits, nOut);
+    const decodedIndex = argmaxRows(probs, nOut);
+    members.forEach((i, r) => {
+      const index = decodedIndex[r] as number;
+      const value = { label: learn.dls.vocab[index] ?? String(index), index, probs: probs.slice(r * nOut, (r + 1) * nOut) };
+      results[i] = { status: 'fulfilled', value };
+    });
+  }
+  return results;
 }
 
 /**

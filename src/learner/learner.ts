@@ -25,10 +25,12 @@ import { slice, type HyperValue } from './hypers.js';
 import {
   getPreds,
   predict,
+  predictBatch,
   showResults,
   tta,
   type GetPredsOptions,
   type Prediction,
+  type PredictBatchOptions,
   type ShowResultsOptions,
   type TtaOptions,
   type TtaResult,
@@ -398,6 +400,20 @@ export class Learner {
    */
   async predict(item: ImageInput): Promise<Prediction> {
     return predict(this, item);
+  }
+
+  /**
+   * Several images (paths, Buffers or sharp pipelines) predicted together: decoded in parallel as
+   * `predict` decodes one, then one eval step per decoded size. Each result is fulfilled with a
+   * Prediction or rejected with why that item could not be read; the others are unaffected. A row
+   * is bitwise what `getPreds` gives for the same images in one batch (see README, Serving).
+   *
+   * @example
+   * const [a, b] = await learn.predictBatch([bufferA, bufferB]);
+   * if (a.status === 'fulfilled') console.log(a.value.label);
+   */
+  async predictBatch(items: readonly ImageInput[], options: PredictBatchOptions = {}): Promise<PromiseSettledResult<Prediction>[]> {
+    return predictBatch(this, items, options);
   }
 
   /**

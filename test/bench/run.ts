@@ -3,7 +3,7 @@
 // sides alternate, `--reps` times, and every ratio compares runs of the same repetition (a shared
 // machine drifts between repetitions). Prints tables and writes bench-results.json.
 //
-//   npm run bench [-- --cases train,infer,data,e2e,memory,scaling,defaults] [--reps 3] [--steps 5]
+//   npm run bench [-- --cases train,infer,data,e2e,memory,scaling,defaults,serve] [--reps 3] [--steps 5]
 //                 [--memory-steps 1000] [--e2e-images 512] [--quick] [--out bench-results.json]
 //                 [--modes fp32,channels-last,bf16] [--device cuda]   (GPU machines: cases train and infer with AMP and channels-last;
 //                                    FASTTUNE_PYTHON names the Python whose torch sees the GPU)
@@ -20,17 +20,20 @@
 //   scaling  seconds per training step against batch size and resolution.
 //   defaults fasttune against itself with one default changed (foldBn, channels-last, intra-op
 //            threads, OpenMP wait policy): what each default choice is worth here.
+//   serve    `POST /predict` under autocannon at concurrency 1, 8, 32, with and without dynamic
+//            batching, beside offline getPreds; 60 s (--quick: 20 s) for errors and RSS (serve-case.ts).
 // Benchmarks are not tests: `npm test` never runs them.
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataCase } from './data-case.js';
+import { serveCase } from './serve-case.js';
 import { benchCache, ensureBuilt, fixed, machine, makeImages, median, ours, paired, ratioCell, root, table, theirs, type Paired } from './lib.js';
 
 const { values } = parseArgs({
   options: {
-    cases: { type: 'string', default: 'train,infer,data,e2e,memory,scaling,defaults' },
+    cases: { type: 'string', default: 'train,infer,data,e2e,memory,scaling,defaults,serve' },
     reps: { type: 'string' },
     steps: { type: 'string' },
     'memory-steps': { type: 'string' },
@@ -403,6 +406,11 @@ if (cases.has('e2e') || cases.has('memory')) await e2eCase();
 if (cases.has('memory')) memoryCase();
 if (cases.has('scaling')) scalingCase();
 if (cases.has('defaults') && !CUDA) defaultsCase();
+if (cases.has('serve')) {
+  const served = await serveCase({ seconds: quick ? 5 : 10, soakSeconds: quick ? 20 : 60 });
+  results.serve = served.results;
+  verdicts.push(...served.verdicts);
+}
 
 const end = loadavg();
 console.log(`\n## Targets\n${table(['what', 'value', 'target', ''], verdicts)}`);

@@ -23,6 +23,7 @@ export const LAYERS = [
   ['learner', 'export'], // export/ is on its way into learner/
   ['interpret'],
   ['vision'],
+  ['serve'],
   ['cli', 'demo'],
   ['index.ts'],
 ];

@@ -46,6 +46,17 @@ describe('layers', () => {
     ]);
   });
 
+  it('places serve between vision and the command line', () => {
+    expect(check('serve/server.ts', "import { loadLearner } from '../vision/load-learner.js';")).toEqual([]);
+    expect(check('cli/serve.ts', "import { createPredictionServer } from '../serve/server.js';")).toEqual([]);
+    expect(check('serve/server.ts', "import { runCli } from '../cli/run.js';")).toEqual([
+      { line: 1, specifier: '../cli/run.js', reason: 'cli is above serve' },
+    ]);
+    expect(check('vision/load-learner.ts', "import type { PredictionServer } from '../serve/server.js';")).toEqual([
+      { line: 1, specifier: '../serve/server.js', reason: 'serve is above vision' },
+    ]);
+  });
+
   it('refuses imports that leave src/ and folders outside the order', () => {
     expect(check('vision/pretrained.ts', "import { downloadFile } from '../../scripts/lib/download.mjs';")).toEqual([
       { line: 1, specifier: '../../scripts/lib/download.mjs', reason: 'leaves src/ (scripts/lib/download.mjs)' },

@@ -13,28 +13,30 @@ import type {
   Learner,
   LoadLearnerOptions,
   Prediction,
+  PredictionServer,
+  PredictionServerOptions,
   VisionLearner,
   VisionLearnerOptions,
 } from '../../src/index.js';
 
 const PUBLIC_VALUES = [
-    'BalancedAccuracy', 'Brightness', 'CancelBatchError', 'CancelEpochError', 'CancelError',
-    'CancelFitError', 'CancelTrainError', 'CancelValidError', 'ClassificationInterpretation', 'CohenKappa',
-    'Contrast', 'Dihedral', 'EVENTS', 'EarlyStoppingCallback', 'F1Score', 'F1ScoreMulti', 'FBeta',
-    'FBetaMulti', 'FasttuneError', 'FitInterruptedError', 'Flip', 'GrandparentSplitter',
-    'INTERRUPTED_EXIT_CODE', 'ImageDataLoaders', 'IndexSplitter', 'Learner', 'MatthewsCorrCoef',
-    'Normalize', 'ParamScheduler', 'Precision', 'PrecisionMulti', 'R2Score', 'RandomResizedCrop',
-    'RandomResizedCropGPU', 'RandomSplitter', 'Recall', 'RecallMulti', 'Recorder', 'Resize', 'RocAuc',
-    'RocAucBinary', 'RocAucMulti', 'Rotate', 'SaveModelCallback', 'SaveOnInterruptCallback',
-    'TerminateOnNaNCallback', 'TrackerCallback', 'VisionLearner', 'VisionModel', 'Warp', 'Zoom',
-    'accumMetric', 'accuracy', 'accuracyMulti', 'adam', 'applyAugment', 'augTransforms', 'cnnLearner',
-    'combineScheds', 'combinedCos', 'createVisionModel', 'crossEntropyLossFlat', 'defaultTorchHome',
-    'errorRate', 'fetchCheckpoint', 'getImageFiles', 'getNumThreads', 'hubCheckpointsDir',
-    'imageExtensions', 'imagenetStats', 'labelSmoothingCrossEntropy', 'liveNativeObjects', 'loadImage',
-    'loadLearner', 'mae', 'metric', 'readWeights', 'resnet34', 'resolvePretrained', 'rmse', 'schedCos',
-    'schedExp', 'schedLin', 'schedNo', 'schedPoly', 'setNumThreads', 'sgd', 'showBatch', 'slice',
-    'suggestMinimum', 'suggestSlide', 'suggestSteep', 'suggestValley', 'topKAccuracy', 'versions',
-    'visionLearner', 'writeWeights',
+  'ARCH_NAMES', 'BalancedAccuracy', 'Brightness', 'CancelBatchError', 'CancelEpochError', 'CancelError',
+  'CancelFitError', 'CancelTrainError', 'CancelValidError', 'ClassificationInterpretation', 'CohenKappa',
+  'Contrast', 'Dihedral', 'EVENTS', 'EarlyStoppingCallback', 'F1Score', 'F1ScoreMulti', 'FBeta', 'FBetaMulti',
+  'FasttuneError', 'FitInterruptedError', 'Flip', 'GrandparentSplitter', 'INTERRUPTED_EXIT_CODE',
+  'ImageDataLoaders', 'IndexSplitter', 'Learner', 'MatthewsCorrCoef', 'Normalize', 'ParamScheduler',
+  'Precision', 'PrecisionMulti', 'R2Score', 'RandomResizedCrop', 'RandomResizedCropGPU', 'RandomSplitter',
+  'Recall', 'RecallMulti', 'Recorder', 'Resize', 'RocAuc', 'RocAucBinary', 'RocAucMulti', 'Rotate',
+  'SaveModelCallback', 'SaveOnInterruptCallback', 'TerminateOnNaNCallback', 'TrackerCallback', 'VisionLearner',
+  'VisionModel', 'Warp', 'Zoom', 'accumMetric', 'accuracy', 'accuracyMulti', 'adam', 'applyAugment',
+  'augTransforms', 'cnnLearner', 'combineScheds', 'combinedCos', 'convnextTiny', 'createPredictionServer',
+  'createVisionModel', 'crossEntropyLossFlat', 'defaultTorchHome', 'errorRate', 'fetchCheckpoint',
+  'getImageFiles', 'getNumThreads', 'hubCheckpointsDir', 'imageExtensions', 'imagenetStats',
+  'labelSmoothingCrossEntropy', 'liveNativeObjects', 'loadImage', 'loadLearner', 'mae', 'metric',
+  'readWeights', 'resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50', 'resolvePretrained', 'rmse',
+  'schedCos', 'schedExp', 'schedLin', 'schedNo', 'schedPoly', 'setNumThreads', 'sgd', 'showBatch', 'slice',
+  'suggestMinimum', 'suggestSlide', 'suggestSteep', 'suggestValley', 'topKAccuracy', 'versions',
+  'visionLearner', 'writeWeights',
 ];
 
 describe('the public surface', () => {
@@ -62,6 +64,9 @@ describe('the public surface', () => {
     expectTypeOf<Learner['fitOneCycle']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf(api.loadLearner).parameters.toEqualTypeOf<[string, LoadLearnerOptions?]>();
     expectTypeOf(api.loadLearner).returns.toEqualTypeOf<Promise<InferenceLearner>>();
+    expectTypeOf(api.createPredictionServer).parameters.toEqualTypeOf<[Learner, PredictionServerOptions?]>();
+    expectTypeOf(api.createPredictionServer).returns.toEqualTypeOf<PredictionServer>();
+    expectTypeOf<Awaited<ReturnType<Learner['predictBatch']>>>().toEqualTypeOf<PromiseSettledResult<Prediction>[]>();
     expectTypeOf<Awaited<ReturnType<Learner['predict']>>>().toEqualTypeOf<Prediction>();
     expectTypeOf<Prediction>().toEqualTypeOf<{ label: string; index: number; probs: Float32Array }>();
     expectTypeOf(api.ImageDataLoaders.fromFolder).parameters.toEqualTypeOf<[string, FromFolderOptions?]>();

@@ -23,7 +23,7 @@ export const lrFindCommand: Command = {
     if (dir === undefined) throw new UsageError('give the folder of images');
     const numIt = numberOption(values, 'num-it', 100, { integer: true, min: 1 });
     const plot = typeof values.plot === 'string' ? values.plot : 'lr-find.png';
-    if (!/\.(png|svg)$/i.test(plot)) throw new UsageError(`--plot must end in .png or .svg, got '${plot}'`);
+    if (!/\.(png|svg)$/i.test(plot)) throw new UsageError(`expected a file name ending in .png or .svg for --plot but received '${plot}'`);
     checkModelOptions(values);
     const { dataFromOptions, describeData, learnerFromOptions } = await import('./training-setup.js');
     const { lrFindProgress } = await import('./lr-find-progress.js');

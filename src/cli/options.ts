@@ -47,8 +47,8 @@ export function numberOption(values: OptionValues, name: string, fallback: numbe
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
-    const range = max < Infinity ? ` between ${min} and ${max}` : min > -Infinity ? ` ≥ ${min}` : '';
-    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}${range}, got '${String(raw)}'`);
+    const range = max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` ≥ ${min}` : '';
+    throw new UsageError(`expected ${integer ? 'an integer' : 'a number'}${range} for --${name} but received '${String(raw)}'`);
   }
   return value;
 }
@@ -57,7 +57,7 @@ export function numberOption(values: OptionValues, name: string, fallback: numbe
 export function choiceOf(flag: string, value: string, known: readonly string[]): string {
   if (known.includes(value)) return value;
   const near = closest(value, known);
-  throw new UsageError(`--${flag} must be one of ${known.join(', ')}, got '${value}'${near ? ` (did you mean ${near}?)` : ''}`);
+  throw new UsageError(`expected one of ${known.join(', ')} for --${flag} but received '${value}'${near ? ` (did you mean ${near}?)` : ''}`);
 }
 
 /** Conflicts between the model options, found before any data is read. */
@@ -65,7 +65,7 @@ export function checkModelOptions(values: OptionValues): void {
   if (values.arch !== undefined) choiceOf('arch', String(values.arch), ARCH_NAMES);
   if (values['no-pretrained'] && values.weights !== undefined) throw new UsageError('--weights and --no-pretrained exclude each other');
   if (values.device !== undefined && !/^(cpu|cuda|auto|cuda:\d+)$/.test(String(values.device))) {
-    throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${String(values.device)}'`);
+    throw new UsageError(`expected cpu, cuda, cuda:N or auto for --device but received '${String(values.device)}'`);
   }
   metricsOption(values);
   if (values.valid !== undefined && values['valid-pct'] !== undefined) throw new UsageError('--valid and --valid-pct exclude each other');

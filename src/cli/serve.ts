@@ -36,7 +36,7 @@ export const serveCommand: Command = {
     const [model] = positionals;
     if (model === undefined) throw new UsageError('give a model file');
     const device = String(values.device ?? 'auto');
-    if (!/^(cpu|cuda|auto|cuda:\d+)$/.test(device)) throw new UsageError(`--device must be cpu, cuda, cuda:N or auto, got '${device}'`);
+    if (!/^(cpu|cuda|auto|cuda:\d+)$/.test(device)) throw new UsageError(`expected cpu, cuda, cuda:N or auto for --device but received '${device}'`);
     const port = numberOption(values, 'port', 8080, { integer: true, min: 0, max: 65535 });
     const host = String(values.host ?? '127.0.0.1');
     const options = {

@@ -61,16 +61,16 @@ describe('help and usage', () => {
 
   it.each([
     [['train'], /train: give the folder of images to train on/],
-    [['train', 'x', '--epochs', 'many'], /--epochs must be an integer ≥ 1, got 'many'/],
-    [['train', 'x', '--size', '0'], /--size must be an integer between 8 and 4096, got '0'/],
+    [['train', 'x', '--epochs', 'many'], /expected an integer ≥ 1 for --epochs but received 'many'/],
+    [['train', 'x', '--size', '0'], /expected an integer in \[8, 4096\] for --size but received '0'/],
     [['train', 'x', '--pattern', '(unclosed'], /--pattern is not a valid regular expression/],
-    [['train', 'x', '--arch', 'vgg16'], /--arch must be one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny, got 'vgg16'/],
+    [['train', 'x', '--arch', 'vgg16'], /expected one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny for --arch but received 'vgg16'/],
     [['train', 'x', '--fine-tune', '--one-cycle'], /exclude each other/],
     [['train', 'x', '--no-pretrained', '--weights', 'w.pth'], /--weights and --no-pretrained exclude each other/],
     [['train', 'x', 'y'], /unexpected argument/],
     [['train', 'x', '--frobnicate'], /unknown option '--frobnicate'/],
     [['predict', 'model.safetensors'], /give a model file and at least one image or folder/],
-    [['lr-find', 'x', '--plot', 'curve.jpg'], /--plot must end in \.png or \.svg/],
+    [['lr-find', 'x', '--plot', 'curve.jpg'], /expected a file name ending in \.png or \.svg for --plot/],
   ])('exits 2 on %j', async (args, message) => {
     const result = await fasttune(...args);
     expectFailure(result, 2, message);

@@ -36,7 +36,7 @@ export function runFitChild(images: string, workdir: string, mode: string, { onL
     let stderr = '';
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       pending += chunk;
-      let nl;
+      let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);

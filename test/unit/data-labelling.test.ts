@@ -90,7 +90,10 @@ describe('name and path labelling', () => {
     expect(byName.vocab).toEqual(['cat', 'dog']);
     expect(byName.train.items.filter((i) => i.label === 0).map((i) => basename(i.path))).toEqual(['Abyssinian_1.jpg', 'Abyssinian_12.jpg']);
     const seen: string[] = [];
-    await ImageDataLoaders.fromPathFunc(root, files, (p) => (seen.push(p), 'x'), { ...opts, bs: 1, validPct: 0 });
+    await ImageDataLoaders.fromPathFunc(root, files, (p) => {
+      seen.push(p);
+      return 'x';
+    }, { ...opts, bs: 1, validPct: 0 });
     expect(seen).toEqual(files);
   });
 

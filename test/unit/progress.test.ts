@@ -30,8 +30,8 @@ describe('results table', () => {
     expect(lines[1]).toMatch(/^0 {9}0\.\d{6} {4}0\.500000 {4}0\.500000 {4}0\.500000 {2}\d\d:\d\d {5}$/);
     expect(lines[2]).toMatch(/^1 {9}0\.\d{6} {4}0\.500000 {4}0\.500000 {4}0\.500000 {2}\d\d:\d\d {5}$/);
     // The printed train loss is the smoothed loss at the end of the epoch.
-    expect(lines[2]?.slice(10, 18)).toBe((learn.recorder.values[1]?.[0] as number).toFixed(6));
-    expect(learn.recorder.log.slice(0, 5)).toEqual(['1', (learn.recorder.values[1]?.[0] as number).toFixed(6), '0.500000', '0.500000', '0.500000']);
+    expect(lines[2]?.slice(10, 18)).toBe((learn.recorder.values[1]![0] as number).toFixed(6));
+    expect(learn.recorder.log.slice(0, 5)).toEqual(['1', (learn.recorder.values[1]![0] as number).toFixed(6), '0.500000', '0.500000', '0.500000']);
   });
 
   it('fineTune prints one table per phase', async () => {
@@ -69,6 +69,7 @@ describe('progress modes', () => {
   it("'bar': redrawn in place with counts, rate and time left, cleared before the row", async () => {
     const { learn, output } = setup('bar');
     await learn.fit(1);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the bar redraws with a carriage return and an ANSI erase
     expect(output.text).toMatch(/\r\x1b\[2Kepoch 1\/1 train \|█+░*\| \d\/8 \[\d\d:\d\d<\d\d:\d\d, [\d.]+ it\/s\] loss \d\.\d{4}/);
     expect(output.text).toContain('|████████████████████████| 8/8');
     expect(output.text).toMatch(/epoch 1\/1 valid \|█+\| 2\/2/);

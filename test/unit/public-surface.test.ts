@@ -18,14 +18,15 @@ import type {
 } from '../../src/index.js';
 
 const PUBLIC_VALUES = [
-    'Brightness', 'CancelBatchError', 'CancelEpochError', 'CancelError', 'CancelFitError', 'CancelTrainError',
+    'Brightness', 'CSVLogger', 'GradientAccumulation', 'GradientClip', 'ReduceLROnPlateau', 'CancelBatchError', 'CancelEpochError', 'CancelError', 'CancelFitError', 'CancelTrainError',
     'CancelValidError', 'ClassificationInterpretation', 'Contrast', 'Dihedral', 'EVENTS',
     'EarlyStoppingCallback', 'FasttuneError', 'FitInterruptedError', 'Flip', 'GrandparentSplitter',
     'INTERRUPTED_EXIT_CODE', 'ImageDataLoaders', 'IndexSplitter', 'Learner', 'Normalize', 'ParamScheduler',
     'RandomResizedCrop', 'RandomResizedCropGPU', 'RandomSplitter', 'Recorder', 'Resize', 'Rotate',
     'SaveModelCallback', 'SaveOnInterruptCallback', 'TerminateOnNaNCallback', 'TrackerCallback',
     'VisionLearner', 'VisionModel', 'Warp', 'Zoom', 'accuracy', 'adam', 'applyAugment', 'augTransforms',
-    'cnnLearner', 'combineScheds', 'combinedCos', 'createVisionModel', 'crossEntropyLossFlat',
+    'bceWithLogitsLossFlat', 'cnnLearner', 'combineScheds', 'combinedCos', 'createVisionModel', 'crossEntropyLossFlat',
+    'focalLossFlat', 'l1LossFlat', 'mseLossFlat',
     'defaultTorchHome', 'errorRate', 'fetchCheckpoint', 'getImageFiles', 'getNumThreads', 'hubCheckpointsDir',
     'imageExtensions', 'imagenetStats', 'labelSmoothingCrossEntropy', 'liveNativeObjects', 'loadImage',
     'loadLearner', 'metric', 'readWeights', 'resnet34', 'resolvePretrained', 'schedCos', 'schedExp',

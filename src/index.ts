@@ -20,6 +20,8 @@ export {
 
 // Data
 export type { Batch, DataLoader, DataLoaders } from './data/loader-contract.js';
+export type { TargetKind } from './data/targets.js';
+export type { RawTarget } from './data/labels.js';
 export { ImageDataLoaders, type ImageDataLoadersOptions, type FromFolderOptions, type FromCsvOptions, type SplitOptions } from './data/dataloaders.js';
 export type { ImageDataLoader } from './data/loader.js';
 export { RandomSplitter, GrandparentSplitter, IndexSplitter, type Splitter, type SplitIndices } from './data/splitters.js';
@@ -69,11 +71,12 @@ export {
   type VisionModelSettings,
   type WeightsPart,
 } from './model/vision-model.js';
-export type { EvalResult, GroupHypers, LossSpec, ModelArchitecture, ModelCore, ModelSettings, NamedTensors, OptimizerKind } from './model/types.js';
+export type { EvalResult, GroupHypers, LossKind, LossSpec, ModelArchitecture, ModelCore, ModelSettings, NamedTensors, OptimizerKind, StepOptions } from './model/types.js';
 
 // The Learner and its training loop
 export { Learner } from './learner/learner.js';
-export type { LearnerOptions, FitOptions, FitOneCycleOptions, FitFlatCosOptions, FineTuneOptions, LrFindOptions } from './learner/options.js';
+export type { LearnerOptions, FitOptions, FitOneCycleOptions, FitFlatCosOptions, FitSgdrOptions, FineTuneOptions, LrFindOptions } from './learner/options.js';
+export type { BatchStep } from './learner/learner.js';
 export {
   CancelError,
   CancelBatchError,
@@ -101,8 +104,11 @@ export {
   type EarlyStoppingOptions,
   type SaveModelOptions,
 } from './learner/trackers.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './learner/reduce-lr-on-plateau.js';
+export { CSVLogger, type CSVLoggerOptions } from './learner/csv-logger.js';
+export { GradientAccumulation, GradientClip } from './learner/gradient-callbacks.js';
 export { SaveOnInterruptCallback, FitInterruptedError, INTERRUPTED_EXIT_CODE, type SaveOnInterruptOptions } from './learner/interrupt.js';
-export { accuracy, errorRate, topKAccuracy, metric, accumMetric, type Metric, type Targets, type TargetKind } from './learner/metrics.js';
+export { accuracy, errorRate, topKAccuracy, metric, accumMetric, type Metric, type Targets } from './learner/metrics.js';
 export {
   F1Score,
   FBeta,
@@ -131,7 +137,7 @@ export {
 export { rmse, mae, R2Score } from './learner/metrics-regression.js';
 export type { MultiClass } from './learner/metrics-auc.js';
 export type { KappaWeights } from './learner/metrics-scores.js';
-export { crossEntropyLossFlat, labelSmoothingCrossEntropy } from './learner/loss.js';
+export { bceWithLogitsLossFlat, crossEntropyLossFlat, focalLossFlat, l1LossFlat, labelSmoothingCrossEntropy, mseLossFlat } from './learner/loss.js';
 export { adam, sgd, type OptimizerSpec } from './learner/optimizer.js';
 export { suggestValley, suggestSlide, suggestMinimum, suggestSteep, type Suggestion, type SuggestionName } from './learner/suggestions.js';
 export type { LossPlotOptions, LrFindPlotOptions } from './plot/charts.js';

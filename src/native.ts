@@ -59,6 +59,8 @@ export interface NativeModelOptions {
   normalize: { mean: readonly number[]; std: readonly number[] } | null;
   labelSmoothing: number;
   ps: number;
+  /** fastai's SigmoidRange(low, high) on the head's output; null: none. */
+  yRange?: readonly [number, number] | null;
   precision: string;
   gradScaler: NativeGradScalerOptions | null;
   channelsLast: boolean;
@@ -78,11 +80,24 @@ export interface NativeBatch {
   images: Uint8Array;
   shape: readonly number[];
   labels: Int32Array;
+  targets?: Float32Array;
   augment?: AugmentParams;
 }
 
-export interface NativeModelSettings {
+export interface NativeLossSpec {
+  kind: string;
   labelSmoothing: number;
+  weight: readonly number[] | null;
+  gamma: number;
+}
+
+export interface NativeStepOptions {
+  lossFactor: number;
+  clipNorm: number;
+}
+
+export interface NativeModelSettings {
+  loss: NativeLossSpec;
   optimizer: string;
   wdBnBias: boolean;
   trainBn: boolean;
@@ -110,9 +125,9 @@ export interface NativeModel {
   seed(seed: number): void;
   configure(settings: NativeModelSettings): void;
   dispose(): void;
-  trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits?: false): Promise<number>;
-  trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits: true): Promise<NativeEvalResult>;
-  accumulateStep(batch: NativeBatch): Promise<number>;
+  trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits?: false, step?: NativeStepOptions): Promise<number>;
+  trainStep(batch: NativeBatch, hypers: readonly NativeHypers[], withLogits: true, step?: NativeStepOptions): Promise<NativeEvalResult>;
+  accumulateStep(batch: NativeBatch, lossFactor?: number): Promise<number>;
   evalStep(batch: NativeBatch): Promise<NativeEvalResult>;
   predict(images: Uint8Array, shape: readonly number[], augment?: AugmentParams): Promise<Float32Array>;
   snapshot(): Promise<void>;

@@ -52,7 +52,38 @@ std::array<double, 3> Triple(const Napi::Object& o, const char* key, const std::
   return out;
 }
 
+// { kind, labelSmoothing, weight: number[] | null, gamma }.
+train::LossSpec LossSpecFromJs(const Napi::Value& value) {
+  const std::string what = "settings.loss";
+  const Napi::Object o = ObjectArg(value, what);
+  train::LossSpec loss;
+  loss.kind = train::ParseLossKind(String(o, "kind", what));
+  loss.labelSmoothing = Number(o, "labelSmoothing", what);
+  loss.gamma = Number(o, "gamma", what);
+  const Napi::Value weight = o.Get("weight");
+  if (!weight.IsNull() && !weight.IsUndefined()) {
+    if (!weight.IsArray()) throw CodedError(kArg, what + ".weight must be an array of numbers");
+    const auto array = weight.As<Napi::Array>();
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      const Napi::Value w = array.Get(i);
+      if (!w.IsNumber()) throw CodedError(kArg, what + ".weight must be an array of numbers");
+      loss.weight.push_back(w.As<Napi::Number>().DoubleValue());
+    }
+  }
+  return loss;
+}
+
 }  // namespace
+
+train::StepOptions StepOptionsFromJs(const Napi::Value& value) {
+  train::StepOptions step;
+  if (value.IsUndefined() || value.IsNull()) return step;
+  const Napi::Object o = ObjectArg(value, "step");
+  step.lossFactor = Number(o, "lossFactor", "step");
+  step.clipNorm = Number(o, "clipNorm", "step");
+  if (!(step.lossFactor > 0) || !(step.clipNorm >= 0)) throw CodedError(kArg, "step.lossFactor must be > 0 and step.clipNorm ≥ 0");
+  return step;
+}
 
 std::optional<train::GradScalerOptions> GradScalerFromJs(const Napi::Value& value) {
   if (value.IsNull() || value.IsUndefined()) return std::nullopt;
@@ -85,6 +116,14 @@ train::VisionModelOptions ModelOptionsFromJs(const Napi::Value& value) {
   }
   options.labelSmoothing = Number(o, "labelSmoothing", what);
   options.ps = Number(o, "ps", what);
+  const Napi::Value yRange = o.Get("yRange");
+  if (!yRange.IsUndefined() && !yRange.IsNull()) {
+    if (!yRange.IsArray() || yRange.As<Napi::Array>().Length() != 2) throw CodedError(kArg, "options.yRange must be [low, high]");
+    const Napi::Value low = yRange.As<Napi::Array>().Get(0u);
+    const Napi::Value high = yRange.As<Napi::Array>().Get(1u);
+    if (!low.IsNumber() || !high.IsNumber()) throw CodedError(kArg, "options.yRange must be [low, high]");
+    options.yRange = std::array<double, 2>{low.As<Napi::Number>().DoubleValue(), high.As<Napi::Number>().DoubleValue()};
+  }
   options.precision = train::ParsePrecision(String(o, "precision", what));
   options.gradScaler = GradScalerFromJs(o.Get("gradScaler"));
   options.channelsLast = Bool(o, "channelsLast", what);
@@ -113,7 +152,7 @@ train::ModelSettings ModelSettingsFromJs(const Napi::Value& value) {
   const std::string what = "settings";
   const Napi::Object o = ObjectArg(value, what);
   train::ModelSettings settings;
-  settings.labelSmoothing = Number(o, "labelSmoothing", what);
+  settings.loss = LossSpecFromJs(o.Get("loss"));
   settings.optimizer = train::ParseOptimizerKind(String(o, "optimizer", what));
   settings.wdBnBias = Bool(o, "wdBnBias", what);
   settings.trainBn = Bool(o, "trainBn", what);
@@ -126,6 +165,14 @@ train::Batch BatchFromJs(const Napi::Value& value, bool withLabels) {
   batch.images = ImagesFromJs(o.Get("images"), o.Get("shape"));
   batch.augment = OptionalAugmentFromJs(o.Get("augment"), batch.images);
   if (!withLabels) return batch;
+  const Napi::Value targets = o.Get("targets");
+  if (!targets.IsUndefined() && !targets.IsNull()) {
+    if (!targets.IsTypedArray() || targets.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throw CodedError(kArg, "batch.targets must be a Float32Array");
+    }
+    const auto array = targets.As<Napi::TypedArray>();
+    batch.targets = TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "batch.targets");
+  }
   const Napi::Value labels = o.Get("labels");
   if (!labels.IsTypedArray() || labels.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     throw CodedError(kArg, "batch.labels must be an Int32Array");

@@ -15,17 +15,21 @@ namespace fasttune::js {
 
 train::VisionModelOptions ModelOptionsFromJs(const Napi::Value& value);
 
-// { images: Uint8Array, shape: [n, h, w, 3], labels: Int32Array, augment?: AugmentParams }, copied.
+// { images: Uint8Array, shape: [n, h, w, 3], labels: Int32Array, targets?: Float32Array,
+// augment?: AugmentParams }, copied.
 train::Batch BatchFromJs(const Napi::Value& value, bool withLabels);
 
 // An optional AugmentParams for n images of h x w (undefined or null: none), copied.
 std::optional<train::AugmentParams> OptionalAugmentFromJs(const Napi::Value& value, const torch::Tensor& images);
 
-// { labelSmoothing, optimizer, wdBnBias, trainBn }.
+// { loss: { kind, labelSmoothing, weight, gamma }, optimizer, wdBnBias, trainBn }.
 train::ModelSettings ModelSettingsFromJs(const Napi::Value& value);
 
 // Uint8Array pixels and their [n, h, w, 3] shape, copied.
 torch::Tensor ImagesFromJs(const Napi::Value& images, const Napi::Value& shape);
+
+// { lossFactor, clipNorm } (undefined: plain step).
+train::StepOptions StepOptionsFromJs(const Napi::Value& value);
 
 std::vector<train::Hypers> HypersFromJs(const Napi::Value& value);
 

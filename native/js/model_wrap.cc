@@ -237,16 +237,18 @@ Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
   });
 }
 
-// Resolves to the loss, or to { loss, logits } when the third argument is true.
+// trainStep(batch, hypers, keepLogits?, step?): resolves to the loss, or to { loss, logits } when
+// keepLogits is true.
 Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     train::Batch batch = BatchFromJs(info[0], true);
     std::vector<train::Hypers> hypers = HypersFromJs(info[1]);
     const bool keepLogits = info.Length() > 2 && info[2].ToBoolean().Value();
+    const train::StepOptions step = StepOptionsFromJs(info[3]);
     return RunJob<train::StepOutput>(
         info,
-        [batch = std::move(batch), hypers = std::move(hypers), keepLogits](Model& m) {
-          return m.TrainStep(batch, hypers, keepLogits);
+        [batch = std::move(batch), hypers = std::move(hypers), keepLogits, step](Model& m) {
+          return m.TrainStep(batch, hypers, keepLogits, step);
         },
         [keepLogits](Napi::Env env, train::StepOutput& out) -> Napi::Value {
           return keepLogits ? StepOutputToJs(env, out) : Napi::Number::New(env, out.loss);
@@ -257,8 +259,10 @@ Napi::Value ModelWrap::TrainStep(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::AccumulateStep(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     train::Batch batch = BatchFromJs(info[0], true);
+    const double lossFactor = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 1.0;
+    if (!(lossFactor > 0)) throw CodedError(kArg, "accumulateStep: lossFactor must be > 0");
     return RunJob<double>(
-        info, [batch = std::move(batch)](Model& m) { return m.AccumulateStep(batch); },
+        info, [batch = std::move(batch), lossFactor](Model& m) { return m.AccumulateStep(batch, lossFactor); },
         [](Napi::Env env, double& loss) -> Napi::Value { return Napi::Number::New(env, loss); });
   });
 }

@@ -4,7 +4,6 @@
 #include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/nn/functional/loss.h>
 
 #include "core/device.h"
 #include "core/error.h"
@@ -55,6 +54,19 @@ void CopyInto(const std::vector<models::WeightsAssignment>& assignments) {
   }
 }
 
+// torch.nn.utils.clip_grad_norm_: scales every gradient by maxNorm / (‖g‖₂ + 1e-6) when that is below 1.
+void ClipGradNorm(const std::vector<torch::Tensor>& grads, double maxNorm) {
+  if (grads.empty()) return;
+  torch::NoGradGuard noGrad;
+  std::vector<torch::Tensor> norms;
+  for (const torch::Tensor& g : grads) norms.push_back(g.norm(2).to(grads[0].device()));
+  const torch::Tensor coef = (maxNorm / (torch::stack(norms).norm(2) + 1e-6)).clamp_max(1.0);
+  for (const torch::Tensor& g : grads) {
+    torch::Tensor grad = g;
+    grad.mul_(coef.to(g.device()));
+  }
+}
+
 torch::Tensor ToHost(const torch::Tensor& t) { return t.detach().to(torch::kCPU).contiguous(); }
 
 }  // namespace
@@ -75,7 +87,10 @@ VisionModel::VisionModel(const VisionModelOptions& options)
       optimizer_(options.optimizer, OptimizedParams(net_, options.wdBnBias), net_.nGroups),
       preprocess_(options.normalization, device_, options.channelsLast),
       precision_(options.precision) {
-  if (!(options.labelSmoothing >= 0 && options.labelSmoothing <= 1)) throw CodedError(kArg, "labelSmoothing must lie in [0, 1]");
+  if (options.yRange && !((*options.yRange)[0] < (*options.yRange)[1])) throw CodedError(kArg, "yRange must be [low, high] with low < high");
+  LossSpec loss;
+  loss.labelSmoothing = options.labelSmoothing;
+  SetLoss(loss);
   net_.net->to(device_);
   if (options.channelsLast) {
     torch::NoGradGuard noGrad;
@@ -108,8 +123,7 @@ void VisionModel::FreezeTo(int64_t n) {
 }
 
 void VisionModel::Configure(const ModelSettings& settings) {
-  if (!(settings.labelSmoothing >= 0 && settings.labelSmoothing < 1)) throw CodedError(kArg, "labelSmoothing must lie in [0, 1)");
-  options_.labelSmoothing = settings.labelSmoothing;
+  SetLoss(settings.loss);
   options_.optimizer = settings.optimizer;
   options_.wdBnBias = settings.wdBnBias;
   options_.trainBn = settings.trainBn;
@@ -118,7 +132,23 @@ void VisionModel::Configure(const ModelSettings& settings) {
   FreezeTo(frozen_);
 }
 
-torch::Tensor VisionModel::Labels(const Batch& batch) const {
+void VisionModel::SetLoss(const LossSpec& loss) {
+  CheckLossSpec(loss, nOut());
+  loss_ = loss;
+  options_.labelSmoothing = loss.labelSmoothing;
+  lossWeight_ = loss.weight.empty() ? torch::Tensor()
+                                    : torch::tensor(loss.weight, torch::kFloat64).to(torch::kFloat32).to(device_);
+}
+
+torch::Tensor VisionModel::Targets(const Batch& batch) const {
+  const int64_t n = batch.images.size(0);
+  if (!TakesClassIndices(loss_.kind)) {
+    if (!batch.targets.defined() || batch.targets.numel() != n * nOut()) {
+      throw CodedError(kArg, "this loss needs float targets, " + std::to_string(nOut()) + " per image (" + std::to_string(n * nOut()) +
+                                 "), got " + std::to_string(batch.targets.defined() ? batch.targets.numel() : 0));
+    }
+    return batch.targets.to(torch::kFloat32).reshape({n, nOut()}).to(device_);
+  }
   const torch::Tensor labels = batch.labels.to(torch::kInt64);
   if (labels.dim() != 1 || labels.size(0) != batch.images.size(0)) {
     throw CodedError(kArg, "expected one label per image (" + std::to_string(batch.images.size(0)) + "), got " +
@@ -140,7 +170,12 @@ torch::Tensor VisionModel::Forward(const torch::Tensor& input, bool train) {
   // weights would differ from PyTorch's by far more, so mixed precision keeps the modules.
   const bool folded = !train && options_.foldBn && net_.arch->foldsBatchNorm && precision_ == Precision::kFp32;
   torch::Tensor logits = folded ? Folded().Forward(input) : net_.net->forward(input);
-  return logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
+  logits = logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
+  if (options_.yRange) {
+    const auto [low, high] = *options_.yRange;
+    logits = torch::sigmoid(logits) * (high - low) + low;
+  }
+  return logits;
 }
 
 const models::FoldedNet& VisionModel::Folded() {
@@ -151,13 +186,12 @@ const models::FoldedNet& VisionModel::Folded() {
   return *folded_;
 }
 
-torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor& labels) const {
-  namespace F = torch::nn::functional;
-  return F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().label_smoothing(options_.labelSmoothing));
+torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor& targets) const {
+  return BatchLoss(loss_, lossWeight_, logits, targets);
 }
 
-std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch& batch) {
-  const torch::Tensor labels = Labels(batch);
+std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch& batch, double lossFactor) {
+  const torch::Tensor targets = Targets(batch);
   WeightsChanged();  // train mode moves the BatchNorm statistics; the step moves the weights
   const torch::Tensor input = Input(batch.images, batch.augment);
   torch::Tensor logits;
@@ -165,31 +199,33 @@ std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch
   {
     AutocastScope autocast(device_.type(), precision_);
     logits = Forward(input, true);
-    loss = Loss(logits, labels);
+    loss = Loss(logits, targets);
   }
-  (scaler_ ? loss * scaler_->scale() : loss).backward();
+  const double factor = lossFactor * (scaler_ ? scaler_->scale() : 1.0);
+  (factor == 1 ? loss : loss * factor).backward();
   return {logits, loss};
 }
 
-StepOutput VisionModel::TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits) {
+StepOutput VisionModel::TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits, const StepOptions& step) {
   if (static_cast<int>(hypers.size()) != nGroups()) {
     throw CodedError(kArg, "expected hyper-parameters for " + std::to_string(nGroups()) + " parameter groups, got " +
                                std::to_string(hypers.size()));
   }
   ZeroGradOnExit zeroGrad(optimizer_);
-  const auto [logits, loss] = ForwardBackward(batch);
+  const auto [logits, loss] = ForwardBackward(batch, step.lossFactor);
   bool finite = true;
   if (scaler_) {
     finite = scaler_->Unscale(optimizer_.Gradients());
     scaler_->Update(finite);
   }
+  if (finite && step.clipNorm > 0) ClipGradNorm(optimizer_.Gradients(), step.clipNorm);
   if (finite) optimizer_.Step(hypers);
   return {loss.item<double>(), keepLogits ? ToHost(logits) : torch::Tensor()};
 }
 
-double VisionModel::AccumulateStep(const Batch& batch) {
+double VisionModel::AccumulateStep(const Batch& batch, double lossFactor) {
   try {
-    return ForwardBackward(batch).second.item<double>();
+    return ForwardBackward(batch, lossFactor).second.item<double>();
   } catch (...) {
     optimizer_.ZeroGrad();  // half-accumulated gradients would corrupt the next step
     throw;
@@ -197,12 +233,12 @@ double VisionModel::AccumulateStep(const Batch& batch) {
 }
 
 StepOutput VisionModel::EvalStep(const Batch& batch) {
-  const torch::Tensor labels = Labels(batch);
+  const torch::Tensor targets = Targets(batch);
   c10::InferenceMode inference;
   const torch::Tensor input = Input(batch.images, batch.augment);
   AutocastScope autocast(device_.type(), precision_);
   torch::Tensor logits = Forward(input, false);
-  return {Loss(logits, labels).item<double>(), ToHost(logits)};
+  return {Loss(logits, targets).item<double>(), ToHost(logits)};
 }
 
 torch::Tensor VisionModel::Predict(const torch::Tensor& images, const std::optional<AugmentParams>& augment) {

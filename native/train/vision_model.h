@@ -22,6 +22,7 @@
 #include "train/augment.h"
 #include "train/autocast.h"
 #include "train/grad_scaler.h"
+#include "train/loss.h"
 #include "train/optimizer.h"
 #include "train/preprocess.h"
 
@@ -37,6 +38,7 @@ struct VisionModelOptions {
   Normalization normalization;
   double labelSmoothing = 0;
   double ps = 0.5;         // head dropout: ps/2, then ps
+  std::optional<std::array<double, 2>> yRange;  // fastai's SigmoidRange(lo, hi) after the head
   Precision precision = Precision::kFp32;
   std::optional<GradScalerOptions> gradScaler;  // dynamic loss scaling (default: on for fp16)
   bool channelsLast = false;
@@ -44,20 +46,28 @@ struct VisionModelOptions {
   uint64_t seed = 0;       // weights init and dropout masks
 };
 
-// Pixels (uint8 n x h x w x 3, CPU), class indices (n, CPU, any integer type) and the batch
-// augmentation drawn for them (none: the pixels go in as they are).
+// Pixels (uint8 n x h x w x 3, CPU), class indices (n, CPU, any integer type) or float targets
+// (n x nOut: multi-hot or values, for the losses that read them) and the batch augmentation drawn
+// for them (none: the pixels go in as they are).
 struct Batch {
   torch::Tensor images;
   torch::Tensor labels;
+  torch::Tensor targets;
   std::optional<AugmentParams> augment;
 };
 
 // What the Learner chooses once (see ModelSettings in src/model/types.ts).
 struct ModelSettings {
-  double labelSmoothing = 0;
+  LossSpec loss;
   OptimizerKind optimizer = OptimizerKind::kAdam;
   bool wdBnBias = false;
   bool trainBn = true;
+};
+
+// How one training step treats its gradients.
+struct StepOptions {
+  double lossFactor = 1;  // the loss is multiplied by this before backward (gradient accumulation)
+  double clipNorm = 0;    // > 0: the global gradient norm is clipped to this before the step
 };
 
 struct StepOutput {
@@ -104,10 +114,10 @@ class VisionModel {
 
   // Forward, loss, backward, optimizer step (skipped when scaled gradients overflow), zeroed
   // gradients. `keepLogits` returns the train-mode logits too (for training metrics).
-  StepOutput TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits);
+  StepOutput TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits, const StepOptions& step = {});
   // Forward, loss and backward only: gradients add up until the next TrainStep steps with their
   // sum and zeroes them (gradient accumulation). Returns the loss.
-  double AccumulateStep(const Batch& batch);
+  double AccumulateStep(const Batch& batch, double lossFactor = 1);
   StepOutput EvalStep(const Batch& batch);
   torch::Tensor Predict(const torch::Tensor& images, const std::optional<AugmentParams>& augment);
 
@@ -151,9 +161,11 @@ class VisionModel {
   void WeightsChanged() { folded_.reset(); }
   // Train-mode forward, loss and backward (of the scaled loss with a loss scaler); the logits
   // and the unscaled loss come back.
-  std::pair<torch::Tensor, torch::Tensor> ForwardBackward(const Batch& batch);
-  torch::Tensor Loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
-  torch::Tensor Labels(const Batch& batch) const;
+  std::pair<torch::Tensor, torch::Tensor> ForwardBackward(const Batch& batch, double lossFactor);
+  torch::Tensor Loss(const torch::Tensor& logits, const torch::Tensor& targets) const;
+  // The loss's targets on the device: class indices, or n x nOut floats.
+  torch::Tensor Targets(const Batch& batch) const;
+  void SetLoss(const LossSpec& loss);
 
   VisionModelOptions options_;
   c10::Device device_;
@@ -165,6 +177,8 @@ class VisionModel {
   std::optional<GradScaler> scaler_;
   std::unique_ptr<SavedState> saved_;
   std::unique_ptr<models::FoldedNet> folded_;
+  LossSpec loss_;
+  torch::Tensor lossWeight_;  // the loss's class weights on the device; undefined: none
   int64_t frozen_ = 0;  // groups below this are frozen
   LiveCounter<LiveKind::kModel> live_;
 };

@@ -9,6 +9,9 @@ export const VALID_FOLDER_NAMES = ['valid', 'val', 'validation'] as const;
 
 export const DATA_OPTIONS: Record<string, OptionSpec> = {
   pattern: { type: 'string', valueName: 'regex', description: 'label each file by group 1 of this regex on its name', default: 'by parent folder' },
+  csv: { type: 'string', valueName: 'file', description: 'labels from a CSV in the folder: file names in its first column, labels in its second (header row first)', default: 'labels from folders' },
+  'label-delim': { type: 'string', valueName: 'text', description: "with --csv: split each label cell into several labels (multi-label), e.g. ' '", default: 'one label per image' },
+  regression: { type: 'boolean', description: 'with --csv: the label column holds numbers to predict (regression, MSE loss)', default: 'off' },
   valid: {
     type: 'string',
     valueName: 'name',
@@ -37,7 +40,9 @@ const METRICS: Readonly<Record<string, () => Metric>> = { error_rate: () => erro
 
 /** The metrics of `--metrics` (default error_rate). */
 export function metricsOption(values: OptionValues): Metric[] {
-  const names = typeof values.metrics === 'string' ? values.metrics.split(',').map((n) => n.trim()).filter(Boolean) : ['error_rate'];
+  // error_rate needs one class per image: multi-label and regression runs show their loss unless asked.
+  const fallback = values['label-delim'] !== undefined || values.regression === true ? [] : ['error_rate'];
+  const names = typeof values.metrics === 'string' ? values.metrics.split(',').map((n) => n.trim()).filter(Boolean) : fallback;
   return names.map((name) => (METRICS[choiceOf('metrics', name, Object.keys(METRICS))] as () => Metric)());
 }
 
@@ -70,4 +75,8 @@ export function checkModelOptions(values: OptionValues): void {
   metricsOption(values);
   if (values.valid !== undefined && values['valid-pct'] !== undefined) throw new UsageError('--valid and --valid-pct exclude each other');
   if (values.valid !== undefined && values.pattern !== undefined) throw new UsageError('--valid and --pattern exclude each other (--pattern splits at random)');
+  if (values.csv !== undefined && (values.pattern !== undefined || values.valid !== undefined)) throw new UsageError('--csv excludes --pattern and --valid (it splits at random)');
+  if ((values['label-delim'] !== undefined || values.regression === true) && values.csv === undefined) throw new UsageError('--label-delim and --regression read labels from a CSV: give --csv');
+  if (values['label-delim'] !== undefined && values.regression === true) throw new UsageError('--label-delim and --regression exclude each other');
+  if (values['label-delim'] === '') throw new UsageError('--label-delim must not be empty');
 }

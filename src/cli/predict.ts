@@ -104,10 +104,20 @@ async function classify(learn: Learn, files: string[], tta: boolean): Promise<Ro
   const ds = learn.dls.testDl(files);
   const { probs, nOut } = tta ? await learn.tta({ ds: ds.derive({ batchTfm: ttaTransform(ds.options.batchTfm) }) }) : await learn.getPreds({ ds });
   const vocab = learn.dls.vocab;
+  const { kind, thresh = 0.5 } = learn.lossFunc;
   return files.map((file, i) => {
     const row = Array.from(probs.subarray(i * nOut, (i + 1) * nOut));
+    if (kind === 'mse' || kind === 'l1') {
+      // Regression: the value stands in the label and probability columns.
+      return { file, label: row.map(String).join(' '), index: -1, probability: row[0] as number, probs: {} };
+    }
     const index = row.indexOf(Math.max(...row));
-    return { file, label: vocab[index] as string, index, probability: row[index] as number, probs: Object.fromEntries(vocab.map((v, k) => [v, row[k] as number])) };
+    const all = Object.fromEntries(vocab.map((v, k) => [v, row[k] as number]));
+    if (kind === 'bceWithLogits') {
+      // Multi-label: every class above the threshold; the probability column shows the highest.
+      return { file, label: vocab.filter((_, k) => (row[k] as number) > thresh).join(';'), index: -1, probability: row[index] as number, probs: all };
+    }
+    return { file, label: vocab[index] as string, index, probability: row[index] as number, probs: all };
   });
 }
 

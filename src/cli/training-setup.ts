@@ -87,7 +87,12 @@ export async function dataFromOptions(dir: string, values: OptionValues, warn: P
   if (!(await isDirectory(dir))) throw new FasttuneError(`${dir} is not a folder of images`, 'E_IO');
   let dls: ImageDataLoaders;
   let split: string;
-  if (pattern) {
+  if (typeof values.csv === 'string') {
+    const labelDelim = typeof values['label-delim'] === 'string' ? values['label-delim'] : undefined;
+    const yBlock = values.regression === true ? 'regression' : labelDelim === undefined ? 'category' : 'multiCategory';
+    dls = await ImageDataLoaders.fromCsv(dir, { ...common, csvFname: values.csv, yBlock, ...(labelDelim !== undefined && { labelDelim }), validPct: validPct ?? 0.2 });
+    split = await describeSplit(dir, { kind: 'random', root: dir, validPct: validPct ?? 0.2 }, seed);
+  } else if (pattern) {
     const files = await getImageFiles(dir);
     if (files.length === 0) throw new FasttuneError(`no image files under ${dir}`, 'E_IO');
     dls = await ImageDataLoaders.fromNameRe(dir, files, pattern, { ...common, validPct: validPct ?? 0.2 });
@@ -134,5 +139,6 @@ export async function learnerFromOptions(dls: ImageDataLoaders, values: OptionVa
 
 /** What the command is about to train on: the split, the image counts and the classes. */
 export function describeData({ dls, split }: PreparedData): string {
-  return `${split}\n${dls.train.n} training and ${dls.valid.n} validation images, ${dls.c} classes: ${dls.vocab.join(', ')}\n`;
+  const targets = dls.targetKind === 'regression' ? 'a number per image (regression)' : `${dls.c} classes${dls.targetKind === 'multiCategory' ? ' (multi-label)' : ''}: ${dls.vocab.join(', ')}`;
+  return `${split}\n${dls.train.n} training and ${dls.valid.n} validation images, ${targets}\n`;
 }

@@ -37,13 +37,25 @@ export interface AugmentParams {
   alignCorners?: boolean;
 }
 
+/**
+ * What a dataset's targets are, as fastai's blocks: `'category'` (one class per item, class
+ * indices), `'multiCategory'` (any number of classes per item, multi-hot rows) or `'regression'`
+ * (numbers per item).
+ */
+export type TargetKind = 'category' | 'multiCategory' | 'regression';
+
 /** One batch of images ready for a native step. */
 export interface Batch {
   /** uint8 pixels, n × height × width × 3 (NHWC, RGB). */
   images: Uint8Array;
   shape: [n: number, height: number, width: number, channels: number];
-  /** Class indices into the vocab, one per image. */
+  /** Class indices into the vocab, one per image (-1 where the targets are floats or unknown). */
   labels: Int32Array;
+  /**
+   * Float targets, n × k row-major, for the losses that read them: multi-hot rows over the vocab
+   * (multi-label) or the values (regression). Absent for single-label data.
+   */
+  targets?: Float32Array;
   /** Device-side augmentation for this batch, when the loader has batch transforms. */
   augment?: AugmentParams;
 }

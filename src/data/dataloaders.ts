@@ -12,7 +12,8 @@ import { parseCsv } from './csv.js';
 import { checkImage, DEFAULT_MAX_PIXELS } from './decode-image.js';
 import { createDecoder, type CacheInfo } from './batch-decoder.js';
 import { getImageFiles } from './files.js';
-import { compareCodePoints, labelByRegex, labelWith, resolveFiles, type Labelled } from './labels.js';
+import { compareCodePoints, labelByRegex, labelWith, resolveFiles, type Labelled, type RawTarget } from './labels.js';
+import { encodeTarget, inferTargetKind, normalizeTarget, outputsOf, vocabOf, type TargetKind } from './targets.js';
 import { Limiter } from './limiter.js';
 import { ImageDataLoader, type LoaderItem } from './loader.js';
 import { defaultDecodeWorkers } from './pool.js';
@@ -42,6 +43,12 @@ export interface ImageDataLoadersOptions {
   seed?: number;
   /** Class names in index order (default: the sorted training labels). */
   vocab?: readonly string[];
+  /**
+   * What the labels are, as fastai's blocks: `'category'` (one class per item, the default),
+   * `'multiCategory'` (several classes per item: arrays of labels, or `labelDelim` in a CSV;
+   * the default when labels are arrays) or `'regression'` (a number per item).
+   */
+  yBlock?: TargetKind;
   /** 'error' (default): a bad image fails the epoch that reads it. 'skip': check every file first and leave bad ones out, with one warning. */
   onBadImage?: 'skip' | 'error';
   /** Largest width × height decoded (default 178,956,970, PIL's decompression-bomb limit). */
@@ -95,11 +102,11 @@ export interface FromCsvOptions extends ImageDataLoadersOptions, SplitOptions {
   folder?: string;
   /** Suffix appended to every file name (e.g. '.jpg'). */
   suff?: string;
-  /** Multi-label columns are not supported yet; giving this raises. */
+  /** Splits each label cell into several labels (multi-label, fastai's `label_delim`), e.g. `' '`. */
   labelDelim?: string;
 }
 
-const LOADER_KEYS = ['bs', 'valBs', 'itemTfms', 'batchTfms', 'normalize', 'seed', 'vocab', 'onBadImage', 'maxPixels', 'cacheBytes', 'prefetch', 'decodeSlots', 'decodeWorkers', 'warn'];
+const LOADER_KEYS = ['bs', 'valBs', 'itemTfms', 'batchTfms', 'normalize', 'seed', 'vocab', 'yBlock', 'onBadImage', 'maxPixels', 'cacheBytes', 'prefetch', 'decodeSlots', 'decodeWorkers', 'warn'];
 const SPLIT_KEYS = [...LOADER_KEYS, 'validPct', 'splitter'];
 const FOLDER_KEYS = [...LOADER_KEYS, 'train', 'valid', 'validPct'];
 const CSV_KEYS = [...SPLIT_KEYS, 'csvFname', 'header', 'delimiter', 'fnCol', 'labelCol', 'validCol', 'folder', 'suff', 'labelDelim'];
@@ -125,6 +132,7 @@ function singleItemTfm(where: string, value: ImageDataLoadersOptions['itemTfms']
 export class ImageDataLoaders implements DataLoaders {
   readonly vocab: readonly string[];
   readonly c: number;
+  readonly targetKind: TargetKind;
   /** Statistics the model should normalize with (null: none). */
   readonly normalize: NormalizeStats | null;
   /** Files left out by `onBadImage: 'skip'`. */
@@ -137,9 +145,11 @@ export class ImageDataLoaders implements DataLoaders {
     vocab: string[],
     normalize: NormalizeStats | null,
     skipped: string[],
+    targetKind: TargetKind,
   ) {
     this.vocab = Object.freeze(vocab);
-    this.c = vocab.length;
+    this.targetKind = targetKind;
+    this.c = outputsOf(targetKind, vocab);
     this.normalize = normalize;
     this.skipped = Object.freeze(skipped);
   }
@@ -223,11 +233,14 @@ export class ImageDataLoaders implements DataLoaders {
     return ImageDataLoaders.build(path, labelByRegex(paths, pattern, true, 'fromPathRe'), splitterOf('fromPathRe', options), options, 'fromPathRe');
   }
 
-  /** Labels from a function of each file name (no folders). */
+  /**
+   * Labels from a function of each file name (no folders): a class, an array of classes
+   * (multi-label) or, with `yBlock: 'regression'`, a number.
+   */
   static async fromNameFunc(
     path: string,
     fnames: readonly string[],
-    labelFunc: (name: string) => string,
+    labelFunc: (name: string) => RawTarget,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
     checkOptions('fromNameFunc', options, SPLIT_KEYS);
@@ -236,11 +249,11 @@ export class ImageDataLoaders implements DataLoaders {
     return ImageDataLoaders.build(path, labelWith(paths, (p) => labelFunc(basename(p)), 'fromNameFunc'), splitterOf('fromNameFunc', options), options, 'fromNameFunc');
   }
 
-  /** Labels from a function of each file path. */
+  /** Labels from a function of each file path (as {@link fromNameFunc}'s). */
   static async fromPathFunc(
     path: string,
     fnames: readonly string[],
-    labelFunc: (path: string) => string,
+    labelFunc: (path: string) => RawTarget,
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
     checkOptions('fromPathFunc', options, SPLIT_KEYS);
@@ -249,11 +262,14 @@ export class ImageDataLoaders implements DataLoaders {
     return ImageDataLoaders.build(path, labelWith(paths, labelFunc, 'fromPathFunc'), splitterOf('fromPathFunc', options), options, 'fromPathFunc');
   }
 
-  /** Files and their labels given as two lists of the same length. */
+  /**
+   * Files and their labels given as two lists of the same length: class names, arrays of class
+   * names (multi-label) or, with `yBlock: 'regression'`, numbers.
+   */
   static async fromLists(
     path: string,
     fnames: readonly string[],
-    labels: readonly string[],
+    labels: readonly RawTarget[],
     options: ImageDataLoadersOptions & SplitOptions = {},
   ): Promise<ImageDataLoaders> {
     checkOptions('fromLists', options, SPLIT_KEYS);
@@ -261,18 +277,23 @@ export class ImageDataLoaders implements DataLoaders {
     if (!Array.isArray(labels) || labels.length !== paths.length) {
       throw invalidParameterError('fromLists', 'labels', `an array of ${paths.length} labels (one per file)`, labels);
     }
-    const strings = labels.map((label, i) => checkString('fromLists', `labels[${i}]`, label));
-    return ImageDataLoaders.build(path, { paths, labels: strings }, splitterOf('fromLists', options), options, 'fromLists');
+    const kind = options.yBlock ?? inferTargetKind(labels);
+    const checked = labels.map((label, i) => normalizeTarget(kind, label, `labels[${i}]`, 'fromLists'));
+    return ImageDataLoaders.build(path, { paths, labels: checked }, splitterOf('fromLists', options), { ...options, yBlock: kind }, 'fromLists');
   }
 
   /**
    * A CSV of file names and labels (`path/labels.csv` by default). Files are
    * `path[/folder]/<name><suff>`. `validCol` marks validation rows; otherwise the split is random.
+   * `labelDelim` makes it multi-label (each cell split into classes); `yBlock: 'regression'` reads
+   * the label column as numbers.
    */
   static async fromCsv(path: string, options: FromCsvOptions = {}): Promise<ImageDataLoaders> {
     checkOptions('fromCsv', options, CSV_KEYS);
     checkString('fromCsv', 'path', path);
-    if (options.labelDelim !== undefined) throw invalidParameterError('fromCsv', 'labelDelim', 'no value (multi-label is not supported; give one label per row)', options.labelDelim);
+    const labelDelim = options.labelDelim === undefined ? undefined : checkString('fromCsv', 'labelDelim', options.labelDelim);
+    const kind = checkOneOf('fromCsv', 'yBlock', options.yBlock ?? (labelDelim === undefined ? 'category' : 'multiCategory'), ['category', 'multiCategory', 'regression'] as const);
+    if (labelDelim !== undefined && kind !== 'multiCategory') throw invalidParameterError('fromCsv', 'yBlock', "'multiCategory' with labelDelim", kind);
     const csvPath = join(path, options.csvFname ?? 'labels.csv');
     const text = await readFile(csvPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new FasttuneError(`fromCsv: cannot read ${csvPath}: ${error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message)}`, 'E_IO');
@@ -303,7 +324,11 @@ export class ImageDataLoaders implements DataLoaders {
     const first = header ? 2 : 1;
     const base = options.folder ? join(path, options.folder) : path;
     const paths = rows.map((r, i) => join(base, cell(r, fnCol, i + first, 'file name') + (options.suff ?? '')));
-    const labels = rows.map((r, i) => cell(r, labelCol, i + first, 'label'));
+    const labels = rows.map((r, i) => {
+      const text = cell(r, labelCol, i + first, 'label');
+      const raw = labelDelim === undefined ? text : text.split(labelDelim).filter((l) => l !== '');
+      return normalizeTarget(kind, raw, `row ${i + first} of ${csvPath}`, 'fromCsv');
+    });
     let splitter = splitterOf('fromCsv', options);
     if (validCol !== undefined) {
       const flags = rows.map((r, i) => {
@@ -315,7 +340,7 @@ export class ImageDataLoaders implements DataLoaders {
       const validPaths = new Set(paths.filter((_, i) => flags[i]));
       splitter = (items) => IndexSplitter(items.flatMap((p, i) => (validPaths.has(p) ? [i] : [])))(items);
     }
-    return ImageDataLoaders.build(path, { paths, labels }, splitter, options, 'fromCsv');
+    return ImageDataLoaders.build(path, { paths, labels }, splitter, { ...options, yBlock: kind }, 'fromCsv');
   }
 
   private static async build(
@@ -340,7 +365,7 @@ export class ImageDataLoaders implements DataLoaders {
     // Sorted by path, so that splits and orders do not depend on how the files were listed.
     const order = labelled.paths.map((_, i) => i).sort((a, b) => compareCodePoints(labelled.paths[a] as string, labelled.paths[b] as string));
     let paths = order.map((i) => labelled.paths[i] as string);
-    let labels = order.map((i) => labelled.labels[i] as string);
+    let labels = order.map((i) => labelled.labels[i] as RawTarget);
     let skipped: string[] = [];
     if (onBadImage === 'skip') {
       const bad = await findBadImages(paths, maxPixels, slots);
@@ -357,18 +382,19 @@ export class ImageDataLoaders implements DataLoaders {
       if (paths.length === 0) throw new FasttuneError(`${what}: none of the images could be read`, 'E_IO');
     }
 
+    const kind = checkOneOf(what, 'yBlock', options.yBlock ?? inferTargetKind(labels), ['category', 'multiCategory', 'regression'] as const);
+    labels = labels.map((label, i) => normalizeTarget(kind, label, paths[i] as string, what));
     const split = splitter(paths);
     if (split.train.length === 0) throw new FasttuneError(`${what}: the training set is empty (${paths.length} images, none assigned to training)`, 'E_ARG');
-    const vocab = options.vocab ? checkVocab(what, options.vocab) : [...new Set(split.train.map((i) => labels[i] as string))].sort(compareCodePoints);
+    const vocab = options.vocab && kind !== 'regression' ? checkVocab(what, options.vocab) : vocabOf(kind, split.train.map((i) => labels[i] as RawTarget));
     const index = new Map(vocab.map((v, i) => [v, i]));
     const itemsOf = (indices: number[], role: string): LoaderItem[] =>
       indices.map((i) => {
-        const label = index.get(labels[i] as string);
-        if (label === undefined) {
+        const unknown = (label: string): never => {
           const why = options.vocab ? 'is not in the vocab given' : 'does not occur in the training set';
-          throw new FasttuneError(`${what}: ${role} label '${labels[i]}' (${paths[i]}) ${why}`, 'E_ARG');
-        }
-        return { path: paths[i] as string, label };
+          throw new FasttuneError(`${what}: ${role} label '${label}' (${paths[i]}) ${why}`, 'E_ARG');
+        };
+        return { path: paths[i] as string, ...encodeTarget(kind, labels[i] as RawTarget, index, unknown) };
       });
     const trainItems = itemsOf(split.train, 'training');
     const validItems = itemsOf(split.valid, 'validation');
@@ -381,7 +407,7 @@ export class ImageDataLoaders implements DataLoaders {
     const common = { itemTfm, batchTfm, seed, prefetch };
     const train = new ImageDataLoader(trainItems, decoder, { ...common, bs, shuffle: true, dropLast: true, split: 'train' });
     const valid = new ImageDataLoader(validItems, decoder, { ...common, bs: valBs, shuffle: false, dropLast: false, split: 'valid' });
-    return new ImageDataLoaders(path, train, valid, vocab, normalize, skipped);
+    return new ImageDataLoaders(path, train, valid, vocab, normalize, skipped, kind);
   }
 
   /**
@@ -390,6 +416,7 @@ export class ImageDataLoaders implements DataLoaders {
    */
   static forInference(options: {
     vocab: readonly string[];
+    targetKind?: TargetKind;
     itemTfm?: ItemTransform;
     batchTfm?: BatchTransform;
     normalize?: NormalizeStats | null;
@@ -398,14 +425,15 @@ export class ImageDataLoaders implements DataLoaders {
     decodeWorkers?: number;
   }): ImageDataLoaders {
     const where = 'forInference';
-    const vocab = checkVocab(where, options.vocab);
+    const targetKind = options.targetKind ?? 'category';
+    const vocab = targetKind === 'regression' ? [] : checkVocab(where, options.vocab);
     const bs = positiveInt(where, 'bs', options.bs, 64);
     const workers = nonNegativeInt(where, 'decodeWorkers', options.decodeWorkers ?? defaultDecodeWorkers());
     const decoder = createDecoder({ maxPixels: DEFAULT_MAX_PIXELS, cacheBytes: 0, slots: defaultDecodeSlots() }, workers);
     const common = { itemTfm: options.itemTfm, batchTfm: options.batchTfm, seed: 0, prefetch: 2 };
     const train = new ImageDataLoader([], decoder, { ...common, bs, shuffle: true, dropLast: true, split: 'train' });
     const valid = new ImageDataLoader([], decoder, { ...common, bs, shuffle: false, dropLast: false, split: 'valid' });
-    return new ImageDataLoaders(options.path ?? '.', train, valid, [...vocab], options.normalize ?? null, []);
+    return new ImageDataLoaders(options.path ?? '.', train, valid, [...vocab], options.normalize ?? null, [], targetKind);
   }
 
   /**

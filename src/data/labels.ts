@@ -4,10 +4,13 @@ import { basename, isAbsolute, join } from 'node:path';
 import { FasttuneError } from '../core/errors.js';
 import { checkString, describe, invalidParameterError } from '../core/validate.js';
 
+/** What a label function or list gives for one item: a class, several classes, or a number. */
+export type RawTarget = string | number | readonly string[];
+
 /** A labelled item list before splitting. */
 export interface Labelled {
   paths: string[];
-  labels: string[];
+  labels: RawTarget[];
 }
 
 /** Code-point order, as Python's `sorted` orders strings. */
@@ -41,10 +44,10 @@ export function labelWith(paths: string[], label: (path: string) => unknown, wha
     } catch (error) {
       throw new FasttuneError(`${what}: the label function failed on ${p}: ${(error as Error).message}`, 'E_ARG');
     }
-    if (typeof value !== 'string' && typeof value !== 'number') {
-      throw new FasttuneError(`${what}: the label function returned ${describe(value)} for ${p}; expected a string`, 'E_ARG');
+    if (typeof value !== 'string' && typeof value !== 'number' && !Array.isArray(value)) {
+      throw new FasttuneError(`${what}: the label function returned ${describe(value)} for ${p}; expected a string, an array of strings or a number`, 'E_ARG');
     }
-    return String(value);
+    return value as RawTarget;
   });
   return { paths, labels };
 }

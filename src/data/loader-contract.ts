@@ -1,7 +1,7 @@
 // What the data pipeline hands to the Learner.
 import type { BatchTransform } from '../augment/batch-transform.js';
 import type { Stats } from '../augment/normalize.js';
-import type { Batch } from '../core/batch.js';
+import type { Batch, TargetKind } from '../core/batch.js';
 import type { ItemTransform } from './item-transforms.js';
 
 export type { Batch } from '../core/batch.js';
@@ -30,10 +30,12 @@ export interface DataLoader extends AsyncIterable<Batch> {
 export interface DataLoaders {
   readonly train: DataLoader;
   readonly valid: DataLoader;
-  /** Class names, sorted, from the training labels. */
+  /** Class names, sorted, from the training labels (empty for regression). */
   readonly vocab: readonly string[];
-  /** Number of classes. */
+  /** Number of model outputs: classes, or regression values per item. */
   readonly c: number;
+  /** What the targets are (default `'category'`: one class index per item). */
+  readonly targetKind?: TargetKind;
   /** The folder the items came from, a Learner's default working folder. */
   readonly path?: string;
   /** Per-channel statistics the model normalizes `x/255` with on the device; null: none. */

@@ -13,10 +13,12 @@ import { Cancelled, type CancelToken } from './source.js';
 import type { ItemTransform, Split } from './item-transforms.js';
 import type { Batch, DataLoader } from './loader-contract.js';
 
-/** One image and its class index (-1 when unlabelled). */
+/** One image and its class index (-1 when unlabelled or when its targets are floats). */
 export interface LoaderItem {
   path: string;
   label: number;
+  /** Float targets (a multi-hot row or regression values), all items alike or none. */
+  target?: Float32Array;
 }
 
 export interface LoaderOptions {
@@ -160,6 +162,15 @@ export class ImageDataLoader implements DataLoader {
       shape: [n, height, width, 3],
       labels: Int32Array.from(indices, (i) => this.item(i).label),
     };
+    const k = this.list[0]?.target?.length;
+    if (k !== undefined) {
+      const targets = new Float32Array(n * k);
+      indices.forEach((index, slot) => {
+        const target = this.item(index).target;
+        if (target) targets.set(target, slot * k);
+      });
+      batch.targets = targets;
+    }
     if (batchTfm) batch.augment = batchTfm.draw(n, height, width, new StreamRng(seed, STREAM_BATCH, this.splitKey(), epoch, b), split);
     return batch;
   }

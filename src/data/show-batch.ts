@@ -41,9 +41,21 @@ export async function showBatch(batch: Batch, vocab: readonly string[], options:
   const bytes = height * width * 3;
   const cells: GridCell[] = [];
   for (let i = 0; i < count; i++) {
-    const label = batch.labels[i] as number;
-    const text = label >= 0 && label < vocab.length ? (vocab[label] as string) : String(label);
+    const text = captionOf(batch, i, vocab);
     cells.push({ pixels: shown.images.subarray(i * bytes, (i + 1) * bytes), width, height, caption: [{ text }] });
   }
   await writeImageGrid(path, cells, { ncols });
+}
+
+/** Item `i`'s target as text: its class, its classes joined by ';' (multi-label) or its values (regression). */
+function captionOf(batch: Batch, i: number, vocab: readonly string[]): string {
+  const { targets } = batch;
+  if (targets) {
+    const k = targets.length / batch.labels.length;
+    const row = targets.subarray(i * k, (i + 1) * k);
+    if (vocab.length !== k) return Array.from(row, (v) => String(Number(v.toPrecision(4)))).join(' ');
+    return vocab.filter((_, j) => row[j] === 1).join(';');
+  }
+  const label = batch.labels[i] as number;
+  return label >= 0 && label < vocab.length ? (vocab[label] as string) : String(label);
 }

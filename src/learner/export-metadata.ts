@@ -5,12 +5,14 @@ import type { ItemTransformConfig } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import { ARCH_NAMES, type ArchName } from '../model/arch-names.js';
 import { FieldReader } from './metadata-reader.js';
+import type { TargetKind } from '../core/batch.js';
+import type { LossKind } from '../model/types.js';
 
 /** The metadata key holding the JSON, and the value of `format`. */
 export const EXPORT_KEY = 'fasttune.export';
 export const EXPORT_FORMAT = 'fasttune-export';
 /** Bumped when the metadata changes in a way older readers cannot follow. */
-export const EXPORT_FORMAT_VERSION = 1;
+export const EXPORT_FORMAT_VERSION = 2;
 
 /**
  * The validation draw of the batch transforms for one image: a resample of the `inputSize` image
@@ -40,17 +42,33 @@ export interface ExportMetadata {
   /** The item transform, whose validation behaviour predict applies. */
   itemTfm: ItemTransformConfig | null;
   validResize: ValidResizeConfig | null;
-  loss: { kind: 'crossEntropy'; labelSmoothing: number };
-  /** What turns logits into probabilities. */
-  activation: 'softmax';
+  /** The loss (format 1: cross-entropy only); `thresh` is where multi-label predictions start. */
+  loss: ExportedLoss;
+  /** What turns logits into probabilities (none: regression values). */
+  activation: 'softmax' | 'sigmoid' | 'none';
   /** Head dropout the model was built with (no effect on predictions). */
   ps: number;
+  /** What the targets are (format 1: 'category'). */
+  targetKind: TargetKind;
+  /** fastai's SigmoidRange on the head's outputs; null: none. */
+  yRange: [number, number] | null;
+}
+
+/** The loss as an export records it. */
+export interface ExportedLoss {
+  kind: LossKind;
+  labelSmoothing: number;
+  weight?: number[];
+  gamma?: number;
+  thresh?: number;
 }
 
 const ARCHS = ARCH_NAMES;
 const RESIZE_METHODS = ['crop', 'pad', 'squish'] as const;
 const PAD_MODES = ['reflection', 'zeros', 'border'] as const;
 const RESAMPLE_MODES = ['bilinear', 'nearest', 'bicubic'] as const;
+const TARGET_KINDS = ['category', 'multiCategory', 'regression'] as const;
+const LOSS_KINDS = ['crossEntropy', 'focal', 'bceWithLogits', 'mse', 'l1'] as const;
 
 /** The safetensors metadata entries of an export. */
 export function exportMetadataEntries(meta: ExportMetadata): Record<string, string> {
@@ -73,6 +91,12 @@ function itemTfmConfig(r: FieldReader): ItemTransformConfig {
     ratio: [ratio[0] as number, ratio[1] as number],
     valXtra: r.number('valXtra', 0),
   };
+}
+
+function yRangeOf(r: FieldReader): [number, number] | null {
+  const range = r.numbersOrNull('yRange', 2);
+  if (range && !((range[0] as number) < (range[1] as number))) throw r.fail('yRange', '[low, high] with low < high');
+  return range as [number, number] | null;
 }
 
 function validResizeConfig(r: FieldReader): ValidResizeConfig {
@@ -101,19 +125,25 @@ export function parseExportMetadata(metadata: Record<string, string>, file: stri
   if (formatVersion > EXPORT_FORMAT_VERSION) {
     throw new FasttuneError(`${file} was exported in format ${formatVersion} by a newer fasttune; this version reads format ${EXPORT_FORMAT_VERSION}`, 'E_IO');
   }
-  r.only(['formatVersion', 'libraryVersion', 'arch', 'nOut', 'vocab', 'normalize', 'itemTfm', 'validResize', 'loss', 'activation', 'ps']);
+  r.only(['formatVersion', 'libraryVersion', 'arch', 'nOut', 'vocab', 'normalize', 'itemTfm', 'validResize', 'loss', 'activation', 'ps', 'targetKind', 'yRange']);
   const arch = r.string('arch');
   if (!(ARCHS as readonly string[]).includes(arch)) {
     throw new FasttuneError(`${file}: architecture '${arch}' is not supported by this fasttune (${ARCHS.join(', ')})`, 'E_IO');
   }
   const nOut = r.integer('nOut', 1, 1_000_000);
+  const targetKind = r.has('targetKind') ? (r.string('targetKind', TARGET_KINDS) as TargetKind) : 'category';
   const vocab = r.strings('vocab');
-  if (vocab.length !== nOut) throw r.fail('vocab', `${nOut} class names (nOut)`);
+  if (targetKind === 'regression' ? vocab.length !== 0 : vocab.length !== nOut) throw r.fail('vocab', targetKind === 'regression' ? 'empty for regression' : `${nOut} class names (nOut)`);
   if (new Set(vocab).size !== vocab.length) throw r.fail('vocab', 'distinct class names');
   const norm = r.object('normalize', true);
   norm?.only(['mean', 'std']);
   const loss = r.object('loss');
-  loss.only(['kind', 'labelSmoothing']);
+  loss.only(['kind', 'labelSmoothing', 'weight', 'gamma', 'thresh']);
+  const lossKind = loss.string('kind', LOSS_KINDS) as LossKind;
+  const exportedLoss: ExportedLoss = { kind: lossKind, labelSmoothing: loss.number('labelSmoothing', 0, 1 - Number.EPSILON) };
+  if (loss.has('weight')) exportedLoss.weight = loss.numbers('weight', nOut, 0);
+  if (loss.has('gamma')) exportedLoss.gamma = loss.number('gamma', 0);
+  if (loss.has('thresh')) exportedLoss.thresh = loss.number('thresh', Number.MIN_VALUE, 1 - Number.EPSILON);
   const item = r.object('itemTfm', true);
   const resize = r.object('validResize', true);
   return {
@@ -125,8 +155,10 @@ export function parseExportMetadata(metadata: Record<string, string>, file: stri
     normalize: norm ? { mean: norm.numbers('mean', 3), std: norm.numbers('std', 3, Number.MIN_VALUE) } : null,
     itemTfm: item ? itemTfmConfig(item) : null,
     validResize: resize ? validResizeConfig(resize) : null,
-    loss: { kind: loss.string('kind', ['crossEntropy']) as 'crossEntropy', labelSmoothing: loss.number('labelSmoothing', 0, 1 - Number.EPSILON) },
-    activation: r.string('activation', ['softmax']) as 'softmax',
+    loss: exportedLoss,
+    activation: r.string('activation', ['softmax', 'sigmoid', 'none']) as ExportMetadata['activation'],
     ps: r.number('ps', 0, 1),
+    targetKind,
+    yRange: r.has('yRange') ? yRangeOf(r) : null,
   };
 }

@@ -6,9 +6,11 @@ import { dirname } from 'node:path';
 import { FasttuneError } from '../core/errors.js';
 import { libraryVersion } from '../core/version.js';
 import type { DataLoader } from '../data/loader-contract.js';
-import { EXPORT_FORMAT_VERSION, exportMetadataEntries, type ExportMetadata } from './export-metadata.js';
+import { EXPORT_FORMAT_VERSION, exportMetadataEntries, type ExportMetadata, type ExportedLoss } from './export-metadata.js';
 import type { Learner } from './learner.js';
 import { validResizeOf } from './valid-resize.js';
+import { activationOf } from './predictions.js';
+import type { LossSpec } from '../model/types.js';
 
 /** The size of the images entering the batch transforms: the item transform's, else a batch's. */
 async function inputSize(valid: DataLoader): Promise<[number, number]> {
@@ -19,6 +21,17 @@ async function inputSize(valid: DataLoader): Promise<[number, number]> {
   }
   const [, height, width] = (await valid.oneBatch()).shape;
   return [height, width];
+}
+
+/** The loss's settings that predictions depend on (the threshold) or a later fit would reuse. */
+function exportedLoss(loss: LossSpec): ExportedLoss {
+  return {
+    kind: loss.kind,
+    labelSmoothing: loss.labelSmoothing,
+    ...(loss.weight && { weight: [...loss.weight] }),
+    ...(loss.gamma !== undefined && { gamma: loss.gamma }),
+    ...(loss.thresh !== undefined && { thresh: loss.thresh }),
+  };
 }
 
 /** The metadata `learn.export` writes for `learn`. */
@@ -38,9 +51,11 @@ async function exportMetadata(learn: Learner): Promise<ExportMetadata> {
     itemTfm: itemTfm ? itemTfm.config : null,
     validResize: batchTfm ? validResizeOf(batchTfm, await inputSize(valid)) : null,
     // The Learner configured the model with its loss.
-    loss: { kind: 'crossEntropy', labelSmoothing: learn.lossFunc.labelSmoothing },
-    activation: 'softmax',
+    loss: exportedLoss(learn.lossFunc),
+    activation: activationOf(learn.lossFunc),
     ps: architecture.ps,
+    targetKind: learn.dls.targetKind ?? 'category',
+    yRange: architecture.yRange ? [architecture.yRange[0], architecture.yRange[1]] : null,
   };
 }
 
@@ -54,7 +69,7 @@ export async function exportLearner(learn: Learner, path: string): Promise<strin
   const { model } = learn;
   if (!model.saveWeights) throw new FasttuneError('export: this model cannot write its weights (a VisionModel can)', 'E_ARG');
   const meta = await exportMetadata(learn);
-  if (meta.vocab.length !== meta.nOut) {
+  if (meta.targetKind !== 'regression' && meta.vocab.length !== meta.nOut) {
     throw new FasttuneError(`export: the data has ${meta.vocab.length} classes but the model ${meta.nOut} outputs`, 'E_ARG');
   }
   await mkdir(dirname(path), { recursive: true });

@@ -13,14 +13,15 @@ import { writeImageGrid, type GridCell } from '../plot/image-grid.js';
 import { displayedBatch } from './display.js';
 import type { Learner } from './learner.js';
 import {
+  aboveThreshold,
   activate,
+  activationOf,
   argmaxRows,
   checkActivation,
   collectLogits,
   concat,
   labelled,
   predictionsFrom,
-  softmax,
   type Activation,
   type Predictions,
 } from './predictions.js';
@@ -38,17 +39,26 @@ export interface GetPredsOptions {
   withLoss?: boolean;
   /** Also return the argmax of each row. */
   withDecoded?: boolean;
-  /** Activation of the logits (default softmax). */
+  /** Activation of the logits (default the loss's: softmax, sigmoid for BCE, none for regression). */
   act?: Activation;
   signal?: AbortSignal;
 }
 
-/** One item's prediction, as fastai's `predict`: the label, its index and the probabilities. */
+/**
+ * One item's prediction, as fastai's `predict`. Single-label: the label, its index and the
+ * probabilities. Multi-label: `labels` above the loss's threshold (also joined by ';' in `label`;
+ * `index` −1) and every probability. Regression: the `values` (also in `probs`; `label` their
+ * text, `index` −1).
+ */
 export interface Prediction {
   label: string;
   index: number;
-  /** One probability per class, in vocab order. */
+  /** One probability per class, in vocab order (regression: the predicted values). */
   probs: Float32Array;
+  /** Multi-label: the classes whose probability is above the threshold, in vocab order. */
+  labels?: string[];
+  /** Regression: the predicted values. */
+  values?: Float32Array;
 }
 
 /** Options of `learn.tta`; defaults are fastai's. */
@@ -120,10 +130,10 @@ export async function getPreds(learn: Learner, options: GetPredsOptions = {}): P
   const o = checkOptions('getPreds', options, ['ds', 'withLoss', 'withDecoded', 'act', 'signal']);
   const withLoss = o.withLoss === undefined ? false : checkBoolean('getPreds', 'withLoss', o.withLoss);
   const withDecoded = o.withDecoded === undefined ? false : checkBoolean('getPreds', 'withDecoded', o.withDecoded);
-  const act = checkActivation('getPreds', 'act', o.act);
+  const act = checkActivation('getPreds', 'act', o.act, activationOf(learn.lossFunc));
   const dl = predictionLoader(learn, 'getPreds', o.ds);
-  const { logits, targets } = await collectLogits(learn.model, dl, o.signal as AbortSignal | undefined);
-  return predictionsFrom(logits, targets, learn.model.nOut, { act, withDecoded, withLoss, loss: learn.lossFunc });
+  const { logits, targets, targetValues } = await collectLogits(learn.model, dl, o.signal as AbortSignal | undefined);
+  return predictionsFrom(logits, targets, learn.model.nOut, { act, withDecoded, withLoss, loss: learn.lossFunc, targetValues });
 }
 
 /**
@@ -133,13 +143,43 @@ export async function getPreds(learn: Learner, options: GetPredsOptions = {}): P
 export async function predict(learn: Learner, item: ImageInput): Promise<Prediction> {
   const { itemTfm, batchTfm } = validTransforms(learn);
   const image = await loadImage(item, itemTfm ? { itemTfms: itemTfm, split: 'valid' } : {});
-  const batch: Batch = { images: image.data, shape: [1, image.height, image.width, 3], labels: new Int32Array(1) };
+  const nOut = learn.model.nOut;
+  const batch: Batch = { images: image.data, shape: [1, image.height, image.width, 3], labels: new Int32Array(1), targets: new Float32Array(nOut) };
   if (batchTfm) batch.augment = batchTfm.draw(1, image.height, image.width, new StreamRng(0), 'valid');
   const { logits } = await serially(learn.model, () => learn.model.evalStep(batch));
-  const nOut = learn.model.nOut;
-  const probs = softmax(logits, nOut);
-  const index = argmaxRows(probs, nOut)[0] as number;
-  return { label: learn.dls.vocab[index] ?? String(index), index, probs };
+  return decodePrediction(learn, logits);
+}
+
+/** A regression value as a caption shows it: four significant digits. */
+function formatValue(v: number): string {
+  return String(Number(v.toPrecision(4)));
+}
+
+/** An item's target as text (as `predict` writes its label), or undefined when unlabelled. */
+function targetText(learn: Learner, label: number, row: Float32Array | undefined): string | undefined {
+  if (activationOf(learn.lossFunc) === 'softmax') return label < 0 ? undefined : (learn.dls.vocab[label] ?? String(label));
+  if (row === undefined) return undefined;
+  if (activationOf(learn.lossFunc) === 'none') return Array.from(row, formatValue).join(' ');
+  return learn.dls.vocab.filter((_, j) => row[j] === 1).join(';');
+}
+
+/** One row of outputs as `predict` returns it, by the loss's kind. */
+function decodePrediction(learn: Learner, logits: Float32Array): Prediction {
+  const { vocab } = learn.dls;
+  const loss = learn.lossFunc;
+  const act = activationOf(loss);
+  if (act === 'none') {
+    const values = Float32Array.from(logits);
+    return { label: Array.from(values, formatValue).join(' '), index: -1, probs: values, values };
+  }
+  const probs = activate(logits, logits.length, act);
+  if (act === 'sigmoid') {
+    const flags = aboveThreshold(probs, loss.thresh ?? 0.5);
+    const labels = vocab.filter((_, j) => flags[j] === 1);
+    return { label: labels.join(';'), index: -1, probs, labels };
+  }
+  const index = argmaxRows(probs, probs.length)[0] as number;
+  return { label: vocab[index] ?? String(index), index, probs };
 }
 
 /** Options of `learn.predictBatch`. */
@@ -179,12 +219,8 @@ export async function predictBatch(learn: Learner, items: readonly ImageInput[],
     const batch: Batch = { images: pixels, shape: [images.length, height, width, 3], labels: new Int32Array(images.length) };
     if (batchTfm) batch.augment = batchTfm.draw(images.length, height, width, new StreamRng(0), 'valid');
     const { logits } = await serially(learn.model, () => learn.model.evalStep(batch));
-    const probs = softmax(logits, nOut);
-    const decodedIndex = argmaxRows(probs, nOut);
     members.forEach((i, r) => {
-      const index = decodedIndex[r] as number;
-      const value = { label: learn.dls.vocab[index] ?? String(index), index, probs: probs.slice(r * nOut, (r + 1) * nOut) };
-      results[i] = { status: 'fulfilled', value };
+      results[i] = { status: 'fulfilled', value: decodePrediction(learn, logits.slice(r * nOut, (r + 1) * nOut)) };
     });
   }
   return results;
@@ -206,13 +242,14 @@ export async function tta(learn: Learner, options: TtaOptions = {}): Promise<Tta
   }
   const nOut = learn.model.nOut;
   const augmented = base.derive({ split: 'train', shuffle: false, dropLast: false });
+  const act = activationOf(learn.lossFunc);
   const passes: Float32Array[] = [];
   for (let i = 0; i < n; i++) {
     // Each iteration is a new epoch of the loader: new crops and augmentation draws.
-    passes.push(softmax((await collectLogits(learn.model, augmented, signal)).logits, nOut));
+    passes.push(activate((await collectLogits(learn.model, augmented, signal)).logits, nOut, act));
   }
   const plain = await collectLogits(learn.model, base.derive({ split: 'valid', shuffle: false, dropLast: false }), signal);
-  const combined = combineTta(passes, softmax(plain.logits, nOut), { beta, useMax });
+  const combined = combineTta(passes, activate(plain.logits, nOut, act), { beta, useMax });
   return { ...combined, n: plain.targets.length, nOut, targets: plain.targets };
 }
 
@@ -230,9 +267,10 @@ export async function showResults(learn: Learner, file: string, options: ShowRes
   const vocab = learn.dls.vocab;
   const cells: GridCell[] = [];
   const targets: number[] = [];
+  const targetRows: Array<Float32Array | undefined> = [];
   const logits: Float32Array[] = [];
   for await (const batch of dl) {
-    const { logits: batchLogits } = await serially(learn.model, () => learn.model.evalStep(labelled(batch)));
+    const { logits: batchLogits } = await serially(learn.model, () => learn.model.evalStep(labelled(batch, nOut)));
     const shown = await displayedBatch(batch);
     const [, height, width] = shown.shape;
     const bytes = height * width * 3;
@@ -241,17 +279,17 @@ export async function showResults(learn: Learner, file: string, options: ShowRes
     for (let r = 0; r < take; r++) {
       cells.push({ pixels: shown.images.slice(r * bytes, (r + 1) * bytes), width, height, caption: [] });
       targets.push(batch.labels[r] as number);
+      targetRows.push(batch.targets?.slice(r * nOut, (r + 1) * nOut));
     }
     if (cells.length >= maxN) break;
   }
   if (cells.length === 0) throw new FasttuneError('showResults: the dataset has no items', 'E_ARG');
-  const decoded = argmaxRows(activate(concat(logits, Float32Array), nOut, 'softmax'), nOut);
-  const name = (k: number) => vocab[k] ?? String(k);
+  const all = concat(logits, Float32Array);
   cells.forEach((cell, i) => {
-    const target = targets[i] as number;
-    const predicted = decoded[i] as number;
-    const color = target < 0 ? undefined : target === predicted ? '#1a7f37' : '#cf222e';
-    cell.caption = target < 0 ? [{ text: name(predicted) }] : [{ text: name(target), color }, { text: name(predicted), color }];
+    const predicted = decodePrediction(learn, all.slice(i * nOut, (i + 1) * nOut)).label;
+    const actual = targetText(learn, targets[i] as number, targetRows[i]);
+    const color = actual === undefined || learn.lossFunc.kind === 'mse' || learn.lossFunc.kind === 'l1' ? undefined : actual === predicted ? '#1a7f37' : '#cf222e';
+    cell.caption = actual === undefined ? [{ text: predicted }] : [{ text: actual, color }, { text: predicted, color }];
   });
   return writeImageGrid(file, cells, { ncols, title: 'actual / predicted' });
 }

@@ -35,7 +35,7 @@ import {
   type TtaOptions,
   type TtaResult,
 } from './inference.js';
-import { checkLoss, crossEntropyLossFlat } from './loss.js';
+import { checkLoss, checkLossFitsTargets, defaultLoss } from './loss.js';
 import { LRFinder } from './lr-finder.js';
 import { checkMetrics, type Metric } from './metrics.js';
 import { adam, checkOptimizer, type OptimizerSpec } from './optimizer.js';
@@ -51,6 +51,7 @@ import {
   checkSignal,
   type FineTuneOptions,
   type FitFlatCosOptions,
+  type FitSgdrOptions,
   type FitOneCycleOptions,
   type FitOptions,
   type LearnerOptions,
@@ -61,11 +62,18 @@ import { loadState, loadStateWithResumePoint, saveState, type LoadOptions, type 
 import type { Predictions } from './predictions.js';
 import { ProgressCallback, checkProgressMode, type ProgressMode, type ProgressOutput } from './progress.js';
 import { Recorder, type ValidationResult } from './recorder.js';
-import { combinedCos } from './schedule.js';
+import { combineScheds, combinedCos, schedCos } from './schedule.js';
 import { SUGGESTION_NAMES, suggestLearningRates, type SuggestionName } from './suggestions.js';
 import { TerminateOnNaNCallback } from './terminate-on-nan.js';
 import { TrainEvalCallback } from './train-eval.js';
 import type { ImageInput } from '../data/decode-image.js';
+
+/** See {@link Learner.step}. */
+export interface BatchStep {
+  accumulate: boolean;
+  lossFactor: number;
+  clipNorm: number;
+}
 
 /** How each phase of the loop is announced and which exception cancels it. */
 const PHASES = {
@@ -91,7 +99,7 @@ const PHASES = {
  * await learn.fitOneCycle(6, { lrMax: slice(valley / 10, valley) });
  */
 export class Learner {
-  readonly dls: DataLoaders;
+  #dls: DataLoaders;
   readonly model: ModelCore;
   readonly lossFunc: LossSpec;
   readonly metrics: readonly Metric[];
@@ -143,6 +151,13 @@ export class Learner {
   inFit = false;
   /** Training batches the current epoch skips because a resumed fit starts after them (else 0). */
   resumeIter = 0;
+  /**
+   * What the current training batch does with its gradients, reset before each batch and set by
+   * callbacks in `beforeBatch` (GradientAccumulation, GradientClip): `accumulate` runs forward and
+   * backward without an optimizer step, `lossFactor` scales the loss before backward, `clipNorm`
+   * > 0 clips the global gradient norm before the step.
+   */
+  step: BatchStep = { accumulate: false, lossFactor: 1, clipNorm: 0 };
 
   private callbacks: Callback[] = [];
   private progressMode: ProgressMode = 'auto';
@@ -150,10 +165,11 @@ export class Learner {
   private signal: AbortSignal | undefined;
 
   constructor(dls: DataLoaders, model: ModelCore, options: LearnerOptions = {}) {
-    this.dls = checkDataLoaders('Learner', dls);
+    this.#dls = checkDataLoaders('Learner', dls);
     this.model = checkModel('Learner', model, dls);
     const o = checkOptions('Learner', options, LEARNER_OPTION_KEYS);
-    this.lossFunc = o.lossFunc === undefined ? crossEntropyLossFlat() : checkLoss('Learner', 'lossFunc', o.lossFunc);
+    this.lossFunc = o.lossFunc === undefined ? defaultLoss(dls.targetKind) : checkLoss('Learner', 'lossFunc', o.lossFunc);
+    checkLossFitsTargets('Learner', this.lossFunc, dls.targetKind);
     this.metrics = checkMetrics('Learner', 'metrics', o.metrics, model.nOut);
     this.lr = o.lr === undefined ? 1e-3 : checkNumber('Learner', 'lr', o.lr, { min: 0, minOpen: true });
     if (o.wd !== undefined) spreadWd('Learner', 'wd', o.wd, model.nGroups);
@@ -171,6 +187,27 @@ export class Learner {
     this.recorder = new Recorder();
     this.addCbs([new TrainEvalCallback(), new TerminateOnNaNCallback(), this.recorder, new ProgressCallback()]);
     this.addCbs(checkCallbacks('Learner', 'cbs', o.cbs));
+  }
+
+  /** The data the Learner trains on. */
+  get dls(): DataLoaders {
+    return this.#dls;
+  }
+
+  /**
+   * New data for the same model, as fastai's `learn.dls = …`: progressive resizing trains on small
+   * images first, then on larger ones (`learn.dls = await ImageDataLoaders.fromFolder(path, { itemTfms:
+   * Resize(224) })`), keeping weights and optimizer state. The new data must have the same
+   * outputs (classes or values) and target kind; refused while a fit runs.
+   */
+  set dls(value: DataLoaders) {
+    if (this.busy) throw new FasttuneError('learn.dls cannot change while a fit, lrFind or validate runs', 'E_BUSY');
+    const dls = checkDataLoaders('learn.dls', value);
+    checkModel('learn.dls', this.model, dls);
+    if ((dls.targetKind ?? 'category') !== (this.#dls.targetKind ?? 'category')) {
+      throw new FasttuneError(`learn.dls: the new data's targets are '${dls.targetKind ?? 'category'}', the Learner's '${this.#dls.targetKind ?? 'category'}'`, 'E_ARG');
+    }
+    this.#dls = dls;
   }
 
   /** Progress display: 'auto', 'bar', 'lines', true (= 'auto') or false (silent). */
@@ -273,6 +310,31 @@ export class Learner {
       const flat = this.setLr(lrs ?? this.defaultLrs());
       const sched = new ParamScheduler({ lr: flat.map((v) => combinedCos(pct, v, v, v / divFinal)) });
       await this.runFit({ ...plan, cbs: [sched, ...plan.cbs] });
+    });
+  }
+
+  /**
+   * fastai's SGDR (warm restarts): `nCycles` cycles, the i-th `cycleLen · cycleMult^i` epochs long,
+   * each a cosine from lrMax down to 0; `cycleLen · (cycleMult^nCycles − 1) / (cycleMult − 1)`
+   * epochs in all (`nCycles · cycleLen` when cycleMult is 1). Momentum is not scheduled.
+   *
+   * @example
+   * await learn.fitSgdr(3, 1);   // 1 + 2 + 4 = 7 epochs
+   */
+  async fitSgdr(nCycles: number, cycleLen: number, lrMax?: HyperValue | FitSgdrOptions, options: FitSgdrOptions = {}): Promise<void> {
+    const where = 'fitSgdr';
+    const o = mergeLeading(where, 'lrMax', lrMax, options, [...FIT_KEYS, 'lrMax', 'cycleMult']);
+    const cycles = checkInteger(where, 'nCycles', nCycles, { min: 1 });
+    const length = checkInteger(where, 'cycleLen', cycleLen, { min: 1 });
+    const mult = o.cycleMult === undefined ? 2 : checkInteger(where, 'cycleMult', o.cycleMult, { min: 1 });
+    const nEpoch = mult === 1 ? cycles * length : Math.floor((length * (mult ** cycles - 1)) / (mult - 1));
+    const plan = planFit(where, nEpoch, o, this.fitContext(), undefined);
+    const lrs = o.lrMax === undefined ? undefined : spreadLr(where, 'lrMax', o.lrMax, this.model.nGroups);
+    const pcts = Array.from({ length: cycles }, (_, i) => (length * mult ** i) / nEpoch);
+    await this.exclusive(async () => {
+      const peaks = this.setLr(lrs ?? this.defaultLrs());
+      const lr = peaks.map((peak) => combineScheds(pcts, pcts.map(() => (p: number) => schedCos(peak, 0, p))));
+      await this.runFit({ ...plan, cbs: [new ParamScheduler({ lr }), ...plan.cbs] });
     });
   }
 
@@ -534,6 +596,7 @@ export class Learner {
       this.throwIfAborted();
       this.iter = i++;
       this.batch = batch;
+      this.step = { accumulate: false, lossFactor: 1, clipNorm: 0 };
       await this.phase('batch', () => this.oneBatch(batch));
     }
   }
@@ -542,7 +605,13 @@ export class Learner {
     if (this.training) {
       const hypers = (this.hypers as GroupHypers[]).map((h) => ({ ...h }));
       this.pred = undefined;
-      this.loss = await this.model.trainStep(batch, hypers);
+      const { accumulate, lossFactor, clipNorm } = this.step;
+      if (!accumulate) {
+        this.loss = await this.model.trainStep(batch, hypers, lossFactor === 1 && clipNorm === 0 ? undefined : { lossFactor, clipNorm });
+        return;
+      }
+      if (!this.model.accumulateStep) throw new FasttuneError('gradient accumulation needs a model with accumulateStep() (a VisionModel has it)', 'E_ARG');
+      this.loss = await this.model.accumulateStep(batch, lossFactor);
       return;
     }
     const { loss, logits } = await this.model.evalStep(batch);
@@ -645,7 +714,8 @@ export class Learner {
       this.model.configure(settings);
       return;
     }
-    const custom = (o.lossFunc !== undefined && this.lossFunc.labelSmoothing !== 0) || this.optimizer.kind !== 'adam' || this.wdBnBias || !this.trainBn;
+    const plain = this.lossFunc.kind === 'crossEntropy' && this.lossFunc.labelSmoothing === 0 && !this.lossFunc.weight;
+    const custom = (o.lossFunc !== undefined && !plain) || this.optimizer.kind !== 'adam' || this.wdBnBias || !this.trainBn;
     if (custom) {
       throw new FasttuneError('Learner: this model takes no settings (no configure()); leave lossFunc, optimizer, wdBnBias and trainBn at their defaults', 'E_ARG');
     }

@@ -47,9 +47,9 @@ export function accuracyMulti(options?: ThresholdOptions): Metric {
   const cut = f32(thresh);
   return {
     name: 'accuracy_multi',
-    targetKind: 'multi-hot',
+    targetKind: 'multiCategory',
     compute(outputs, targets) {
-      const truth = floatTargets('accuracyMulti', targets, outputs, 'multi-hot');
+      const truth = floatTargets('accuracyMulti', targets, outputs, 'multiCategory');
       let correct = 0;
       for (let i = 0; i < outputs.length; i++) {
         const v = outputs[i] as number;
@@ -82,9 +82,9 @@ function multiScore(where: string, name: string, pick: keyof Scores, beta: numbe
   return {
     name,
     accumulate: true,
-    targetKind: 'multi-hot',
+    targetKind: 'multiCategory',
     compute(outputs, targets, nOut) {
-      const truth = multiHot(where, floatTargets(where, targets, outputs, 'multi-hot'));
+      const truth = multiHot(where, floatTargets(where, targets, outputs, 'multiCategory'));
       const decisions = Uint8Array.from(outputs, (v) => ((sig ? sigmoid(v) : v) >= cut ? 1 : 0));
       return averagedScores(multiLabelCounts(decisions, truth, nOut, average === 'samples'), average, beta)[pick];
     },
@@ -123,9 +123,9 @@ export function RocAucMulti(options?: { sigmoid?: boolean; average?: LabelAverag
   return {
     name: 'roc_auc_score',
     accumulate: true,
-    targetKind: 'multi-hot',
+    targetKind: 'multiCategory',
     compute(outputs, targets, nOut) {
-      const truth = multiHot('RocAucMulti', floatTargets('RocAucMulti', targets, outputs, 'multi-hot'));
+      const truth = multiHot('RocAucMulti', floatTargets('RocAucMulti', targets, outputs, 'multiCategory'));
       return multiLabelRocAuc(sig ? outputs.map(sigmoid) : outputs, truth, nOut, average);
     },
   };

@@ -33,16 +33,16 @@ export function r2Score(preds: Float32Array, targets: Float32Array): number {
 export const rmse: Metric = {
   name: '_rmse',
   accumulate: true,
-  targetKind: 'values',
-  compute: (outputs, targets) => rootMeanSquaredError(outputs, floatTargets('rmse', targets, outputs, 'values')),
+  targetKind: 'regression',
+  compute: (outputs, targets) => rootMeanSquaredError(outputs, floatTargets('rmse', targets, outputs, 'regression')),
 };
 
 /** Mean absolute error, averaged per batch (column `mae`). */
 export const mae: Metric = {
   name: 'mae',
-  targetKind: 'values',
+  targetKind: 'regression',
   compute(outputs, targets) {
-    const truth = floatTargets('mae', targets, outputs, 'values');
+    const truth = floatTargets('mae', targets, outputs, 'regression');
     let sum = 0;
     for (let i = 0; i < outputs.length; i++) sum += Math.abs((outputs[i] as number) - (truth[i] as number));
     return Math.fround(sum / outputs.length);
@@ -55,7 +55,7 @@ export function R2Score(options?: Record<string, never>): Metric {
   return {
     name: 'r2_score',
     accumulate: true,
-    targetKind: 'values',
-    compute: (outputs, targets) => r2Score(outputs, floatTargets('R2Score', targets, outputs, 'values')),
+    targetKind: 'regression',
+    compute: (outputs, targets) => r2Score(outputs, floatTargets('R2Score', targets, outputs, 'regression')),
   };
 }

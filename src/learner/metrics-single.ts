@@ -29,7 +29,7 @@ function ofPredictions(name: string, where: string, score: (preds: Int32Array, t
   return {
     name,
     accumulate: true,
-    targetKind: 'classes',
+    targetKind: 'category',
     compute: (outputs: Float32Array, targets: Targets, nOut: number) => score(argmaxRows(outputs, nOut), classTargets(where, targets), nOut),
   };
 }
@@ -86,7 +86,7 @@ export function RocAuc(options?: RocAucOptions): Metric {
   return {
     name: 'roc_auc_score',
     accumulate: true,
-    targetKind: 'classes',
+    targetKind: 'category',
     compute(outputs, targets, nOut) {
       const probs = softmax(outputs, nOut);
       const labels = classTargets('RocAuc', targets);
@@ -105,7 +105,7 @@ export function RocAucBinary(options?: Record<string, never>): Metric {
   return {
     name: 'roc_auc_score',
     accumulate: true,
-    targetKind: 'classes',
+    targetKind: 'category',
     compute(outputs, targets, nOut) {
       if (nOut !== 2) throw invalidParameterError('RocAucBinary', 'outputs', 'two outputs per item (binary classification; RocAuc scores more classes)', nOut);
       const labels = classTargets('RocAucBinary', targets);

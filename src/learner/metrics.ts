@@ -1,6 +1,7 @@
 // Metrics computed in TypeScript from the outputs the model returns. A per-batch metric is averaged
 // over the validation set weighted by batch size (fastai's AvgMetric); an accumulated one runs once
 // on the outputs and targets of the whole set (fastai's AccumMetric).
+import type { TargetKind } from '../core/batch.js';
 import { checkFunction, checkInteger, checkString, describe, invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
 
@@ -14,7 +15,6 @@ const f32 = Math.fround;
 export type Targets = Int32Array | Float32Array;
 
 /** The kind of targets a metric reads: class indices, multi-hot rows, or regression values. */
-export type TargetKind = 'classes' | 'multi-hot' | 'values';
 
 /**
  * A metric: a name (printed as a column of the results table) and a function of the model's
@@ -31,7 +31,7 @@ export interface Metric {
   compute(outputs: Float32Array, targets: Targets, nOut: number): number;
   /** Run once over the whole validation set instead of averaging per-batch values. */
   readonly accumulate?: boolean;
-  /** The targets it reads (default 'classes'); the Learner's trial run before training uses it. */
+  /** The targets it reads (default 'category'); the Learner's trial run before training uses it. */
   readonly targetKind?: TargetKind;
 }
 
@@ -46,14 +46,14 @@ export function metric(name: string, compute: Metric['compute']): Metric {
  * Wraps a function as a {@link Metric} computed once over the whole validation set (fastai's
  * AccumMetric), e.g. a score that is not a mean over items.
  */
-export function accumMetric(name: string, compute: Metric['compute'], { targetKind = 'classes' }: { targetKind?: TargetKind } = {}): Metric {
+export function accumMetric(name: string, compute: Metric['compute'], { targetKind = 'category' }: { targetKind?: TargetKind } = {}): Metric {
   checkString('accumMetric', 'name', name);
   checkFunction('accumMetric', 'compute', compute);
   return { name, compute, accumulate: true, targetKind: checkTargetKind('accumMetric', 'targetKind', targetKind) };
 }
 
 function checkTargetKind(where: string, name: string, kind: unknown): TargetKind {
-  if (kind !== 'classes' && kind !== 'multi-hot' && kind !== 'values') throw invalidParameterError(where, name, "'classes', 'multi-hot' or 'values'", kind);
+  if (kind !== 'category' && kind !== 'multiCategory' && kind !== 'regression') throw invalidParameterError(where, name, "'category', 'multiCategory' or 'regression'", kind);
   return kind;
 }
 
@@ -64,8 +64,8 @@ export function classTargets(where: string, targets: Targets): Int32Array {
 }
 
 /** The targets as `outputs.length` floats (one per output), or an E_ARG error naming the metric. */
-export function floatTargets(where: string, targets: Targets, outputs: Float32Array, kind: 'multi-hot' | 'values'): Float32Array {
-  const what = kind === 'multi-hot' ? 'multi-hot targets (a Float32Array, n × k)' : 'regression targets (a Float32Array, n × k)';
+export function floatTargets(where: string, targets: Targets, outputs: Float32Array, kind: 'multiCategory' | 'regression'): Float32Array {
+  const what = kind === 'multiCategory' ? 'multi-hot targets (a Float32Array, n × k)' : 'regression targets (a Float32Array, n × k)';
   if (!(targets instanceof Float32Array)) throw invalidParameterError(where, 'targets', what, targets);
   if (targets.length !== outputs.length) throw invalidParameterError(where, 'targets', `${outputs.length} values (one per output)`, targets);
   return targets;
@@ -138,16 +138,16 @@ export function checkMetrics(where: string, argName: string, metrics: unknown, n
   const rows = 2;
   const outputs = Float32Array.from({ length: rows * nOut }, (_, i) => ((i * 7) % 5) / 5);
   const trialTargets: Record<TargetKind, Targets> = {
-    classes: Int32Array.from({ length: rows }, (_, i) => i % nOut),
-    'multi-hot': Float32Array.from(outputs, (_, i) => i % 2),
-    values: Float32Array.from(outputs, (_, i) => i / 2),
+    category: Int32Array.from({ length: rows }, (_, i) => i % nOut),
+    multiCategory: Float32Array.from(outputs, (_, i) => i % 2),
+    regression: Float32Array.from(outputs, (_, i) => i / 2),
   };
   return list.map((m: unknown, i) => {
     const name = Array.isArray(metrics) ? `${argName}[${i}]` : argName;
     if (m === null || typeof m !== 'object' || typeof (m as Metric).name !== 'string' || typeof (m as Metric).compute !== 'function') {
       throw invalidParameterError(where, name, 'a Metric ({ name, compute }) such as errorRate or accuracy', m);
     }
-    const { name: metricName, targetKind = 'classes' } = m as Metric;
+    const { name: metricName, targetKind = 'category' } = m as Metric;
     const targets = trialTargets[checkTargetKind(where, `${name}.targetKind`, targetKind)];
     let value: unknown;
     try {

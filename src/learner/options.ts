@@ -74,6 +74,14 @@ export interface FitOneCycleOptions extends FitOptions {
   moms?: readonly [number, number, number];
 }
 
+/** Options of `learn.fitSgdr`; defaults are fastai's `fit_sgdr`. */
+export interface FitSgdrOptions extends FitOptions {
+  /** Peak learning rate of every cycle (default `learn.lr`). */
+  lrMax?: HyperValue;
+  /** Each cycle lasts this many times the one before (default 2). */
+  cycleMult?: number;
+}
+
 /** Options of `learn.fitFlatCos`; defaults are fastai's `fit_flat_cos`. */
 export interface FitFlatCosOptions extends FitOptions {
   /** Learning rate of the flat part (default `learn.lr`). */

@@ -7,10 +7,17 @@ import type { LossSpec, ModelCore } from '../model/types.js';
 import { serially } from './serial.js';
 
 /**
- * What turns a row of logits into the returned values: `'softmax'` (the default, the
- * cross-entropy's activation), `'none'` (the logits themselves) or a function of one row.
+ * What turns a row of logits into the returned values: `'softmax'` (cross-entropy's and focal
+ * loss's activation), `'sigmoid'` (BCE's, multi-label), `'none'` (the outputs themselves,
+ * regression) or a function of one row. The default is the loss's.
  */
-export type Activation = 'softmax' | 'none' | ((logits: Float32Array) => ArrayLike<number>);
+export type Activation = 'softmax' | 'sigmoid' | 'none' | ((logits: Float32Array) => ArrayLike<number>);
+
+/** fastai's `loss_func.activation`: softmax for class indices, sigmoid for BCE, none for regression. */
+export function activationOf(loss: LossSpec): 'softmax' | 'sigmoid' | 'none' {
+  if (loss.kind === 'bceWithLogits') return 'sigmoid';
+  return loss.kind === 'mse' || loss.kind === 'l1' ? 'none' : 'softmax';
+}
 
 /** Predictions for the items of one loader, in its order. */
 export interface Predictions {
@@ -20,9 +27,14 @@ export interface Predictions {
   readonly nOut: number;
   /** Activations (probabilities by default), row-major n × nOut. */
   readonly probs: Float32Array;
-  /** Class index per item; -1 for unlabelled items (a test loader). */
+  /** Class index per item; -1 for unlabelled items (a test loader) and for float targets. */
   readonly targets: Int32Array;
-  /** Argmax of each row, with `withDecoded`. */
+  /** Float targets (multi-hot rows or regression values), n × nOut, when the data has them. */
+  readonly targetValues?: Float32Array;
+  /**
+   * With `withDecoded`: the argmax of each row (single-label), or n × nOut 0/1 flags of the
+   * probabilities above the loss's `thresh` (multi-label); none for regression.
+   */
   readonly decoded?: Int32Array;
   /** Unreduced loss per item, with `withLoss`. */
   readonly losses?: Float32Array;
@@ -80,14 +92,15 @@ export function crossEntropyPerItem(logits: Float32Array, targets: Int32Array, n
   return out;
 }
 
-export function checkActivation(where: string, name: string, act: unknown): Activation {
-  if (act === undefined) return 'softmax';
-  if (act === 'softmax' || act === 'none' || typeof act === 'function') return act as Activation;
-  throw invalidParameterError(where, name, "'softmax', 'none' or a function of one row of logits", act);
+export function checkActivation(where: string, name: string, act: unknown, fallback: Activation = 'softmax'): Activation {
+  if (act === undefined) return fallback;
+  if (act === 'softmax' || act === 'sigmoid' || act === 'none' || typeof act === 'function') return act as Activation;
+  throw invalidParameterError(where, name, "'softmax', 'sigmoid', 'none' or a function of one row of logits", act);
 }
 
 export function activate(logits: Float32Array, nOut: number, act: Activation): Float32Array {
   if (act === 'softmax') return softmax(logits, nOut);
+  if (act === 'sigmoid') return logits.map((x) => 1 / (1 + Math.exp(-x)));
   if (act === 'none') return Float32Array.from(logits);
   const out = new Float32Array(logits.length);
   for (let r = 0; r * nOut < logits.length; r++) {
@@ -100,18 +113,29 @@ export function activate(logits: Float32Array, nOut: number, act: Activation): F
   return out;
 }
 
-/** A batch the model can take: unlabelled items (label −1) get a placeholder label whose loss is not used. */
-export function labelled(batch: Batch): Batch {
-  return batch.labels.some((l) => l < 0) ? { ...batch, labels: new Int32Array(batch.labels.length) } : batch;
+/**
+ * A batch the model can take: unlabelled items (label −1, no float targets) get placeholder
+ * targets whose loss is not used.
+ */
+export function labelled(batch: Batch, nOut: number): Batch {
+  const n = batch.labels.length;
+  const withTargets = batch.targets ? batch : { ...batch, targets: new Float32Array(n * nOut) };
+  return batch.labels.some((l) => l < 0) ? { ...withTargets, labels: new Int32Array(n) } : withTargets;
 }
 
 /** The model's logits and the targets of every item of `dl`, in eval mode (steps queued per model). */
-export async function collectLogits(model: ModelCore, dl: DataLoader, signal?: AbortSignal): Promise<{ logits: Float32Array; targets: Int32Array }> {
+export async function collectLogits(
+  model: ModelCore,
+  dl: DataLoader,
+  signal?: AbortSignal,
+): Promise<{ logits: Float32Array; targets: Int32Array; targetValues?: Float32Array }> {
   const logits: Float32Array[] = [];
   const targets: Int32Array[] = [];
+  const values: Float32Array[] = [];
   for await (const batch of dl) {
     if (signal?.aborted) throw signal.reason;
-    const input = labelled(batch);
+    if (batch.targets) values.push(batch.targets);
+    const input = labelled(batch, model.nOut);
     const out = await serially(model, () => model.evalStep(input));
     if (out.logits.length !== batch.labels.length * model.nOut) {
       throw new FasttuneError(`evalStep returned ${out.logits.length} logits for ${batch.labels.length} items of ${model.nOut} classes`, 'E_NATIVE');
@@ -119,7 +143,8 @@ export async function collectLogits(model: ModelCore, dl: DataLoader, signal?: A
     logits.push(out.logits);
     targets.push(batch.labels);
   }
-  return { logits: concat(logits, Float32Array), targets: concat(targets, Int32Array) };
+  const targetValues = values.length === targets.length && values.length > 0 ? concat(values, Float32Array) : undefined;
+  return { logits: concat(logits, Float32Array), targets: concat(targets, Int32Array), ...(targetValues && { targetValues }) };
 }
 
 export function concat<T extends Float32Array | Int32Array>(parts: readonly T[], Ctor: { new (n: number): T }): T {
@@ -132,20 +157,79 @@ export function concat<T extends Float32Array | Int32Array>(parts: readonly T[],
   return out;
 }
 
-/** Builds {@link Predictions} from logits and targets. */
+/** 0/1 flags of `probs` above `thresh`, as fastai decodes multi-label predictions. */
+export function aboveThreshold(probs: Float32Array, thresh: number): Int32Array {
+  return Int32Array.from(probs, (p) => (p > thresh ? 1 : 0));
+}
+
+/** Builds {@link Predictions} from logits and targets (and float targets, when the data has them). */
 export function predictionsFrom(
   logits: Float32Array,
   targets: Int32Array,
   nOut: number,
-  options: { act: Activation; withDecoded: boolean; withLoss: boolean; loss: LossSpec },
+  options: { act: Activation; withDecoded: boolean; withLoss: boolean; loss: LossSpec; targetValues?: Float32Array },
 ): Predictions {
+  const { loss, targetValues } = options;
   const probs = activate(logits, nOut, options.act);
-  const result: { -readonly [K in keyof Predictions]: Predictions[K] } = { n: targets.length, nOut, probs, targets };
-  if (options.withDecoded) result.decoded = argmaxRows(probs, nOut);
+  const result: { -readonly [K in keyof Predictions]: Predictions[K] } = { n: targets.length, nOut, probs, targets, ...(targetValues && { targetValues }) };
+  if (options.withDecoded && loss.kind !== 'mse' && loss.kind !== 'l1') {
+    result.decoded = loss.kind === 'bceWithLogits' ? aboveThreshold(activate(logits, nOut, 'sigmoid'), loss.thresh ?? 0.5) : argmaxRows(probs, nOut);
+  }
   if (options.withLoss) {
-    const unlabelled = targets.findIndex((t) => t < 0);
+    const classes = loss.kind === 'crossEntropy' || loss.kind === 'focal';
+    const unlabelled = classes ? targets.findIndex((t) => t < 0) : targetValues ? -1 : 0;
     if (unlabelled >= 0) throw new FasttuneError(`getPreds: withLoss needs labelled items; item ${unlabelled} has no label`, 'E_ARG');
-    result.losses = crossEntropyPerItem(logits, targets, nOut, options.loss.labelSmoothing);
+    result.losses = itemLosses(loss, logits, nOut, targets, targetValues);
   }
   return result;
+}
+
+/**
+ * The loss of each item, as the loss with `reduction='none'` (BCE, MSE and L1 averaged over the
+ * item's outputs, as the native step's batch mean sees them).
+ */
+export function itemLosses(loss: LossSpec, logits: Float32Array, nOut: number, targets: Int32Array, targetValues?: Float32Array): Float32Array {
+  const n = targets.length;
+  const w = loss.weight ?? null;
+  if (loss.kind === 'crossEntropy' || loss.kind === 'focal') {
+    const ce = loss.kind === 'crossEntropy' && w === null ? crossEntropyPerItem(logits, targets, nOut, loss.labelSmoothing) : weightedCrossEntropy(logits, targets, nOut, w, loss.labelSmoothing);
+    if (loss.kind === 'crossEntropy') return ce;
+    const gamma = loss.gamma ?? 2;
+    return ce.map((c) => (1 - Math.exp(-c)) ** gamma * c);
+  }
+  const values = targetValues as Float32Array;
+  const out = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    let sum = 0;
+    for (let j = 0; j < nOut; j++) {
+      const x = logits[r * nOut + j] as number;
+      const y = values[r * nOut + j] as number;
+      if (loss.kind === 'mse') sum += (x - y) ** 2;
+      else if (loss.kind === 'l1') sum += Math.abs(x - y);
+      else sum += (w?.[j] ?? 1) * (Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x))));
+    }
+    out[r] = sum / nOut;
+  }
+  return out;
+}
+
+/** `nn.CrossEntropyLoss(weight, label_smoothing, reduction='none')`: w_y·(1−ε)·NLL + (ε/C)·Σ_c w_c·(−log p_c). */
+function weightedCrossEntropy(logits: Float32Array, targets: Int32Array, nOut: number, weight: readonly number[] | null, labelSmoothing: number): Float32Array {
+  const out = new Float32Array(targets.length);
+  for (let r = 0; r < targets.length; r++) {
+    const row = logits.subarray(r * nOut, (r + 1) * nOut);
+    let max = -Infinity;
+    for (const v of row) max = Math.max(max, v);
+    let sum = 0;
+    for (const v of row) sum += Math.exp(v - max);
+    const logSum = max + Math.log(sum);
+    const target = targets[r] as number;
+    const wOf = (c: number) => (weight ? (weight[c] as number) : 1);
+    let smooth = 0;
+    row.forEach((v, c) => {
+      smooth += wOf(c) * (logSum - v);
+    });
+    out[r] = (1 - labelSmoothing) * wOf(target) * (logSum - (row[target] as number)) + (labelSmoothing / nOut) * smooth;
+  }
+  return out;
 }

@@ -176,6 +176,6 @@ export class Recorder implements Callback {
     const logits = learn.pred;
     if (!batch || !logits) return;
     this.validLoss.add(learn.loss, batch.labels.length);
-    this.epochMetrics.add(logits, batch.labels, learn.model.nOut, learn.iter);
+    this.epochMetrics.add(logits, batch.targets ?? batch.labels, learn.model.nOut, learn.iter);
   }
 }

@@ -21,16 +21,26 @@ export function checkImages(where: string, images: unknown, shape: unknown): voi
 }
 
 /**
- * A batch for a step: pixels, shape and one label per image in the model's classes. Its augment
- * parameters come from a batch transform's draw and are checked natively, where they are used.
+ * A batch for a step: pixels, shape and one label per image in the model's classes, or (with
+ * `floatTargets`, for BCE, MSE and L1) n × nOut finite float targets. Its augment parameters come
+ * from a batch transform's draw and are checked natively, where they are used.
  */
-export function checkBatch(where: string, batch: Batch, nOut: number): void {
+export function checkBatch(where: string, batch: Batch, nOut: number, floatTargets = false): void {
   if (typeof batch !== 'object' || batch === null) throw invalidParameterError(where, 'batch', 'an object { images, shape, labels }', batch);
   checkImages(where, batch.images, batch.shape);
   const { labels } = batch;
   const n = batch.shape[0];
   if (!(labels instanceof Int32Array)) throw invalidParameterError(where, 'batch.labels', 'an Int32Array of class indices', labels);
   if (labels.length !== n) throw invalidParameterError(where, 'batch.labels', `one label per image (${n})`, `${labels.length} labels`);
+  if (floatTargets) {
+    const { targets } = batch;
+    if (!(targets instanceof Float32Array) || targets.length !== n * nOut) {
+      throw invalidParameterError(where, 'batch.targets', `a Float32Array of ${n} × ${nOut} targets (this loss reads float targets)`, targets);
+    }
+    const bad = targets.findIndex((t) => !Number.isFinite(t));
+    if (bad >= 0) throw new FasttuneError(`${where}: batch.targets[${bad}] (item ${Math.floor(bad / nOut)}) is ${targets[bad]}; targets must be finite`, 'E_ARG');
+    return;
+  }
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i] as number;
     if (label < 0 || label >= nOut) {

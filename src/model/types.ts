@@ -8,11 +8,24 @@ import type { ArchName } from './arch-names.js';
 
 export type { GroupHypers } from '../core/hypers.js';
 
+/**
+ * The losses a model computes in its steps, as fastai's `*LossFlat` classes: `'crossEntropy'` and
+ * `'focal'` on class indices (single-label), `'bceWithLogits'` on multi-hot targets (multi-label),
+ * `'mse'` and `'l1'` on values (regression).
+ */
+export type LossKind = 'crossEntropy' | 'focal' | 'bceWithLogits' | 'mse' | 'l1';
+
 /** The loss a model computes in `trainStep` and `evalStep` (fastai's CrossEntropyLossFlat by default). */
 export interface LossSpec {
-  readonly kind: 'crossEntropy';
-  /** 0 for plain cross-entropy; ε for label smoothing, `(1−ε)·NLL + (ε/C)·Σ −log p`. */
+  readonly kind: LossKind;
+  /** 0 for plain cross-entropy; ε for label smoothing, `(1−ε)·NLL + (ε/C)·Σ −log p` (cross-entropy only). */
   readonly labelSmoothing: number;
+  /** One weight per class (cross-entropy, focal, BCE), as PyTorch's `weight`; null: none. */
+  readonly weight?: readonly number[] | null;
+  /** Focal loss's γ (fastai default 2). */
+  readonly gamma?: number;
+  /** BCE: the probability above which a label is predicted (fastai default 0.5). */
+  readonly thresh?: number;
 }
 
 /** Which update rule `trainStep` applies; the values come per step in {@link GroupHypers}. */
@@ -26,6 +39,14 @@ export interface ModelSettings {
   wdBnBias: boolean;
   /** Keep BatchNorm parameters of frozen groups trainable (fastai default true). */
   trainBn: boolean;
+}
+
+/** How one training step treats its gradients. */
+export interface StepOptions {
+  /** The loss is multiplied by this before backward (gradient accumulation's bs/nAcc; default 1). */
+  lossFactor?: number;
+  /** > 0: the global L2 norm of the gradients is clipped to this before the update (default 0: none). */
+  clipNorm?: number;
 }
 
 /** What `evalStep` returns for one batch. */
@@ -47,6 +68,8 @@ export interface ModelArchitecture {
   readonly normalize: Readonly<Stats> | null;
   /** Head dropout. */
   readonly ps: number;
+  /** fastai's SigmoidRange on the head's output, when the model has one. */
+  readonly yRange?: readonly [number, number];
 }
 
 /**
@@ -60,8 +83,13 @@ export interface ModelCore {
   readonly nOut: number;
   /** Groups below `n` frozen (BatchNorm stays trainable when trainBn); clears optimizer state. */
   freezeTo(n: number): void;
-  /** Forward, loss, backward and one optimizer step in train mode; resolves to the batch loss. */
-  trainStep(batch: Batch, hypers: readonly GroupHypers[]): Promise<number>;
+  /**
+   * Forward, loss, backward and one optimizer step in train mode; resolves to the batch loss.
+   * `step` scales the loss before backward and clips the gradient norm before the update.
+   */
+  trainStep(batch: Batch, hypers: readonly GroupHypers[], step?: StepOptions): Promise<number>;
+  /** Forward, loss (times `lossFactor`) and backward without a step: gradients add up for the next trainStep. */
+  accumulateStep?(batch: Batch, lossFactor?: number): Promise<number>;
   /** Forward and loss in eval mode, no gradients. */
   evalStep(batch: Batch): Promise<EvalResult>;
   /** Keeps a copy of weights, BatchNorm buffers and optimizer state (one slot). */

@@ -9,7 +9,7 @@ import type { WeightsTensor } from '../io/weights.js';
 import { native, type NativeGradScalerOptions, type NativeModel } from '../native.js';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, invalidParameterError, type RangeOptions } from '../core/validate.js';
 import { checkBatch, checkHypers, checkImages } from './step-checks.js';
-import type { EvalResult, GroupHypers, ModelArchitecture, ModelCore, ModelSettings } from './types.js';
+import type { EvalResult, GroupHypers, LossKind, LossSpec, ModelArchitecture, ModelCore, ModelSettings, StepOptions } from './types.js';
 import { ARCH_NAMES, type ArchName } from './arch-names.js';
 
 /** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
@@ -59,6 +59,11 @@ export interface VisionModelOptions {
   labelSmoothing?: number;
   /** Head dropout, fastai's `ps`: ps/2 before the hidden layer, ps before the output (default 0.5). */
   ps?: number;
+  /**
+   * fastai's `y_range`: `sigmoid(x)·(high − low) + low` on every output of the head, so that
+   * regression outputs stay in [low, high] (default none).
+   */
+  yRange?: readonly [number, number];
   /** Mixed precision (default `'fp32'`); see {@link VisionModel.toFp16}. */
   precision?: Precision;
   /** Loss scaling: default on for fp16 and off otherwise; options or true turn it on for any precision. */
@@ -94,10 +99,12 @@ export interface ParamInfo {
   trainable: boolean;
 }
 
-/** What a model was built with: its architecture and the label smoothing of its loss. */
+/** What a model was built with: its architecture and its loss (as last configured). */
 export interface VisionModelSettings extends ModelArchitecture {
   /** Label smoothing ε of the model's cross-entropy loss. */
   readonly labelSmoothing: number;
+  /** The loss its steps compute. */
+  readonly loss: LossSpec;
 }
 
 /** Which part of the model a weights file fills. */
@@ -151,6 +158,42 @@ function checkTensorList(where: string, tensors: unknown): void {
     const ok = t !== null && typeof t === 'object' && typeof (t as WeightsTensor).name === 'string' && Array.isArray((t as WeightsTensor).shape) && ArrayBuffer.isView((t as WeightsTensor).data);
     if (!ok) throw invalidParameterError(where, `tensors[${i}]`, '{ name, shape, data } with a typed array', t);
   });
+}
+
+/** `[low, high]` with low < high, both finite. */
+export function checkYRange(where: string, name: string, value: unknown): [number, number] {
+  if (!Array.isArray(value) || value.length !== 2) throw invalidParameterError(where, name, '[low, high] with low < high', value);
+  const low = checkNumber(where, `${name}[0]`, value[0]);
+  const high = checkNumber(where, `${name}[1]`, value[1]);
+  if (!(low < high)) throw invalidParameterError(where, name, '[low, high] with low < high', value);
+  return [low, high];
+}
+
+const LOSS_KINDS: readonly LossKind[] = ['crossEntropy', 'focal', 'bceWithLogits', 'mse', 'l1'];
+
+function checkLossSpec(where: string, loss: unknown, nOut: number): LossSpec {
+  const spec = loss as LossSpec;
+  if (typeof loss !== 'object' || loss === null || !LOSS_KINDS.includes(spec.kind)) {
+    throw invalidParameterError(where, 'settings.loss', `{ kind: ${LOSS_KINDS.map((k) => `'${k}'`).join(' | ')}, labelSmoothing, weight?, gamma? }`, loss);
+  }
+  checkNumber(where, 'settings.loss.labelSmoothing', spec.labelSmoothing, spec.kind === 'crossEntropy' ? { min: 0, max: 1, maxOpen: true } : { min: 0, max: 0 });
+  if (spec.gamma !== undefined) checkNumber(where, 'settings.loss.gamma', spec.gamma, { min: 0 });
+  if (spec.weight !== undefined && spec.weight !== null) {
+    if (!Array.isArray(spec.weight) || spec.weight.length !== nOut || spec.kind === 'mse' || spec.kind === 'l1') {
+      throw invalidParameterError(where, 'settings.loss.weight', `one weight ≥ 0 per class (${nOut}), for a classification loss`, spec.weight);
+    }
+    spec.weight.forEach((w, i) => checkNumber(where, `settings.loss.weight[${i}]`, w, { min: 0 }));
+  }
+  return Object.freeze({ ...spec });
+}
+
+function checkStepOptions(where: string, step: StepOptions | undefined): { lossFactor: number; clipNorm: number } | undefined {
+  if (step === undefined) return undefined;
+  if (typeof step !== 'object' || step === null) throw invalidParameterError(where, 'step', 'an object { lossFactor?, clipNorm? }', step);
+  return {
+    lossFactor: checkNumber(where, 'step.lossFactor', step.lossFactor ?? 1, { min: 0, minOpen: true }),
+    clipNorm: checkNumber(where, 'step.clipNorm', step.clipNorm ?? 0, { min: 0 }),
+  };
 }
 
 function checkDevice(device: unknown): string {
@@ -250,19 +293,16 @@ export class VisionModel implements ModelCore {
   configure(settings: ModelSettings): void {
     const where = 'configure';
     if (typeof settings !== 'object' || settings === null) throw invalidParameterError(where, 'settings', 'an object { loss, optimizer, wdBnBias, trainBn }', settings);
-    const { loss } = settings;
-    if (typeof loss !== 'object' || loss === null || loss.kind !== 'crossEntropy') {
-      throw invalidParameterError(where, 'settings.loss', "{ kind: 'crossEntropy', labelSmoothing }", loss);
-    }
+    const loss = checkLossSpec(where, settings.loss, this.nOut);
     const native = {
-      labelSmoothing: checkNumber(where, 'settings.loss.labelSmoothing', loss.labelSmoothing, { min: 0, max: 1, maxOpen: true }),
+      loss: { kind: loss.kind, labelSmoothing: loss.labelSmoothing, weight: loss.weight ?? null, gamma: loss.gamma ?? 2 },
       optimizer: checkOneOf(where, 'settings.optimizer', settings.optimizer, ['adam', 'sgd'] as const),
       wdBnBias: checkBoolean(where, 'settings.wdBnBias', settings.wdBnBias),
       trainBn: checkBoolean(where, 'settings.trainBn', settings.trainBn),
     };
     this.#native.configure(native);
     this.#optimizer = native.optimizer;
-    this.#settings = Object.freeze({ ...this.#settings, labelSmoothing: native.labelSmoothing });
+    this.#settings = Object.freeze({ ...this.#settings, labelSmoothing: loss.labelSmoothing, loss });
   }
 
   /**
@@ -270,17 +310,17 @@ export class VisionModel implements ModelCore {
    * floats, normalize, forward in train mode, cross-entropy, backward, optimizer step with
    * `hypers[g]` for group g, gradients zeroed. Resolves to the loss.
    */
-  async trainStep(batch: Batch, hypers: readonly GroupHypers[]): Promise<number> {
-    checkBatch('trainStep', batch, this.nOut);
+  async trainStep(batch: Batch, hypers: readonly GroupHypers[], step?: StepOptions): Promise<number> {
+    checkBatch('trainStep', batch, this.nOut, this.#floatTargets());
     checkHypers('trainStep', hypers, this.nGroups, this.#optimizer);
-    return withCallerStack(this.#native.trainStep(batch, hypers, false));
+    return withCallerStack(this.#native.trainStep(batch, hypers, false, checkStepOptions('trainStep', step)));
   }
 
   /** {@link trainStep} that also returns the train-mode logits (for training metrics). */
-  async trainStepWithLogits(batch: Batch, hypers: readonly GroupHypers[]): Promise<EvalResult> {
-    checkBatch('trainStepWithLogits', batch, this.nOut);
+  async trainStepWithLogits(batch: Batch, hypers: readonly GroupHypers[], step?: StepOptions): Promise<EvalResult> {
+    checkBatch('trainStepWithLogits', batch, this.nOut, this.#floatTargets());
     checkHypers('trainStepWithLogits', hypers, this.nGroups, this.#optimizer);
-    return withCallerStack(this.#native.trainStep(batch, hypers, true));
+    return withCallerStack(this.#native.trainStep(batch, hypers, true, checkStepOptions('trainStepWithLogits', step)));
   }
 
   /**
@@ -288,9 +328,10 @@ export class VisionModel implements ModelCore {
    * the next {@link trainStep}, which steps with their sum (gradient accumulation). Resolves to
    * the loss; {@link gradients} shows what was accumulated.
    */
-  async accumulateStep(batch: Batch): Promise<number> {
-    checkBatch('accumulateStep', batch, this.nOut);
-    return withCallerStack(this.#native.accumulateStep(batch));
+  async accumulateStep(batch: Batch, lossFactor = 1): Promise<number> {
+    checkBatch('accumulateStep', batch, this.nOut, this.#floatTargets());
+    checkNumber('accumulateStep', 'lossFactor', lossFactor, { min: 0, minOpen: true });
+    return withCallerStack(this.#native.accumulateStep(batch, lossFactor));
   }
 
   /**
@@ -298,7 +339,7 @@ export class VisionModel implements ModelCore {
    * resize): the loss and the logits (batch x classes).
    */
   async evalStep(batch: Batch): Promise<EvalResult> {
-    checkBatch('evalStep', batch, this.nOut);
+    checkBatch('evalStep', batch, this.nOut, this.#floatTargets());
     return withCallerStack(this.#native.evalStep(batch));
   }
 
@@ -310,6 +351,12 @@ export class VisionModel implements ModelCore {
     checkImages('predict', images, shape);
     if (augment !== undefined) checkAugmentParams('predict', augment, shape[0]);
     return withCallerStack(this.#native.predict(images, shape, augment));
+  }
+
+  /** Whether the configured loss reads `batch.targets` rather than class indices. */
+  #floatTargets(): boolean {
+    const { kind } = this.#settings.loss;
+    return kind !== 'crossEntropy' && kind !== 'focal';
   }
 
   /** Keeps a copy of weights, BatchNorm buffers, optimizer state and loss-scaler state (one slot). */
@@ -444,6 +491,7 @@ export async function createVisionModel(options: VisionModelOptions): Promise<Vi
     normalize: normalize === false ? null : checkStats(normalize),
     labelSmoothing: checkNumber(WHERE, 'options.labelSmoothing', options.labelSmoothing ?? 0, { min: 0, max: 1 }),
     ps: checkNumber(WHERE, 'options.ps', options.ps ?? 0.5, { min: 0, max: 1 }),
+    yRange: options.yRange === undefined ? null : checkYRange(WHERE, 'options.yRange', options.yRange),
     precision,
     gradScaler: resolveScaler(WHERE, options.gradScaler, precision),
     channelsLast: checkBoolean(WHERE, 'options.channelsLast', options.channelsLast ?? false),
@@ -452,5 +500,7 @@ export async function createVisionModel(options: VisionModelOptions): Promise<Vi
   };
   const model = await withCallerStack(native().createVisionModel(resolved));
   const { arch, nOut, labelSmoothing, ps } = resolved;
-  return new VisionModel(model, optimizer, { arch, nOut, labelSmoothing, ps, normalize: resolved.normalize });
+  const loss: LossSpec = { kind: 'crossEntropy', labelSmoothing };
+  const yRange = resolved.yRange ?? undefined;
+  return new VisionModel(model, optimizer, { arch, nOut, labelSmoothing, ps, normalize: resolved.normalize, loss, ...(yRange && { yRange }) });
 }

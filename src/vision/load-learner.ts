@@ -4,7 +4,7 @@ import { ImageDataLoaders } from '../data/dataloaders.js';
 import { itemTransformFromConfig } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import { checkOptions, checkString } from '../core/validate.js';
-import { crossEntropyLossFlat } from '../learner/loss.js';
+import { checkLoss } from '../learner/loss.js';
 import type { ProgressOutput } from '../learner/progress.js';
 import { createVisionModel, type DeviceName } from '../model/vision-model.js';
 import { checkArchitecture } from './architectures.js';
@@ -52,17 +52,19 @@ export async function loadLearner(path: string, options: LoadLearnerOptions = {}
     normalize: meta.normalize ?? false,
     labelSmoothing: meta.loss.labelSmoothing,
     ps: meta.ps,
+    ...(meta.yRange && { yRange: meta.yRange }),
   });
   try {
     await model.loadStateDict(file.tensors, path);
     const dls = ImageDataLoaders.forInference({
       vocab: meta.vocab,
+      targetKind: meta.targetKind,
       itemTfm,
       batchTfm: meta.validResize ? validResizeTransform(meta.validResize) : undefined,
       normalize: meta.normalize,
       bs: options.bs,
     });
-    const learnerOptions = { lossFunc: crossEntropyLossFlat({ labelSmoothing: meta.loss.labelSmoothing }), progress: false, ...(options.output ? { output: options.output } : {}) };
+    const learnerOptions = { lossFunc: checkLoss('loadLearner', 'loss', meta.loss), progress: false, ...(options.output ? { output: options.output } : {}) };
     return new VisionLearner(dls, model, learnerOptions, checkArchitecture('loadLearner', meta.arch), false) as InferenceLearner;
   } catch (error) {
     model.dispose();

@@ -7,7 +7,7 @@ import { FasttuneError } from '../core/errors.js';
 import { checkBoolean, checkInteger, checkOptions, checkString } from '../core/validate.js';
 import { Learner } from '../learner/learner.js';
 import { LEARNER_OPTION_KEYS, checkDataLoaders, type LearnerOptions } from '../learner/options.js';
-import { createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
+import { checkYRange, createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
 import type { ArchName } from '../model/arch-names.js';
 import { checkArchitecture, type Architecture } from './architectures.js';
 import { resolvePretrained } from './pretrained.js';
@@ -27,6 +27,11 @@ export interface VisionLearnerOptions extends LearnerOptions {
   nOut?: number;
   /** Head dropout, fastai's `ps` (default 0.5: 0.25 before the hidden layer, 0.5 before the output). */
   ps?: number;
+  /**
+   * fastai's `y_range` for regression: the head's outputs go through `sigmoid(x)·(high − low) + low`,
+   * so predictions stay in [low, high] (default none).
+   */
+  yRange?: readonly [number, number];
   /** Default `'auto'`: the first CUDA device if there is one, else the CPU. */
   device?: DeviceName;
   /** Mixed precision (default `'fp32'`); also `learn.toFp16()` / `toBf16()` / `toFp32()`. */
@@ -43,7 +48,7 @@ export interface VisionLearnerOptions extends LearnerOptions {
   foldBn?: boolean;
 }
 
-const MODEL_KEYS = ['pretrained', 'weights', 'nOut', 'ps', 'device', 'precision', 'channelsLast', 'seed', 'foldBn'] as const;
+const MODEL_KEYS = ['pretrained', 'weights', 'nOut', 'ps', 'yRange', 'device', 'precision', 'channelsLast', 'seed', 'foldBn'] as const;
 
 /**
  * A {@link Learner} over fastai's vision model: `learn.model` is the native {@link VisionModel}.
@@ -163,6 +168,7 @@ export async function visionLearner(dls: DataLoaders, arch: Architecture | ArchN
     ...(o.channelsLast !== undefined && { channelsLast: o.channelsLast }),
     ...(o.seed !== undefined && { seed: o.seed }),
     ...(o.ps !== undefined && { ps: o.ps }),
+    ...(o.yRange !== undefined && { yRange: checkYRange(where, 'yRange', o.yRange) }),
     ...(o.foldBn !== undefined && { foldBn: o.foldBn }),
   });
   try {

@@ -1,7 +1,7 @@
 // A ModelCore that plays back fixed numbers: the k-th training step returns trainLosses[k], the
 // k-th validation batch returns validOutputs[k]. It records everything the Learner sends it.
 import type { Batch } from '../../src/data/loader-contract.js';
-import type { EvalResult, GroupHypers, ModelCore, ModelSettings } from '../../src/model/types.js';
+import type { EvalResult, GroupHypers, ModelCore, ModelSettings, StepOptions } from '../../src/model/types.js';
 
 export interface ScriptedModelOptions {
   nGroups?: number;
@@ -20,6 +20,10 @@ export class ScriptedModel implements ModelCore {
   readonly steps: GroupHypers[][] = [];
   readonly freezeCalls: number[] = [];
   readonly log: string[] = [];
+  /** The step options of each training step (undefined: a plain step). */
+  readonly stepOptions: Array<StepOptions | undefined> = [];
+  /** The loss factor of each accumulateStep call. */
+  readonly accumulated: number[] = [];
   settings: ModelSettings | undefined;
   evalCalls = 0;
   /** Training steps since construction or the last restore. */
@@ -40,13 +44,20 @@ export class ScriptedModel implements ModelCore {
     this.log.push(`freezeTo(${n})`);
   }
 
-  async trainStep(_batch: Batch, hypers: readonly GroupHypers[]): Promise<number> {
+  async trainStep(_batch: Batch, hypers: readonly GroupHypers[], step?: StepOptions): Promise<number> {
     this.options.onTrainStep?.(this.trainCount);
+    this.stepOptions.push(step);
     this.steps.push(hypers.map((h) => ({ ...h })));
     const losses = this.options.trainLosses ?? [1];
     const loss = losses[Math.min(this.trainCount, losses.length - 1)] as number;
     this.trainCount += 1;
     return loss;
+  }
+
+  async accumulateStep(_batch: Batch, lossFactor = 1): Promise<number> {
+    this.accumulated.push(lossFactor);
+    this.log.push('accumulate');
+    return 1;
   }
 
   async evalStep(batch: Batch): Promise<EvalResult> {

@@ -83,7 +83,7 @@ describe('loadLearner refuses', () => {
   it.each([
     ['metadata that is not JSON', (m: Record<string, unknown>) => m, { format: 'fasttune-export', 'fasttune.export': '{"arch": resnet34' }, /'fasttune\.export' is not valid JSON/],
     ['a field we never write', (m: Record<string, unknown>) => void (m.run = 'rm -rf /'), undefined, /'fasttune\.export\.run' is not one fasttune writes/],
-    ['a newer format', (m: Record<string, unknown>) => void (m.formatVersion = 2), undefined, /format 2 by a newer fasttune/],
+    ['a newer format', (m: Record<string, unknown>) => void (m.formatVersion = 3), undefined, /format 3 by a newer fasttune/],
     ['an architecture it does not know', (m: Record<string, unknown>) => void (m.arch = 'vgg16'), undefined, /architecture 'vgg16' is not supported by this fasttune \(resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny\)/],
     ['a vocab that does not match nOut', (m: Record<string, unknown>) => void (m.vocab = ['cat', 'dog']), undefined, /'fasttune\.export\.vocab' must be 3 class names/],
     ['a mistyped field', (m: Record<string, unknown>) => void (m.nOut = '3'), undefined, /'fasttune\.export\.nOut' must be an integer/],

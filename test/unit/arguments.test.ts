@@ -92,7 +92,7 @@ describe('Learner construction checks its inputs', () => {
     ['unknown option', { epochs: 1 } as LearnerOptions, /Learner: expected one of the keys .* for options but received 'epochs'/],
     ['bad progress', { progress: 'loud' as 'bar' }, /Learner: expected 'auto', 'bar', 'lines', true or false for progress but received 'loud'/],
     ['bad optimizer', { optimizer: {} as ReturnType<typeof adam> }, /Learner: expected an optimizer from adam\(\) or sgd\(\) for optimizer/],
-    ['bad loss', { lossFunc: 'ce' as unknown as ReturnType<typeof crossEntropyLossFlat> }, /Learner: expected a loss from crossEntropyLossFlat\(\) or labelSmoothingCrossEntropy\(\) for lossFunc but received 'ce'/],
+    ['bad loss', { lossFunc: 'ce' as unknown as ReturnType<typeof crossEntropyLossFlat> }, /Learner: expected a loss from crossEntropyLossFlat\(\), focalLossFlat\(\), bceWithLogitsLossFlat\(\), mseLossFlat\(\) or l1LossFlat\(\) for lossFunc but received 'ce'/],
     ['bad output', { output: {} as NodeJS.WriteStream }, /Learner: expected a stream-like object with write\(text\) for output but received an object/],
   ];
 
@@ -112,7 +112,7 @@ describe('Learner construction checks its inputs', () => {
   it('settings reach a model with configure(); a model without it refuses non-default settings', async () => {
     const model = new ScriptedModel();
     new Learner(blankDataLoaders(1, 1), model, { lossFunc: crossEntropyLossFlat({ labelSmoothing: 0.1 }), optimizer: sgd(), wdBnBias: true });
-    expect(model.settings).toEqual({ loss: { kind: 'crossEntropy', labelSmoothing: 0.1 }, optimizer: 'sgd', wdBnBias: true, trainBn: true });
+    expect(model.settings).toEqual({ loss: { kind: 'crossEntropy', labelSmoothing: 0.1, weight: null }, optimizer: 'sgd', wdBnBias: true, trainBn: true });
     const bare = new ScriptedModel() as Partial<ScriptedModel>;
     delete (bare as { configure?: unknown }).configure;
     Object.defineProperty(bare, 'configure', { value: undefined });

@@ -161,7 +161,8 @@ describe('bad folders, patterns and tables', () => {
     err = await failure(ImageDataLoaders.fromCsv(root, { csvFname: 'v.csv', validCol: 'v', bs: 1 }));
     expect(err.message).toMatch(/row 2 .* has 'maybe' in the validation column/);
     expect((await failure(ImageDataLoaders.fromCsv(root, { csvFname: 'none.csv' }))).message).toMatch(/cannot read .*none\.csv: no such file/);
-    expect((await failure(ImageDataLoaders.fromCsv(root, { labelDelim: ' ' }))).message).toMatch(/multi-label/);
+    expect((await failure(ImageDataLoaders.fromCsv(root, { labelDelim: ' ' }))).message).toMatch(/row 3 of .*labels\.csv has no label \(column 1\)/);
+    expect((await failure(ImageDataLoaders.fromCsv(root, { labelDelim: ' ', yBlock: 'category' }))).message).toMatch(/fromCsv: expected 'multiCategory' with labelDelim for yBlock/);
   });
 });
 

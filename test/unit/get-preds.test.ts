@@ -40,7 +40,7 @@ describe('getPreds', () => {
   it('checks its arguments before running', async () => {
     const { learn, model } = setup();
     const cases: [object, RegExp][] = [
-      [{ act: 'relu' }, /getPreds: expected 'softmax', 'none' or a function .* for act/],
+      [{ act: 'relu' }, /getPreds: expected 'softmax', 'sigmoid', 'none' or a function .* for act/],
       [{ withLoss: 'yes' }, /getPreds: expected true or false for withLoss/],
       [{ ds: 'test' }, /getPreds: expected 'valid', 'train' or a DataLoader for ds/],
       [{ ds: 'train' }, /ds 'train' needs loaders that can be re-made unshuffled/],

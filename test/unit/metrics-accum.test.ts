@@ -103,9 +103,9 @@ describe('metric arguments', () => {
     expectArgError(() => accuracyMulti({ thresh: 1 }), /accuracyMulti: expected a finite number in \(0, 1\) for thresh but received 1/);
     expectArgError(() => F1ScoreMulti({ thresh: 0 }), /F1ScoreMulti: expected a finite number in \(0, 1\) for thresh but received 0/);
     expectArgError(() => F1Score({ avg: 'macro' } as never), /F1Score: expected one of the keys .* for options but received 'avg'/);
-    expectArgError(() => accumMetric('x', () => 0, { targetKind: 'labels' as never }), /accumMetric: expected 'classes', 'multi-hot' or 'values' for targetKind but received 'labels'/);
+    expectArgError(() => accumMetric('x', () => 0, { targetKind: 'labels' as never }), /accumMetric: expected 'category', 'multiCategory' or 'regression' for targetKind but received 'labels'/);
     const odd = { name: 'odd', compute: () => 0, targetKind: 'labels' } as unknown as Metric;
-    expectArgError(() => learner(2, [odd]), /Learner: expected 'classes', 'multi-hot' or 'values' for metrics\[0\].targetKind but received 'labels'/);
+    expectArgError(() => learner(2, [odd]), /Learner: expected 'category', 'multiCategory' or 'regression' for metrics\[0\].targetKind but received 'labels'/);
     // Without the sigmoid the threshold applies to raw outputs: any finite number.
     expect(accuracyMulti({ thresh: -2, sigmoid: false }).name).toBe('accuracy_multi');
   });

@@ -8,6 +8,7 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "parallel/data_parallel.h"
 #include "io/safetensors.h"
 #include "train/optimizer_state.h"
 
@@ -105,6 +106,7 @@ void VisionModel::FreezeTo(int64_t n) {
     t.requires_grad_(trainable);
   }
   optimizer_.ClearState();
+  if (parallel_) parallel_->Reset();  // the Reducer covers the trainable parameters only
 }
 
 void VisionModel::Configure(const ModelSettings& settings) {
@@ -162,12 +164,20 @@ std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch
   const torch::Tensor input = Input(batch.images, batch.augment);
   torch::Tensor logits;
   torch::Tensor loss;
-  {
-    AutocastScope autocast(device_.type(), precision_);
-    logits = Forward(input, true);
-    loss = Loss(logits, labels);
+  try {
+    if (parallel_) parallel_->BeforeForward();
+    buffersTrained_ = true;
+    {
+      AutocastScope autocast(device_.type(), precision_);
+      logits = Forward(input, true);
+      loss = Loss(logits, labels);
+    }
+    if (parallel_) parallel_->BeforeBackward();
+    (scaler_ ? loss * scaler_->scale() : loss).backward();
+  } catch (...) {
+    if (parallel_) parallel_->Rethrow(std::current_exception());  // drops a Reducer left half-way
+    throw;
   }
-  (scaler_ ? loss * scaler_->scale() : loss).backward();
   return {logits, loss};
 }
 
@@ -196,8 +206,16 @@ double VisionModel::AccumulateStep(const Batch& batch) {
   }
 }
 
+void VisionModel::SyncBuffersForEval() {
+  if (!parallel_ || !buffersTrained_) return;
+  parallel_->SyncBuffers();
+  buffersTrained_ = false;
+  WeightsChanged();
+}
+
 StepOutput VisionModel::EvalStep(const Batch& batch) {
   const torch::Tensor labels = Labels(batch);
+  SyncBuffersForEval();
   c10::InferenceMode inference;
   const torch::Tensor input = Input(batch.images, batch.augment);
   AutocastScope autocast(device_.type(), precision_);
@@ -206,6 +224,7 @@ StepOutput VisionModel::EvalStep(const Batch& batch) {
 }
 
 torch::Tensor VisionModel::Predict(const torch::Tensor& images, const std::optional<AugmentParams>& augment) {
+  SyncBuffersForEval();
   c10::InferenceMode inference;
   const torch::Tensor input = Input(images, augment);
   AutocastScope autocast(device_.type(), precision_);
@@ -319,6 +338,14 @@ std::optional<GradScalerState> VisionModel::ScalerState() const {
 void VisionModel::Seed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(generator_.mutex());
   generator_.set_current_seed(seed);
+}
+
+void VisionModel::Distribute(std::shared_ptr<dist::ProcessGroup> group) {
+  std::vector<dist::ReplicaTensor> state;
+  for (const models::StateEntry& e : net_.state) state.push_back({e.name, e.tensor, e.isParam});
+  WeightsChanged();
+  parallel_ = std::make_unique<dist::DataParallel>(std::move(group), std::move(state));
+  buffersTrained_ = false;
 }
 
 }  // namespace fasttune::train

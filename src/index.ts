@@ -69,6 +69,7 @@ export {
   type VisionModelSettings,
   type WeightsPart,
 } from './model/vision-model.js';
+export { distributedEnv, initProcessGroup, ProcessGroup, type ProcessGroupOptions } from './model/process-group.js';
 export type { EvalResult, GroupHypers, LossSpec, ModelArchitecture, ModelCore, ModelSettings, NamedTensors, OptimizerKind } from './model/types.js';
 
 // The Learner and its training loop

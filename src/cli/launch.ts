@@ -67,9 +67,11 @@ function supervise(ranks: RankProcess[], stderr: { write(text: string): unknown 
     let failed = false;
     let interrupted = false;
     const timers: NodeJS.Timeout[] = [];
+    const signalled = new Set<ChildProcess>();
     const stopOthers = (signal: NodeJS.Signals) => {
       for (const { child } of ranks) {
         if (child.exitCode !== null || child.signalCode !== null) continue;
+        signalled.add(child);
         child.kill(signal);
         const timer = setTimeout(() => child.kill('SIGKILL'), GRACE_MS);
         timer.unref();
@@ -88,11 +90,12 @@ function supervise(ranks: RankProcess[], stderr: { write(text: string): unknown 
       });
       child.on('close', (code, signal) => {
         running--;
-        if ((code !== 0 || signal !== null) && !failed && !interrupted) {
-          failed = true;
+        // Every rank that ended badly on its own is named (a lost rank makes the others fail too).
+        if ((code !== 0 || signal !== null) && !signalled.has(child) && !interrupted) {
           const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-          stderr.write(`fasttune launch: rank ${rank} ${how}; stopping the other ranks\n`);
-          stopOthers('SIGTERM');
+          stderr.write(`fasttune launch: rank ${rank} ${how}${failed ? '' : '; stopping the other ranks'}\n`);
+          if (!failed) stopOthers('SIGTERM');
+          failed = true;
         }
         if (running === 0) {
           process.off('SIGINT', onSigint);

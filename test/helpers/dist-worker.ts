@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   using model = await createVisionModel({ nOut, device: 'cpu', seed: 10 + rank, ps: 0 });
   await model.distribute(group);
   if (mode === 'hang') {
-    process.stdout.write('stepping\n');
+    process.stdout.write(`stepping rank ${rank} pid ${process.pid}\n`);
     for (;;) await model.accumulateStep(syntheticBatch(2, 32, 100 + rank));
   }
   await model.accumulateStep(syntheticBatch(4, 32, 100 + rank));

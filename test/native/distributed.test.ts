@@ -98,7 +98,7 @@ describe('data parallel with two processes (Gloo on 127.0.0.1)', () => {
     const port = await freePort();
     const ranks = [0, 1].map((r) => startRank('hang', env(r, 2, port, 10)));
     const deadline = Date.now() + 120_000;
-    while (!ranks.every((r) => r.stdout().includes('stepping')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!ranks.every((r) => r.stdout().includes('stepping rank')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const killedAt = Date.now();
     ranks[1]?.child.kill('SIGKILL');
     const survivor = await ranks[0]!.done;

@@ -2,10 +2,13 @@
 // torchrun variables set. `grad`: a model seeded by its rank joins the group, takes rank 0's
 // weights, runs one backward on its own batch (the Reducer averages the gradients) and writes its
 // weights and gradients to `<out>.rank<R>.bin`. `join`: joins and leaves (start-up faults).
-// `other-model`: rank 1 builds a model with another head. `hang`: joins, then runs backward passes until killed or failed (a lost rank).
+// `learner`: learn.distributed around a fit (see learnerRun). `other-model`: rank 1 builds a model with another head. `hang`: joins, then runs backward passes until killed or failed (a lost rank).
 import { writeFileSync } from 'node:fs';
 import { createVisionModel } from '../../src/model/vision-model.js';
 import { initProcessGroup } from '../../src/model/process-group.js';
+import { Learner } from '../../src/learner/learner.js';
+import { CapturedOutput } from './learner-kit.js';
+import { noiseDataLoaders } from './memory-data.js';
 import { syntheticBatch } from './model.js';
 
 const [mode, out] = process.argv.slice(2);
@@ -19,6 +22,7 @@ async function main(): Promise<void> {
     return;
   }
   // ps 0: no dropout, whose masks would differ between the ranks and the one-process run.
+  if (mode === 'learner') return learnerRun(out as string);
   const nOut = mode === 'other-model' && rank === 1 ? 6 : 5;
   using model = await createVisionModel({ nOut, device: 'cpu', seed: 10 + rank, ps: 0 });
   await model.distribute(group);
@@ -32,6 +36,19 @@ async function main(): Promise<void> {
   const parts = [...weights, ...grads].map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength));
   writeFileSync(`${out}.rank${rank}.bin`, Buffer.concat(parts));
   group.close();
+}
+
+/** learn.distributed around a one-epoch fit: writes the weights, what it printed and the Recorder. */
+async function learnerRun(out: string): Promise<void> {
+  const dls = noiseDataLoaders({ nTrain: 16, nValid: 8, bs: 4, size: 32, classes: 3 });
+  using model = await createVisionModel({ nOut: 3, device: 'cpu', seed: 10 + rank, ps: 0 });
+  const output = new CapturedOutput();
+  const learn = new Learner(dls, model, { output, progress: 'lines' });
+  await learn.distributed(() => learn.fit(1, 1e-3));
+  const weights = (await model.stateDict()).map((t) => t.data).filter((d) => d instanceof Float32Array);
+  writeFileSync(`${out}.rank${rank}.bin`, Buffer.concat(weights.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength))));
+  const record = { printed: output.text, values: learn.recorder.values };
+  writeFileSync(`${out}.rank${rank}.json`, JSON.stringify(record));
 }
 
 main().then(

@@ -94,6 +94,19 @@ describe('data parallel with two processes (Gloo on 127.0.0.1)', () => {
     expect(worst).toBeLessThan(1e-5);
   }, 180_000);
 
+  it('learn.distributed keeps the replicas equal, validates on the whole set and lets rank 0 alone print', async () => {
+    const port = await freePort();
+    const out = join(dir, 'learner');
+    const ranks = [0, 1].map((r) => startRank('learner', env(r, 2, port), out));
+    for (const r of await Promise.all(ranks.map((x) => x.done))) expect(r.code, r.stderr).toBe(0);
+    expect(floats(`${out}.rank1.bin`)).toEqual(floats(`${out}.rank0.bin`));
+    const [zero, one] = [0, 1].map((r) => JSON.parse(readFileSync(`${out}.rank${r}.json`, 'utf8')) as { printed: string; values: number[][] });
+    expect(zero?.printed).toMatch(/valid_loss/);
+    expect(one?.printed).toBe('');
+    // Validation losses and metrics agree; the training loss is each rank's own (rank 0's is shown).
+    expect(one?.values.map((row) => row.slice(1))).toEqual(zero?.values.map((row) => row.slice(1)));
+  }, 180_000);
+
   it('a rank killed mid-epoch stops the other within the timeout, naming the failure', async () => {
     const port = await freePort();
     const ranks = [0, 1].map((r) => startRank('hang', env(r, 2, port, 10)));

@@ -3,7 +3,7 @@
 // that rank and stops the others; Ctrl-C goes to every rank (each saves its checkpoint as a
 // one-process run would) and the launcher waits for them, within a bound.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { EXIT, type Command, UsageError } from './command.js';
+import { type CliIO, EXIT, type Command, UsageError } from './command.js';
 import { numberOption } from './options.js';
 
 /** Milliseconds a rank gets to stop after SIGTERM or SIGINT before SIGKILL. */
@@ -38,22 +38,36 @@ export const launchCommand: Command = {
     const masterPort = numberOption(values, 'master-port', 29500, { integer: true, min: 1 });
     if (masterPort > 65535) throw new UsageError(`--master-port must be at most 65535, got ${masterPort}`);
     const masterAddr = typeof values['master-addr'] === 'string' ? values['master-addr'] : '127.0.0.1';
-    const ranks = Array.from({ length: nproc }, (_, local) => {
-      const rank = nodeRank * nproc + local;
-      const env = {
-        ...io.env,
-        RANK: String(rank),
-        LOCAL_RANK: String(local),
-        WORLD_SIZE: String(nnodes * nproc),
-        LOCAL_WORLD_SIZE: String(nproc),
-        MASTER_ADDR: masterAddr,
-        MASTER_PORT: String(masterPort),
-      };
-      return { rank, child: spawn(process.execPath, [...process.execArgv, script, ...args], { env, stdio: 'inherit' }) };
-    });
-    return supervise(ranks, io.stderr);
+    return launchRanks({ nproc, nnodes, nodeRank, masterAddr, masterPort }, script, args, io);
   },
 };
+
+export interface LaunchPlan {
+  nproc: number;
+  nnodes?: number;
+  nodeRank?: number;
+  masterAddr?: string;
+  masterPort: number;
+}
+
+/** Starts this machine's ranks of `node <script> <args>` and supervises them; resolves to the exit code. */
+export function launchRanks(plan: LaunchPlan, script: string, args: readonly string[], io: CliIO): Promise<number> {
+  const { nproc, nnodes = 1, nodeRank = 0, masterAddr = '127.0.0.1', masterPort } = plan;
+  const ranks = Array.from({ length: nproc }, (_, local) => {
+    const rank = nodeRank * nproc + local;
+    const env = {
+      ...io.env,
+      RANK: String(rank),
+      LOCAL_RANK: String(local),
+      WORLD_SIZE: String(nnodes * nproc),
+      LOCAL_WORLD_SIZE: String(nproc),
+      MASTER_ADDR: masterAddr,
+      MASTER_PORT: String(masterPort),
+    };
+    return { rank, child: spawn(process.execPath, [...process.execArgv, script, ...args], { env, stdio: 'inherit' }) };
+  });
+  return supervise(ranks, io.stderr);
+}
 
 interface RankProcess {
   rank: number;

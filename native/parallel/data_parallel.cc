@@ -61,58 +61,16 @@ void DataParallel::Rethrow(std::exception_ptr failure) {
     std::rethrow_exception(failure);
   } catch (const CodedError&) {
     throw;
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
+    // Gloo's own errors (a closed or reset connection, a timeout) come through as they were
+    // raised in its worker threads, c10::Error or not.
     const std::string why = FirstLine(e);
-    const bool collective = why.find("gloo") != std::string::npos || why.find("Connection") != std::string::npos ||
-                            why.find("imed out") != std::string::npos || why.find("c10d") != std::string::npos;
+    bool collective = false;
+    for (const char* mark : {"gloo", "Gloo", "onnection", "peer", "imed out", "c10d"}) collective |= why.find(mark) != std::string::npos;
     if (!collective) throw;
     throw CodedError(kDist, "averaging the gradients failed on rank " + std::to_string(group_->rank()) +
                                 " (another rank stopped or lost its connection): " + why);
   }
-}
-
-void DataParallel::SyncBuffers() {
-  std::vector<torch::Tensor> buffers;
-  for (const ReplicaTensor& t : state_) {
-    if (!t.isParam) buffers.push_back(t.tensor.detach());
-  }
-  if (!buffers.empty() && group_->worldSize() > 1) {
-    torch::NoGradGuard noGrad;
-    try {
-      c10d::broadcast_coalesced(group_->group(), buffers, kBroadcastBytes, 0);
-    } catch (const std::exception& e) {
-      throw CodedError(kDist, "broadcasting rank 0's buffers failed on rank " + std::to_string(group_->rank()) +
-                                  " (another rank stopped or lost its connection): " + FirstLine(e));
-    }
-  }
-}
-
-void DataParallel::BeforeForward() {
-  SyncBuffers();
-  if (!reducer_) {
-    std::vector<torch::Tensor> params;
-    std::unordered_map<size_t, std::string> names;
-    for (const ReplicaTensor& t : state_) {
-      if (!t.isParam || !t.tensor.requires_grad()) continue;
-      names[params.size()] = t.name;
-      params.push_back(t.tensor);
-    }
-    const std::vector<bool> sparse(params.size(), false);
-    auto [buckets, limits] = c10d::compute_bucket_assignment_by_size(
-        params, {static_cast<size_t>(kFirstBucketBytes), static_cast<size_t>(kBucketBytes)}, sparse);
-    // Gradients arrive roughly in reverse order of the parameters: so do the buckets (as in DDP).
-    std::reverse(buckets.begin(), buckets.end());
-    std::reverse(limits.begin(), limits.end());
-    reducer_ = std::make_shared<c10d::Reducer>(params, buckets, limits, group_->group(), sparse, kBucketBytes,
-                                               /*find_unused_parameters=*/false, /*gradient_as_bucket_view=*/false,
-                                               names, kFirstBucketBytes);
-  }
-  reducer_->prepare_for_forward();
-}
-
-void DataParallel::BeforeBackward() {
-  if (!reducer_) throw CodedError(kNative, "DataParallel::BeforeBackward without BeforeForward");
-  reducer_->prepare_for_backward({});
 }
 
 }  // namespace fasttune::dist

@@ -2,6 +2,7 @@
 #include "parallel/process_group.h"
 
 #include <algorithm>
+#include <thread>
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -70,7 +71,14 @@ void CheckJoin(c10d::Store& store, const GroupOptions& o) {
       }
     }
     store.set("fasttune/verdict", text(verdict));
-    if (verdict != "ok") throw CodedError(kDist, verdict);
+    if (verdict != "ok") {
+      // Rank 0 serves the store: stay a moment so every rank reads why, instead of a lost connection.
+      const auto until = std::chrono::steady_clock::now() + std::min(o.timeout, std::chrono::milliseconds(5000));
+      while (store.add("fasttune/verdict_read", 0) < o.worldSize - 1 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      throw CodedError(kDist, verdict);
+    }
     return;
   }
   try {
@@ -81,7 +89,10 @@ void CheckJoin(c10d::Store& store, const GroupOptions& o) {
   }
   const std::vector<uint8_t> value = store.get("fasttune/verdict");
   const std::string verdict(value.begin(), value.end());
-  if (verdict != "ok") throw CodedError(kDist, verdict);
+  if (verdict != "ok") {
+    store.add("fasttune/verdict_read", 1);
+    throw CodedError(kDist, verdict);
+  }
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ describe('data parallel with two processes (Gloo on 127.0.0.1)', () => {
 
   it('a port in use is a clear start-up error', async () => {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, resolve)); // every address, as the store binds
     const { port } = server.address() as { port: number };
     try {
       const r = await startRank('join', env(0, 1, port)).done;

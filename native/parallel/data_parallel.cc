@@ -73,4 +73,48 @@ void DataParallel::Rethrow(std::exception_ptr failure) {
   }
 }
 
+void DataParallel::SyncBuffers() {
+  std::vector<torch::Tensor> buffers;
+  for (const ReplicaTensor& t : state_) {
+    if (!t.isParam) buffers.push_back(t.tensor.detach());
+  }
+  if (!buffers.empty() && group_->worldSize() > 1) {
+    torch::NoGradGuard noGrad;
+    try {
+      c10d::broadcast_coalesced(group_->group(), buffers, kBroadcastBytes, 0);
+    } catch (const std::exception& e) {
+      throw CodedError(kDist, "broadcasting rank 0's buffers failed on rank " + std::to_string(group_->rank()) +
+                                  " (another rank stopped or lost its connection): " + FirstLine(e));
+    }
+  }
+}
+
+void DataParallel::BeforeForward() {
+  SyncBuffers();
+  if (!reducer_) {
+    std::vector<torch::Tensor> params;
+    std::unordered_map<size_t, std::string> names;
+    for (const ReplicaTensor& t : state_) {
+      if (!t.isParam || !t.tensor.requires_grad()) continue;
+      names[params.size()] = t.name;
+      params.push_back(t.tensor);
+    }
+    const std::vector<bool> sparse(params.size(), false);
+    auto [buckets, limits] = c10d::compute_bucket_assignment_by_size(
+        params, {static_cast<size_t>(kFirstBucketBytes), static_cast<size_t>(kBucketBytes)}, sparse);
+    // Gradients arrive roughly in reverse order of the parameters: so do the buckets (as in DDP).
+    std::reverse(buckets.begin(), buckets.end());
+    std::reverse(limits.begin(), limits.end());
+    reducer_ = std::make_shared<c10d::Reducer>(params, buckets, limits, group_->group(), sparse, kBucketBytes,
+                                               /*find_unused_parameters=*/false, /*gradient_as_bucket_view=*/false,
+                                               names, kFirstBucketBytes);
+  }
+  reducer_->prepare_for_forward();
+}
+
+void DataParallel::BeforeBackward() {
+  if (!reducer_) throw CodedError(kNative, "DataParallel::BeforeBackward without BeforeForward");
+  reducer_->prepare_for_backward({});
+}
+
 }  // namespace fasttune::dist

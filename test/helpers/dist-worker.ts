@@ -9,9 +9,17 @@ import { initProcessGroup } from '../../src/model/process-group.js';
 import { Learner } from '../../src/learner/learner.js';
 import { CapturedOutput } from './learner-kit.js';
 import { noiseDataLoaders } from './memory-data.js';
-import { syntheticBatch } from './model.js';
 
 const [mode, out] = process.argv.slice(2);
+
+/** test/helpers/model.ts's syntheticBatch (that module needs vitest, which a child cannot load). */
+function syntheticBatch(n: number, size: number, seed: number) {
+  let state = seed >>> 0;
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
+  const images = new Uint8Array(n * size * size * 3).map(() => next() >>> 24);
+  const labels = Int32Array.from({ length: n }, () => next() % 5);
+  return { images, shape: [n, size, size, 3] as [number, number, number, number], labels };
+}
 const rank = Number(process.env.RANK);
 
 async function main(): Promise<void> {

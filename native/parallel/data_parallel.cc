@@ -25,10 +25,42 @@ std::string FirstLine(const std::exception& e) {
   return text.substr(0, text.find('\n'));
 }
 
+// FNV-1a over every tensor's name, shape and dtype: equal on ranks that hold the same model.
+uint64_t Fingerprint(const std::vector<ReplicaTensor>& state) {
+  uint64_t h = 14695981039346656037ull;
+  const auto mix = [&h](const std::string& text) {
+    for (const unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  };
+  for (const ReplicaTensor& t : state) {
+    mix(t.name);
+    for (const int64_t d : t.tensor.sizes()) mix("," + std::to_string(d));
+    mix(std::string(";") + c10::toString(t.tensor.scalar_type()) + "|");
+  }
+  return h;
+}
+
+// Every rank learns which ranks' models differ from rank 0's, so all of them stop with the same
+// message (c10d's own check below catches the rest).
+void CheckSameModel(ProcessGroup& group, const std::vector<ReplicaTensor>& state) {
+  const uint64_t h = Fingerprint(state);
+  const torch::Tensor mine = torch::tensor({static_cast<double>(h >> 32), static_cast<double>(h & 0xffffffffull),
+                                            static_cast<double>(state.size())}, torch::kFloat64);
+  const std::vector<torch::Tensor> all = group.AllGather(mine);
+  std::string differ;
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (!torch::equal(all[r], all[0])) differ += (differ.empty() ? "" : ", ") + std::to_string(r);
+  }
+  if (!differ.empty()) {
+    throw CodedError(kDist, "the ranks hold different models (rank" + std::string(differ.find(',') == std::string::npos ? " " : "s ") + differ +
+                                " differ from rank 0 in tensor names, shapes or dtypes; every rank needs the same architecture, classes and options)");
+  }
+}
+
 }  // namespace
 
 DataParallel::DataParallel(std::shared_ptr<ProcessGroup> group, std::vector<ReplicaTensor> state)
     : group_(std::move(group)), state_(std::move(state)) {
+  CheckSameModel(*group_, state_);
   std::vector<torch::Tensor> tensors;
   for (const ReplicaTensor& t : state_) tensors.push_back(t.tensor.detach());
   try {

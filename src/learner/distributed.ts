@@ -25,7 +25,8 @@ export async function joinRun(model: ModelCore, train: DataLoader): Promise<Para
   if (env === null || env.worldSize === 1) return undefined;
   if (typeof model.distribute !== 'function') throw new FasttuneError(`${where}: this model cannot be distributed (a VisionModel can)`, 'E_ARG');
   if (typeof train.derive !== 'function') throw new FasttuneError(`${where}: the training loader cannot be sharded (it has no derive())`, 'E_ARG');
-  const group = await initProcessGroup(env);
+  const { rank, worldSize, masterAddr, masterPort, timeoutMs } = env;
+  const group = await initProcessGroup({ rank, worldSize, masterAddr, masterPort, timeoutMs });
   try {
     await model.distribute(group);
   } catch (error) {

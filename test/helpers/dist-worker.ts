@@ -1,7 +1,7 @@
 // One rank of a data-parallel test run, started by test/native/distributed.test.ts with the
 // torchrun variables set. `grad`: a model seeded by its rank joins the group, takes rank 0's
 // weights, runs one backward on its own batch (the Reducer averages the gradients) and writes its
-// weights and gradients to `<out>.rank<R>.bin`. `join`: joins and leaves (start-up faults).
+// parameters and gradients to `<out>.rank<R>.bin`. `join`: joins and leaves (start-up faults).
 // `learner`: learn.distributed around a fit (see learnerRun). `other-model`: rank 1 builds a model with another head. `hang`: joins, then runs backward passes until killed or failed (a lost rank).
 import { writeFileSync } from 'node:fs';
 import { createVisionModel } from '../../src/model/vision-model.js';
@@ -23,6 +23,7 @@ function syntheticBatch(n: number, size: number, seed: number) {
 const rank = Number(process.env.RANK);
 
 async function main(): Promise<void> {
+  if (mode === 'learner') return learnerRun(out as string); // learn.distributed joins by itself
   const group = await initProcessGroup();
   if (mode === 'join') {
     await group.barrier();
@@ -30,7 +31,6 @@ async function main(): Promise<void> {
     return;
   }
   // ps 0: no dropout, whose masks would differ between the ranks and the one-process run.
-  if (mode === 'learner') return learnerRun(out as string);
   const nOut = mode === 'other-model' && rank === 1 ? 6 : 5;
   using model = await createVisionModel({ nOut, device: 'cpu', seed: 10 + rank, ps: 0 });
   await model.distribute(group);
@@ -39,7 +39,9 @@ async function main(): Promise<void> {
     for (;;) await model.accumulateStep(syntheticBatch(2, 32, 100 + rank));
   }
   await model.accumulateStep(syntheticBatch(4, 32, 100 + rank));
-  const weights = (await model.stateDict()).map((t) => t.data).filter((d) => d instanceof Float32Array);
+  // Parameters only: each rank's BatchNorm statistics moved with its own batch, as in DDP.
+  const params = new Set(model.paramInfo().map((p) => p.name));
+  const weights = (await model.stateDict()).filter((t) => params.has(t.name)).map((t) => t.data as Float32Array);
   const grads = (await model.gradients()).map((g) => g.data ?? new Float32Array());
   const parts = [...weights, ...grads].map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength));
   writeFileSync(`${out}.rank${rank}.bin`, Buffer.concat(parts));

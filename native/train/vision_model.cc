@@ -8,8 +8,8 @@
 
 #include "core/device.h"
 #include "core/error.h"
-#include "parallel/data_parallel.h"
 #include "io/safetensors.h"
+#include "parallel/data_parallel.h"
 #include "train/optimizer_state.h"
 
 namespace fasttune::train {

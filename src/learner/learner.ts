@@ -445,7 +445,8 @@ export class Learner {
    * it is: fastai's `with learn.distrib_ctx():`. Inside, the model is a replica whose gradients
    * PyTorch's c10d Reducer averages during backward, each process trains on its share of every
    * epoch (batch size per process), validation runs over the whole set on every rank, and only
-   * rank 0 prints, saves and exports (the others wait for it).
+   * rank 0 prints, saves and exports (the others wait for it). The model stays a replica of the
+   * group afterwards: every later training step of every rank takes part in the all-reduce.
    *
    * @example
    * await learn.distributed(async () => { await learn.fineTune(2); });

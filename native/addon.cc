@@ -4,6 +4,7 @@
 
 #include "js/addon_data.h"
 #include "js/augment_wrap.h"
+#include "js/dist_wrap.h"
 #include "js/image_wrap.h"
 #include "js/model_wrap.h"
 #include "js/runtime_wrap.h"
@@ -19,6 +20,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitAugment(env, exports);
   InitImage(env, exports);
   ModelWrap::Init(env, exports);
+  GroupWrap::Init(env, exports);
   return exports;
 }
 

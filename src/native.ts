@@ -141,6 +141,25 @@ export interface NativeModel {
   loadOptimizerState(tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>): Promise<void>;
   randomState(): Uint8Array;
   setRandomState(state: Uint8Array): void;
+  /** Makes this model one data-parallel replica of `group` (rank 0's weights, c10d's Reducer). */
+  distribute(group: NativeProcessGroup): Promise<void>;
+}
+
+/** A c10d process group (TCPStore rendezvous + Gloo); one collective at a time (E_BUSY). */
+export interface NativeProcessGroup {
+  readonly rank: number;
+  readonly worldSize: number;
+  barrier(): Promise<void>;
+  allGather(values: Float64Array): Promise<Float64Array[]>;
+  close(): void;
+}
+
+export interface NativeProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  masterAddr: string;
+  masterPort: number;
+  timeoutMs: number;
 }
 
 /** Native objects not yet freed, process-wide (worker threads included). */
@@ -171,6 +190,7 @@ export interface Binding {
     options: { device?: string; float?: boolean },
   ): Promise<{ images: Uint8Array; shape: number[]; float?: Float32Array }>;
   createVisionModel(options: NativeModelOptions): Promise<NativeModel>;
+  createProcessGroup(options: NativeProcessGroupOptions): Promise<NativeProcessGroup>;
   resampleWindow(
     pixels: Uint8Array,
     width: number,

@@ -10,6 +10,7 @@ namespace fasttune::js {
 struct AddonData {
   Napi::FunctionReference errorClass;  // FasttuneError, handed over from TS at load time
   Napi::FunctionReference modelClass;  // VisionModel, instantiated by createVisionModel
+  Napi::FunctionReference groupClass;  // ProcessGroup, instantiated by createProcessGroup
 };
 
 inline AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

@@ -5,6 +5,7 @@
 #include "core/runtime.h"
 #include "js/addon_data.h"
 #include "js/convert.h"
+#include "js/dist_wrap.h"
 #include "js/errors.h"
 #include "js/model_args.h"
 
@@ -76,6 +77,7 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&ModelWrap::LoadOptimizerState>("loadOptimizerState"),
           InstanceMethod<&ModelWrap::RandomState>("randomState"),
           InstanceMethod<&ModelWrap::SetRandomState>("setRandomState"),
+          InstanceMethod<&ModelWrap::Distribute>("distribute"),
       });
   Data(env).modelClass = Napi::Persistent(cls);
   exports.Set("createVisionModel", Napi::Function::New(env, CreateVisionModel, "createVisionModel"));
@@ -394,6 +396,16 @@ Napi::Value ModelWrap::Gradients(const Napi::CallbackInfo& info) {
           }
           return out;
         });
+  });
+}
+
+// distribute(group): every rank checks the models match and takes rank 0's weights.
+Napi::Value ModelWrap::Distribute(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    std::shared_ptr<dist::ProcessGroup> group = GroupWrap::FromJs(info[0], "distribute");
+    return RunJob<bool>(
+        info, [group](Model& m) { m.Distribute(group); return true; },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
   });
 }
 

@@ -62,6 +62,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value LoadOptimizerState(const Napi::CallbackInfo& info);
   Napi::Value RandomState(const Napi::CallbackInfo& info);
   Napi::Value SetRandomState(const Napi::CallbackInfo& info);
+  Napi::Value Distribute(const Napi::CallbackInfo& info);
 
   // Frees the model when the environment (main thread or worker) shuts down.
   static void OnEnvCleanup(void* self);

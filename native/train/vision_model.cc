@@ -8,6 +8,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "parallel/data_parallel.h"
 #include "train/optimizer_state.h"
 
 namespace fasttune::train {
@@ -120,6 +121,7 @@ void VisionModel::FreezeTo(int64_t n) {
     t.requires_grad_(trainable);
   }
   optimizer_.ClearState();
+  if (parallel_) parallel_->Reset();  // the Reducer covers the trainable parameters only
 }
 
 void VisionModel::Configure(const ModelSettings& settings) {
@@ -196,13 +198,21 @@ std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch
   const torch::Tensor input = Input(batch.images, batch.augment);
   torch::Tensor logits;
   torch::Tensor loss;
-  {
-    AutocastScope autocast(device_.type(), precision_);
-    logits = Forward(input, true);
-    loss = Loss(logits, targets);
+  try {
+    if (parallel_) parallel_->BeforeForward();
+    buffersTrained_ = true;
+    {
+      AutocastScope autocast(device_.type(), precision_);
+      logits = Forward(input, true);
+      loss = Loss(logits, targets);
+    }
+    if (parallel_) parallel_->BeforeBackward();
+    const double factor = lossFactor * (scaler_ ? scaler_->scale() : 1.0);
+    (factor == 1 ? loss : loss * factor).backward();
+  } catch (...) {
+    if (parallel_) parallel_->Rethrow(std::current_exception());  // drops a Reducer left half-way
+    throw;
   }
-  const double factor = lossFactor * (scaler_ ? scaler_->scale() : 1.0);
-  (factor == 1 ? loss : loss * factor).backward();
   return {logits, loss};
 }
 
@@ -232,8 +242,16 @@ double VisionModel::AccumulateStep(const Batch& batch, double lossFactor) {
   }
 }
 
+void VisionModel::SyncBuffersForEval() {
+  if (!parallel_ || !buffersTrained_) return;
+  parallel_->SyncBuffers();
+  buffersTrained_ = false;
+  WeightsChanged();
+}
+
 StepOutput VisionModel::EvalStep(const Batch& batch) {
   const torch::Tensor targets = Targets(batch);
+  SyncBuffersForEval();
   c10::InferenceMode inference;
   const torch::Tensor input = Input(batch.images, batch.augment);
   AutocastScope autocast(device_.type(), precision_);
@@ -242,6 +260,7 @@ StepOutput VisionModel::EvalStep(const Batch& batch) {
 }
 
 torch::Tensor VisionModel::Predict(const torch::Tensor& images, const std::optional<AugmentParams>& augment) {
+  SyncBuffersForEval();
   c10::InferenceMode inference;
   const torch::Tensor input = Input(images, augment);
   AutocastScope autocast(device_.type(), precision_);
@@ -355,6 +374,14 @@ std::optional<GradScalerState> VisionModel::ScalerState() const {
 void VisionModel::Seed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(generator_.mutex());
   generator_.set_current_seed(seed);
+}
+
+void VisionModel::Distribute(std::shared_ptr<dist::ProcessGroup> group) {
+  std::vector<dist::ReplicaTensor> state;
+  for (const models::StateEntry& e : net_.state) state.push_back({e.name, e.tensor, e.isParam});
+  WeightsChanged();
+  parallel_ = std::make_unique<dist::DataParallel>(std::move(group), std::move(state));
+  buffersTrained_ = false;
 }
 
 }  // namespace fasttune::train

@@ -26,6 +26,11 @@
 #include "train/optimizer.h"
 #include "train/preprocess.h"
 
+namespace fasttune::dist {
+class DataParallel;
+class ProcessGroup;
+}  // namespace fasttune::dist
+
 namespace fasttune::train {
 
 struct VisionModelOptions {
@@ -149,6 +154,10 @@ class VisionModel {
   // Restarts the dropout masks' random stream.
   void Seed(uint64_t seed);
 
+  // Trains as one replica of `group` from now on, as PyTorch's DistributedDataParallel does
+  // (parallel/data_parallel.h): every rank must call it, with the same model.
+  void Distribute(std::shared_ptr<dist::ProcessGroup> group);
+
  private:
   struct SavedState;
 
@@ -159,6 +168,8 @@ class VisionModel {
   const models::FoldedNet& Folded();
   // Drops the folded network: call whenever weights or BatchNorm statistics change.
   void WeightsChanged() { folded_.reset(); }
+  // Data parallel: rank 0's buffers before an evaluation that follows training.
+  void SyncBuffersForEval();
   // Train-mode forward, loss and backward (of the scaled loss with a loss scaler); the logits
   // and the unscaled loss come back.
   std::pair<torch::Tensor, torch::Tensor> ForwardBackward(const Batch& batch, double lossFactor);
@@ -180,6 +191,8 @@ class VisionModel {
   LossSpec loss_;
   torch::Tensor lossWeight_;  // the loss's class weights on the device; undefined: none
   int64_t frozen_ = 0;  // groups below this are frozen
+  std::unique_ptr<dist::DataParallel> parallel_;
+  bool buffersTrained_ = false;  // a training forward ran since the last buffer broadcast
   LiveCounter<LiveKind::kModel> live_;
 };
 

@@ -45,5 +45,7 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** How many positional arguments it takes (default 0). */
   maxPositionals?: number;
+  /** Everything from the first positional argument on is passed through unparsed (a script and its arguments). */
+  passThrough?: boolean;
   run(values: OptionValues, positionals: string[], io: CliIO): Promise<number>;
 }

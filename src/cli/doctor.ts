@@ -140,6 +140,11 @@ function nativeChecks(v: NativeVersions, record: LibtorchRecord | null, cores: n
     checks.push({ name: 'cuDNN', status: 'info', value: 'not available (CPU build)' });
   }
   checks.push({
+    name: 'Data parallel',
+    status: 'info',
+    value: 'Gloo on the CPU (c10d: TCPStore, ProcessGroupGloo, Reducer); NCCL for GPUs not supported yet',
+  });
+  checks.push({
     name: 'Threads',
     status: 'ok',
     value: `${v.threads} (LibTorch intra-op; ${cores} cores available)`,

@@ -96,9 +96,10 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
 
   let values: OptionValues;
   let positionals: string[];
+  const own = command.passThrough ? ownArguments(rest, command) : rest.length;
   try {
     ({ values, positionals } = parseArgs({
-      args: [...rest],
+      args: rest.slice(0, own),
       // Only type and short: parseArgs would take `default` as the value itself.
       options: { ...parserOptions(command.options), help: { type: 'boolean', short: 'h' } },
       strict: true,
@@ -107,6 +108,7 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
   } catch (error) {
     return usageError(io, `${command.name}: ${parseProblem(error as Error & { code?: string }, command)}`, `Run 'fasttune ${command.name} --help'.`);
   }
+  positionals = [...positionals, ...rest.slice(own)];
   if (values.help) {
     io.stdout.write(commandHelp(command));
     return EXIT.ok;
@@ -121,4 +123,16 @@ export async function runCli(argv: readonly string[], io: CliIO, commands: reado
     io.stderr.write(`fasttune ${command.name}: ${forCommandLine((error as Error).message)}\n`);
     return EXIT.problem;
   }
+}
+
+/** How many leading arguments are the command's own options: up to its first positional. */
+function ownArguments(args: readonly string[], command: Command): number {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') return i + 1;
+    if (!arg.startsWith('-')) return i;
+    const name = arg.replace(/^--?/, '');
+    if (!arg.includes('=') && command.options[name]?.type === 'string') i++; // its value
+  }
+  return args.length;
 }

@@ -34,6 +34,7 @@ export const trainCommand: Command = {
     monitor: { type: 'string', valueName: 'column', description: 'what --save-best watches: valid_loss, train_loss or a --metrics name', default: 'valid_loss' },
     resume: { type: 'string', valueName: 'file', description: 'continue from the checkpoint Ctrl-C saved (give the same options as the stopped run)', default: 'start afresh' },
     out: { type: 'string', valueName: 'file', description: 'model file to write; a stopped run saves <out>.interrupted.safetensors', default: 'model.safetensors' },
+    'nproc-per-node': { type: 'string', valueName: 'n', description: 'data-parallel processes on this machine (as `fasttune launch`; --bs is per process)', default: '1' },
   },
   maxPositionals: 1,
   async run(values, positionals, io) {
@@ -51,6 +52,13 @@ export const trainCommand: Command = {
     const monitor = typeof values.monitor === 'string' ? choiceOf('monitor', values.monitor, columns) : 'valid_loss';
     if (values.monitor !== undefined && !values['save-best']) throw new UsageError('--monitor only applies with --save-best');
     const resume = typeof values.resume === 'string' ? values.resume : undefined;
+    const nproc = numberOption(values, 'nproc-per-node', 1, { integer: true, min: 1 });
+    if (nproc > 1 && io.env.WORLD_SIZE === undefined) {
+      const { launchRanks } = await import('./launch.js');
+      return launchRanks({ nproc, masterPort: Number(io.env.MASTER_PORT ?? 29500) }, process.argv[1] as string, withoutNproc(process.argv.slice(2)), io);
+    }
+    // A rank other than 0 of a data-parallel run prints nothing (its errors still reach stderr).
+    const stdout = Number(io.env.RANK ?? 0) > 0 ? { write: () => true } : io.stdout;
 
     const { dataFromOptions, describeData, learnerFromOptions } = await import('./training-setup.js');
     const { lrFindProgress } = await import('./lr-find-progress.js');
@@ -59,35 +67,37 @@ export const trainCommand: Command = {
     const data = await dataFromOptions(dir, values, io.stderr);
     const { dls } = data;
     try {
-      io.stdout.write(describeData(data));
-      const learn = await learnerFromOptions(dls, values, io.stdout, [lrFindProgress(io.stdout)]);
+      stdout.write(describeData(data));
+      const learn = await learnerFromOptions(dls, values, stdout, [lrFindProgress(stdout)]);
       try {
-        const cbs = [
-          new SaveOnInterruptCallback({ fname: `${stem}.interrupted.safetensors` }),
-          ...(values['save-best'] ? [new SaveModelCallback({ monitor, fname: `${stem}-best` })] : []),
-        ];
-        let lr = lrGiven;
-        if (values['lr-find']) {
-          const { valley } = await learn.lrFind();
-          if (!Number.isFinite(valley)) throw new Error('the LR finder found no usable learning rate (too few batches?); pass --lr');
-          io.stdout.write(`learning rate ${valley.toExponential(2)} (LR finder valley)\n`);
-          lr = valley;
-        }
-        if (resume) io.stdout.write(`resuming from ${resume}\n`);
-        try {
-          if (values['one-cycle']) {
-            await learn.fitOneCycle(epochs, { ...(lr !== undefined && { lrMax: lr }), cbs, ...(resume && { resume }) });
-          } else {
-            await fineTunePhases(learn, { epochs, baseLr: lr ?? 2e-3, cbs, resume, say: (line) => io.stdout.write(`${line}\n`) });
+        return await learn.distributed(async () => {
+          const cbs = [
+            new SaveOnInterruptCallback({ fname: `${stem}.interrupted.safetensors` }),
+            ...(values['save-best'] ? [new SaveModelCallback({ monitor, fname: `${stem}-best` })] : []),
+          ];
+          let lr = lrGiven;
+          if (values['lr-find']) {
+            const { valley } = await learn.lrFind();
+            if (!Number.isFinite(valley)) throw new Error('the LR finder found no usable learning rate (too few batches?); pass --lr');
+            stdout.write(`learning rate ${valley.toExponential(2)} (LR finder valley)\n`);
+            lr = valley;
           }
-        } catch (error) {
-          if (!(error instanceof FitInterruptedError)) throw error;
-          io.stderr.write(`fasttune train: stopped by ${error.signal}; checkpoint saved to ${error.checkpoint}\ncontinue with the same command and --resume ${error.checkpoint}\n`);
-          return INTERRUPTED;
-        }
-        await learn.export(out);
-        io.stdout.write(`wrote ${out}\n`);
-        return EXIT.ok;
+          if (resume) stdout.write(`resuming from ${resume}\n`);
+          try {
+            if (values['one-cycle']) {
+              await learn.fitOneCycle(epochs, { ...(lr !== undefined && { lrMax: lr }), cbs, ...(resume && { resume }) });
+            } else {
+              await fineTunePhases(learn, { epochs, baseLr: lr ?? 2e-3, cbs, resume, say: (line) => stdout.write(`${line}\n`) });
+            }
+          } catch (error) {
+            if (!(error instanceof FitInterruptedError)) throw error;
+            io.stderr.write(`fasttune train: stopped by ${error.signal}; checkpoint saved to ${error.checkpoint}\ncontinue with the same command and --resume ${error.checkpoint}\n`);
+            return INTERRUPTED;
+          }
+          await learn.export(out);
+          stdout.write(`wrote ${out}\n`);
+          return EXIT.ok;
+        });
       } finally {
         learn.dispose();
       }
@@ -120,4 +130,15 @@ async function fineTunePhases(
   learn.unfreeze();
   const half = baseLr / 2;
   await learn.fitOneCycle(epochs, { lrMax: slice(half / 100, half), pctStart: 0.3, div: 5, cbs, ...(resume !== undefined && !resumeFrozen && { resume }) });
+}
+
+/** The command line without --nproc-per-node and its value (what each rank runs). */
+function withoutNproc(args: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--nproc-per-node') i++;
+    else if (!arg.startsWith('--nproc-per-node=')) kept.push(arg);
+  }
+  return kept;
 }

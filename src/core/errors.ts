@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_WEIGHTS' // weights do not fit the model
   | 'E_NAN' // training produced a NaN or infinite loss
   | 'E_LOAD' // the native addon could not be loaded
+  | 'E_DIST' // data parallel: the rendezvous failed, a rank was lost, or the ranks disagree
   | 'E_INTERRUPTED'; // a fit stopped on a signal (SIGINT) after saving a checkpoint
 
 /**

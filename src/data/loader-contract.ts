@@ -3,6 +3,7 @@ import type { BatchTransform } from '../augment/batch-transform.js';
 import type { Stats } from '../augment/normalize.js';
 import type { Batch, TargetKind } from '../core/batch.js';
 import type { ItemTransform } from './item-transforms.js';
+import type { Shard } from './shard.js';
 
 export type { Batch } from '../core/batch.js';
 
@@ -21,7 +22,7 @@ export interface DataLoader extends AsyncIterable<Batch> {
   /** The transforms of the validation behaviour, which predictions and exports reuse. */
   readonly options?: { readonly itemTfm?: ItemTransform; readonly batchTfm?: BatchTransform };
   /** The same items with other order, batching or split transforms: predictions need them unshuffled and all kept. */
-  derive?(changes: { shuffle?: boolean; dropLast?: boolean; split?: 'train' | 'valid' }): DataLoader;
+  derive?(changes: { shuffle?: boolean; dropLast?: boolean; split?: 'train' | 'valid'; shard?: Shard }): DataLoader;
   /** The first batch of the current pass, without advancing it. */
   oneBatch?(): Promise<Batch>;
 }

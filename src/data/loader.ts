@@ -12,6 +12,7 @@ import { StreamRng, shuffled } from '../core/rng.js';
 import { Cancelled, type CancelToken } from './source.js';
 import type { ItemTransform, Split } from './item-transforms.js';
 import type { Batch, DataLoader } from './loader-contract.js';
+import { type Shard, shardLength, shardOrder } from './shard.js';
 
 /** One image and its class index (-1 when unlabelled or when its targets are floats). */
 export interface LoaderItem {
@@ -32,6 +33,8 @@ export interface LoaderOptions {
   seed: number;
   /** Batches decoded ahead of the one the consumer holds. */
   prefetch: number;
+  /** Data parallel: this rank's share of each epoch (DistributedSampler's); absent: every item. */
+  shard?: Shard;
 }
 
 const STREAM_SHUFFLE = 1;
@@ -52,7 +55,7 @@ export class ImageDataLoader implements DataLoader {
     readonly options: Readonly<LoaderOptions>,
   ) {
     this.bs = options.bs;
-    this.n = list.length;
+    this.n = options.shard ? shardLength(list.length, options.shard.worldSize) : list.length;
   }
 
   /** Batches per epoch. */
@@ -102,9 +105,9 @@ export class ImageDataLoader implements DataLoader {
   }
 
   private order(epoch: number): number[] {
-    const indices = Array.from({ length: this.n }, (_, i) => i);
-    if (!this.options.shuffle) return indices;
-    return shuffled(indices, new StreamRng(this.options.seed, STREAM_SHUFFLE, this.splitKey(), epoch));
+    const indices = Array.from({ length: this.list.length }, (_, i) => i);
+    const order = this.options.shuffle ? shuffled(indices, new StreamRng(this.options.seed, STREAM_SHUFFLE, this.splitKey(), epoch)) : indices;
+    return this.options.shard ? shardOrder(order, this.options.shard) : order;
   }
 
   private splitKey(): number {

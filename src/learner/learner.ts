@@ -2,7 +2,7 @@
 // fastai's training loop. Each batch is one native call; epochs, events, schedules, recording and
 // the LR finder live here. Options and their checks are in options.ts, fit planning in fit-plan.ts.
 import { FasttuneError } from '../core/errors.js';
-import { checkBoolean, checkInteger, checkNumber, checkOptions, checkProbability, checkString, invalidParameterError } from '../core/validate.js';
+import { checkBoolean, checkFunction, checkInteger, checkNumber, checkOptions, checkProbability, checkString, invalidParameterError } from '../core/validate.js';
 import type { Batch, DataLoader, DataLoaders } from '../data/loader-contract.js';
 import type { GroupHypers, LossSpec, ModelCore } from '../model/types.js';
 import {
@@ -19,6 +19,7 @@ import {
   type Callback,
   type EventName,
 } from './callback.js';
+import { joinRun, silentOutput, type ParallelRun } from './distributed.js';
 import { exportLearner } from './export.js';
 import { mergeLeading, planFit, planOneCycle, spreadLr, spreadWd, type FitContext, type FitPlan, type OneCyclePlan } from './fit-plan.js';
 import { slice, type HyperValue } from './hypers.js';
@@ -158,6 +159,9 @@ export class Learner {
    * > 0 clips the global gradient norm before the step.
    */
   step: BatchStep = { accumulate: false, lossFactor: 1, clipNorm: 0 };
+
+  /** The data-parallel run inside {@link distributed}, else undefined. */
+  parallel: ParallelRun | undefined;
 
   private callbacks: Callback[] = [];
   private progressMode: ProgressMode = 'auto';
@@ -501,7 +505,7 @@ export class Learner {
    * const inference = await loadLearner('pets.safetensors');
    */
   async export(path: string): Promise<string> {
-    return exportLearner(this, path);
+    return this.onRankZero(() => exportLearner(this, path), path);
   }
 
   /**
@@ -510,7 +514,49 @@ export class Learner {
    * for resuming. Resolves to the file written.
    */
   async save(name: string, options: SaveOptions = {}): Promise<string> {
-    return saveState(this, name, options);
+    return this.onRankZero(() => saveState(this, name, options), name);
+  }
+
+  /**
+   * Runs `run` as N data-parallel processes when the environment says so (the torchrun
+   * variables RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT that `fasttune launch` sets), else as
+   * it is: fastai's `with learn.distrib_ctx():`. Inside, the model is a replica whose gradients
+   * PyTorch's c10d Reducer averages during backward, each process trains on its share of every
+   * epoch (batch size per process), validation runs over the whole set on every rank, and only
+   * rank 0 prints, saves and exports (the others wait for it). The model stays a replica of the
+   * group afterwards: every later training step of every rank takes part in the all-reduce.
+   *
+   * @example
+   * await learn.distributed(async () => { await learn.fineTune(2); });
+   */
+  async distributed<T>(run: () => Promise<T>): Promise<T> {
+    checkFunction('distributed', 'run', run);
+    if (this.parallel) throw new FasttuneError('distributed: already inside learn.distributed()', 'E_ARG');
+    const joined = await joinRun(this.model, this.dls.train);
+    if (!joined) return run();
+    const { progressMode, output } = this;
+    if (joined.group.rank !== 0) {
+      this.progressMode = false;
+      this.output = silentOutput;
+    }
+    this.parallel = joined;
+    try {
+      const result = await run();
+      await joined.group.barrier();
+      return result;
+    } finally {
+      this.parallel = undefined;
+      this.progressMode = progressMode;
+      this.output = output;
+    }
+  }
+
+  /** Runs a write on rank 0 only; every rank waits until it is done. */
+  private async onRankZero(write: () => Promise<string>, name: string): Promise<string> {
+    if (!this.parallel) return write();
+    const written = this.parallel.group.rank === 0 ? await write() : name;
+    await this.parallel.group.barrier();
+    return written;
   }
 
   /**
@@ -559,7 +605,7 @@ export class Learner {
   }
 
   private async runTraining(): Promise<void> {
-    this.dl = this.dls.train;
+    this.dl = this.parallel?.train ?? this.dls.train;
     this.nIter = this.dl.length;
     this.training = true;
     await this.phase('train', () => this.allBatches());

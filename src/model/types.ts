@@ -2,6 +2,7 @@
 // hyper-parameters in as numbers, plain numbers out.
 import type { Batch } from '../core/batch.js';
 import type { GroupHypers } from '../core/hypers.js';
+import type { ProcessGroup } from './process-group.js';
 import type { Stats } from '../augment/normalize.js';
 import type { WeightsTensor } from '../io/weights.js';
 import type { ArchName } from './arch-names.js';
@@ -113,6 +114,8 @@ export interface ModelCore {
   loadOptimizerState?(tensors: NamedTensors): Promise<void>;
   /** The dropout generator's state, saved so that a resumed fit draws the same masks. */
   randomState?(): Uint8Array;
+  /** Makes the model one data-parallel replica of `group` (see VisionModel.distribute). */
+  distribute?(group: ProcessGroup): Promise<void>;
   setRandomState?(state: Uint8Array): void;
   /** What `learn.export` records to rebuild the model. */
   readonly architecture?: ModelArchitecture;

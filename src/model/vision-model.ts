@@ -11,6 +11,7 @@ import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, inval
 import { checkBatch, checkHypers, checkImages } from './step-checks.js';
 import type { EvalResult, GroupHypers, LossKind, LossSpec, ModelArchitecture, ModelCore, ModelSettings, StepOptions } from './types.js';
 import { ARCH_NAMES, type ArchName } from './arch-names.js';
+import type { ProcessGroup } from './process-group.js';
 
 /** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
 export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}` | 'auto';
@@ -255,6 +256,17 @@ export class VisionModel implements ModelCore {
   /** True after {@link dispose}. */
   get disposed(): boolean {
     return this.#native.disposed;
+  }
+
+  /**
+   * Makes this model one replica of a data-parallel `group`, as PyTorch's
+   * DistributedDataParallel wraps a module: every rank must call it with the same model; rank 0's
+   * weights and buffers replace the others', and from then on each training backward averages
+   * the gradients over the ranks (c10d's Reducer, in buckets while backward runs) and each
+   * training forward first takes rank 0's BatchNorm statistics.
+   */
+  async distribute(group: ProcessGroup): Promise<void> {
+    await withCallerStack(this.#native.distribute(group.native));
   }
 
   /** Every parameter tensor with its group, kind and whether it is trainable now. */

@@ -1,5 +1,6 @@
 // In-memory DataLoaders for Learner tests: small RGB images of coloured noise, one mean colour
 // per class, reproducible from a seed.
+import { type Shard, shardLength, shardOrder } from '../../src/data/shard.js';
 import type { Batch, DataLoader, DataLoaders } from '../../src/data/loader-contract.js';
 
 /** mulberry32: a tiny seeded generator, uniform in [0, 1). */
@@ -30,25 +31,32 @@ export class MemoryDataLoader implements DataLoader {
     readonly items: readonly Item[],
     readonly bs: number,
     readonly size: number,
-    private readonly order: { shuffle: boolean; dropLast: boolean; seed?: number },
+    private readonly order: { shuffle: boolean; dropLast: boolean; seed?: number; shard?: Shard },
   ) {
-    this.length = order.dropLast ? Math.floor(items.length / bs) : Math.ceil(items.length / bs);
+    const n = this.n;
+    this.length = order.dropLast ? Math.floor(n / bs) : Math.ceil(n / bs);
     this.random = rng(order.seed ?? 1);
   }
 
   get n(): number {
-    return this.items.length;
+    return this.order.shard ? shardLength(this.items.length, this.order.shard.worldSize) : this.items.length;
+  }
+
+  /** The same items with one rank's share of each pass (data parallel). */
+  derive(changes: { shard?: Shard }): MemoryDataLoader {
+    return new MemoryDataLoader(this.items, this.bs, this.size, { ...this.order, ...changes });
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
     this.passes += 1;
-    const order = this.items.map((_, i) => i);
+    let order = this.items.map((_, i) => i);
     if (this.order.shuffle) {
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(this.random() * (i + 1));
         [order[i], order[j]] = [order[j] as number, order[i] as number];
       }
     }
+    if (this.order.shard) order = shardOrder(order, this.order.shard);
     const pixels = this.size * this.size * 3;
     for (let b = 0; b < this.length; b++) {
       const idx = order.slice(b * this.bs, (b + 1) * this.bs);

@@ -152,6 +152,7 @@ describe('fasttune doctor', () => {
       'Build',
       'CUDA devices',
       'cuDNN',
+      'Data parallel',
       'Threads',
       'JPEG decoding',
       'Node-API (addon)',

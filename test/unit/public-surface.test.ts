@@ -20,6 +20,7 @@ import type {
 } from '../../src/index.js';
 
 const PUBLIC_VALUES = [
+<<<<<<< HEAD
   'ARCH_NAMES', 'BalancedAccuracy', 'Brightness', 'CSVLogger', 'CancelBatchError', 'CancelEpochError',
   'CancelError', 'CancelFitError', 'CancelTrainError', 'CancelValidError', 'ClassificationInterpretation',
   'CohenKappa', 'Contrast', 'Dihedral', 'EVENTS', 'EarlyStoppingCallback', 'F1Score', 'F1ScoreMulti', 'FBeta',
@@ -38,6 +39,22 @@ const PUBLIC_VALUES = [
   'resolvePretrained', 'rmse', 'schedCos', 'schedExp', 'schedLin', 'schedNo', 'schedPoly', 'setNumThreads',
   'sgd', 'showBatch', 'slice', 'suggestMinimum', 'suggestSlide', 'suggestSteep', 'suggestValley',
   'topKAccuracy', 'versions', 'visionLearner', 'writeWeights',
+=======
+    'Brightness', 'CancelBatchError', 'CancelEpochError', 'CancelError', 'CancelFitError', 'CancelTrainError',
+    'CancelValidError', 'ClassificationInterpretation', 'Contrast', 'Dihedral', 'EVENTS',
+    'EarlyStoppingCallback', 'FasttuneError', 'FitInterruptedError', 'Flip', 'GrandparentSplitter',
+    'INTERRUPTED_EXIT_CODE', 'ImageDataLoaders', 'IndexSplitter', 'Learner', 'Normalize', 'ParamScheduler', 'ProcessGroup',
+    'RandomResizedCrop', 'RandomResizedCropGPU', 'RandomSplitter', 'Recorder', 'Resize', 'Rotate',
+    'SaveModelCallback', 'SaveOnInterruptCallback', 'TerminateOnNaNCallback', 'TrackerCallback',
+    'VisionLearner', 'VisionModel', 'Warp', 'Zoom', 'accuracy', 'adam', 'applyAugment', 'augTransforms',
+    'cnnLearner', 'combineScheds', 'combinedCos', 'createVisionModel', 'crossEntropyLossFlat',
+    'defaultTorchHome', 'distributedEnv', 'errorRate', 'fetchCheckpoint', 'getImageFiles', 'getNumThreads', 'hubCheckpointsDir',
+    'imageExtensions', 'imagenetStats', 'initProcessGroup', 'labelSmoothingCrossEntropy', 'liveNativeObjects', 'loadImage',
+    'loadLearner', 'metric', 'readWeights', 'resnet34', 'resolvePretrained', 'schedCos', 'schedExp',
+    'schedLin', 'schedNo', 'schedPoly', 'setNumThreads', 'sgd', 'showBatch', 'slice', 'suggestMinimum',
+    'suggestSlide', 'suggestSteep', 'suggestValley', 'topKAccuracy', 'versions', 'visionLearner',
+    'writeWeights',
+>>>>>>> ddp
 ];
 
 describe('the public surface', () => {

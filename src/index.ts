@@ -72,7 +72,18 @@ export {
   type WeightsPart,
 } from './model/vision-model.js';
 export { distributedEnv, initProcessGroup, ProcessGroup, type ProcessGroupOptions } from './model/process-group.js';
-export type { EvalResult, GroupHypers, LossKind, LossSpec, ModelArchitecture, ModelCore, ModelSettings, NamedTensors, OptimizerKind, StepOptions } from './model/types.js';
+export type {
+  EvalResult,
+  GroupHypers,
+  LossKind,
+  LossSpec,
+  ModelArchitecture,
+  ModelCore,
+  ModelSettings,
+  NamedTensors,
+  OptimizerKind,
+  StepOptions,
+} from './model/types.js';
 
 // The Learner and its training loop
 export { Learner } from './learner/learner.js';

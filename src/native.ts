@@ -178,11 +178,7 @@ export interface Binding {
   getNumThreads(): number;
   liveObjects(): LiveNativeObjects;
   readWeights(path: string): Promise<WeightsContents>;
-  writeWeights(
-    path: string,
-    tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>,
-    metadata: Record<string, string>,
-  ): Promise<void>;
+  writeWeights(path: string, tensors: ReadonlyArray<Pick<WeightsTensor, 'name' | 'shape' | 'data'>>, metadata: Record<string, string>): Promise<void>;
   augmentBatch(
     images: Uint8Array,
     shape: readonly number[],
@@ -200,7 +196,11 @@ export interface Binding {
     outHeight: number,
   ): Promise<Uint8Array>;
   /** Absent when the addon was built without libjpeg (see src/data/native-image.ts). */
-  decodeJpegBase?(input: string | Uint8Array, spec: NativeBaseSpec | null, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number } | null>;
+  decodeJpegBase?(
+    input: string | Uint8Array,
+    spec: NativeBaseSpec | null,
+    maxPixels: number,
+  ): Promise<{ data: Uint8Array; width: number; height: number } | null>;
 }
 
 /** How big a base image to make (src/data/item-geometry.ts `BaseSpec`). */
@@ -238,10 +238,7 @@ function load(): Binding {
     '- LibTorch moved or was removed since the build: reinstall it, or set LIBTORCH and rebuild;',
     napi < REQUIRED_NAPI ? `- this Node offers Node-API ${napi}; fasttune needs ${REQUIRED_NAPI} (Node >= 20).` : '',
   ].filter(Boolean);
-  throw new FasttuneError(
-    ['Could not load the fasttune native addon.', ...failures.map((f) => `  tried ${f}`), ...hints].join('\n'),
-    'E_LOAD',
-  );
+  throw new FasttuneError(['Could not load the fasttune native addon.', ...failures.map((f) => `  tried ${f}`), ...hints].join('\n'), 'E_LOAD');
 }
 
 let cached: Binding | undefined;

@@ -12,8 +12,9 @@ namespace {
 
 c10::Device Cuda(int64_t index, const std::string& name) {
   if (!at::hasCUDA()) {
-    throw CodedError(kArg, "device '" + name + "' was requested, but this LibTorch build has no CUDA support; "
-                           "use device 'cpu', or install a CUDA LibTorch and rebuild");
+    throw CodedError(kArg, "device '" + name +
+                               "' was requested, but this LibTorch build has no CUDA support; "
+                               "use device 'cpu', or install a CUDA LibTorch and rebuild");
   }
   const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
   if (count == 0) throw CodedError(kArg, "device '" + name + "' was requested, but no CUDA device is available");

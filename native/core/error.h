@@ -19,8 +19,7 @@ inline constexpr const char* kWeights = "E_WEIGHTS";    // weights do not fit th
 
 class CodedError : public std::runtime_error {
  public:
-  CodedError(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
+  CodedError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
   const std::string& code() const { return code_; }
 
  private:

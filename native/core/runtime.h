@@ -13,7 +13,7 @@ struct RuntimeInfo {
   bool cudnnAvailable = false;
   int cudaDeviceCount = 0;
   int threads = 0;
-  std::string config;          // LibTorch's own build summary
+  std::string config;  // LibTorch's own build summary
 };
 
 RuntimeInfo DescribeRuntime();

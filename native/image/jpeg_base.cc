@@ -106,9 +106,10 @@ std::optional<RgbImage> DecodeJpegBase(const std::vector<uint8_t>& file, const s
     // cropping transform: refuse it before allocating, as maxPixels refuses large files.
     const Size base = BaseSize(upright, *spec);
     if (static_cast<int64_t>(base.width) * base.height > max_pixels) {
-      throw CodedError(kIo, "its " + std::to_string(upright.width) + " × " + std::to_string(upright.height) +
-                                " pixels would make a " + std::to_string(base.width) + " × " + std::to_string(base.height) +
-                                " image for this transform, more than the maxPixels limit (" + std::to_string(max_pixels) + ")");
+      throw CodedError(
+          kIo, "its " + std::to_string(upright.width) + " × " + std::to_string(upright.height) +
+                   " pixels would make a " + std::to_string(base.width) + " × " + std::to_string(base.height) +
+                   " image for this transform, more than the maxPixels limit (" + std::to_string(max_pixels) + ")");
     }
   }
   if (!Start(d, spec ? JpegShrinkOnLoad(upright, *spec) : 1)) return std::nullopt;

@@ -10,7 +10,8 @@ namespace {
 
 uint32_t Read(const uint8_t* p, int bytes, bool big_endian) {
   uint32_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= static_cast<uint32_t>(p[big_endian ? i : bytes - 1 - i]) << (8 * (bytes - 1 - i));
+  for (int i = 0; i < bytes; ++i)
+    v |= static_cast<uint32_t>(p[big_endian ? i : bytes - 1 - i]) << (8 * (bytes - 1 - i));
   return v;
 }
 
@@ -55,13 +56,34 @@ RgbImage Orient(RgbImage in, int orientation) {
     for (int ox = 0; ox < out.width; ++ox) {
       int ix, iy;
       switch (orientation) {
-        case 2: ix = w - 1 - ox; iy = oy; break;               // mirrored
-        case 3: ix = w - 1 - ox; iy = h - 1 - oy; break;       // upside down
-        case 4: ix = ox; iy = h - 1 - oy; break;               // flipped vertically
-        case 5: ix = oy; iy = ox; break;                       // transposed
-        case 6: ix = oy; iy = h - 1 - ox; break;               // needs 90° clockwise
-        case 7: ix = w - 1 - oy; iy = h - 1 - ox; break;       // transversed
-        default: ix = w - 1 - oy; iy = ox; break;              // 8: needs 90° counter-clockwise
+        case 2:
+          ix = w - 1 - ox;
+          iy = oy;
+          break;  // mirrored
+        case 3:
+          ix = w - 1 - ox;
+          iy = h - 1 - oy;
+          break;  // upside down
+        case 4:
+          ix = ox;
+          iy = h - 1 - oy;
+          break;  // flipped vertically
+        case 5:
+          ix = oy;
+          iy = ox;
+          break;  // transposed
+        case 6:
+          ix = oy;
+          iy = h - 1 - ox;
+          break;  // needs 90° clockwise
+        case 7:
+          ix = w - 1 - oy;
+          iy = h - 1 - ox;
+          break;  // transversed
+        default:
+          ix = w - 1 - oy;
+          iy = ox;
+          break;  // 8: needs 90° counter-clockwise
       }
       std::memcpy(dst + ox * c, in.row(iy) + ix * c, c);
     }

@@ -28,7 +28,8 @@ class Parser {
   }
 
   void SkipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t')) {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t')) {
       ++pos_;
     }
   }
@@ -57,7 +58,10 @@ class Parser {
     if (c == '{') {
       v.kind = Json::Kind::Object;
       ++pos_;
-      if (Peek() == '}') { ++pos_; return v; }
+      if (Peek() == '}') {
+        ++pos_;
+        return v;
+      }
       while (true) {
         if (Peek() != '"') Fail("expected a key");
         std::string key = String();
@@ -72,7 +76,10 @@ class Parser {
     if (c == '[') {
       v.kind = Json::Kind::Array;
       ++pos_;
-      if (Peek() == ']') { ++pos_; return v; }
+      if (Peek() == ']') {
+        ++pos_;
+        return v;
+      }
       while (true) {
         v.array.push_back(Value(depth + 1));
         const char next = Peek();
@@ -86,8 +93,15 @@ class Parser {
       v.string = String();
       return v;
     }
-    if (Literal("true")) { v.kind = Json::Kind::Bool; v.boolean = true; return v; }
-    if (Literal("false")) { v.kind = Json::Kind::Bool; return v; }
+    if (Literal("true")) {
+      v.kind = Json::Kind::Bool;
+      v.boolean = true;
+      return v;
+    }
+    if (Literal("false")) {
+      v.kind = Json::Kind::Bool;
+      return v;
+    }
     if (Literal("null")) return v;
     return Number();
   }
@@ -102,7 +116,11 @@ class Parser {
       if (pos_ == from) Fail("expected a digit");
     };
     digits();
-    if (pos_ < text_.size() && text_[pos_] == '.') { integer = false; ++pos_; digits(); }
+    if (pos_ < text_.size() && text_[pos_] == '.') {
+      integer = false;
+      ++pos_;
+      digits();
+    }
     if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
       integer = false;
       ++pos_;
@@ -117,7 +135,10 @@ class Parser {
       errno = 0;
       char* end = nullptr;
       const long long parsed = std::strtoll(literal.c_str(), &end, 10);
-      if (errno == 0) { v.isInteger = true; v.integer = parsed; }
+      if (errno == 0) {
+        v.isInteger = true;
+        v.integer = parsed;
+      }
     }
     return v;
   }
@@ -128,10 +149,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       const char h = text_[pos_++];
       value <<= 4;
-      if (h >= '0' && h <= '9') value |= h - '0';
-      else if (h >= 'a' && h <= 'f') value |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') value |= h - 'A' + 10;
-      else Fail("bad \\u escape");
+      if (h >= '0' && h <= '9')
+        value |= h - '0';
+      else if (h >= 'a' && h <= 'f')
+        value |= h - 'a' + 10;
+      else if (h >= 'A' && h <= 'F')
+        value |= h - 'A' + 10;
+      else
+        Fail("bad \\u escape");
     }
     return value;
   }
@@ -162,7 +187,10 @@ class Parser {
       const char c = text_[pos_++];
       if (c == '"') return out;
       if (static_cast<unsigned char>(c) < 0x20) Fail("control character in string");
-      if (c != '\\') { out += c; continue; }
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
       if (pos_ >= text_.size()) Fail("unterminated escape");
       const char e = text_[pos_++];
       switch (e) {

@@ -16,15 +16,49 @@ namespace {
 // The opcodes PyTorch state dicts use under protocols 2 to 5 (torch.save defaults to 2).
 // Protocol 0/1 text opcodes, sets, NEWOBJ, INST/OBJ and EXT* are refused.
 enum Op : unsigned char {
-  kMark = '(', kStop = '.', kPop = '0', kPopMark = '1', kDup = '2',
-  kBinFloat = 'G', kBinInt = 'J', kBinInt1 = 'K', kBinInt2 = 'M', kNone = 'N',
-  kBinPersId = 'Q', kReduce = 'R', kBinUnicode = 'X', kBinBytes = 'B', kShortBinBytes = 'C',
-  kEmptyList = ']', kAppend = 'a', kBuild = 'b', kGlobal = 'c', kAppends = 'e',
-  kBinGet = 'h', kLongBinGet = 'j', kBinPut = 'q', kLongBinPut = 'r',
-  kSetItem = 's', kTuple = 't', kSetItems = 'u', kEmptyDict = '}', kEmptyTuple = ')',
-  kProto = 0x80, kTuple1 = 0x85, kTuple2 = 0x86, kTuple3 = 0x87, kNewTrue = 0x88, kNewFalse = 0x89,
-  kLong1 = 0x8a, kLong4 = 0x8b, kShortBinUnicode = 0x8c, kBinUnicode8 = 0x8d, kBinBytes8 = 0x8e,
-  kStackGlobal = 0x93, kMemoize = 0x94, kFrame = 0x95,
+  kMark = '(',
+  kStop = '.',
+  kPop = '0',
+  kPopMark = '1',
+  kDup = '2',
+  kBinFloat = 'G',
+  kBinInt = 'J',
+  kBinInt1 = 'K',
+  kBinInt2 = 'M',
+  kNone = 'N',
+  kBinPersId = 'Q',
+  kReduce = 'R',
+  kBinUnicode = 'X',
+  kBinBytes = 'B',
+  kShortBinBytes = 'C',
+  kEmptyList = ']',
+  kAppend = 'a',
+  kBuild = 'b',
+  kGlobal = 'c',
+  kAppends = 'e',
+  kBinGet = 'h',
+  kLongBinGet = 'j',
+  kBinPut = 'q',
+  kLongBinPut = 'r',
+  kSetItem = 's',
+  kTuple = 't',
+  kSetItems = 'u',
+  kEmptyDict = '}',
+  kEmptyTuple = ')',
+  kProto = 0x80,
+  kTuple1 = 0x85,
+  kTuple2 = 0x86,
+  kTuple3 = 0x87,
+  kNewTrue = 0x88,
+  kNewFalse = 0x89,
+  kLong1 = 0x8a,
+  kLong4 = 0x8b,
+  kShortBinUnicode = 0x8c,
+  kBinUnicode8 = 0x8d,
+  kBinBytes8 = 0x8e,
+  kStackGlobal = 0x93,
+  kMemoize = 0x94,
+  kFrame = 0x95,
 };
 
 constexpr std::size_t kMaxGlobalPart = 256;
@@ -37,11 +71,21 @@ bool ValidUtf8(std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t extra;
     std::uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { extra = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { extra = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { extra = 3; cp = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else
+      return false;
     if (s.size() - i <= extra) return false;
     for (std::size_t k = 1; k <= extra; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);
@@ -115,7 +159,9 @@ class Unpickler {
     for (std::size_t i = n; i-- > 0;) v = (v << 8) | p[i];
     return v;
   }
-  std::string_view Chars(std::uint64_t n) { return {reinterpret_cast<const char*>(Take(n)), static_cast<std::size_t>(n)}; }
+  std::string_view Chars(std::uint64_t n) {
+    return {reinterpret_cast<const char*>(Take(n)), static_cast<std::size_t>(n)};
+  }
   std::string_view Line() {
     const std::size_t length = in_.substr(pos_, kMaxGlobalPart + 1).find('\n');
     if (length == std::string_view::npos) Fail("malformed GLOBAL");
@@ -174,7 +220,8 @@ class Unpickler {
   }
 
   void Memo(std::uint64_t key) {
-    if (memo_.size() >= limits_.maxMemo && memo_.find(key) == memo_.end()) Fail("memo larger than " + std::to_string(limits_.maxMemo));
+    if (memo_.size() >= limits_.maxMemo && memo_.find(key) == memo_.end())
+      Fail("memo larger than " + std::to_string(limits_.maxMemo));
     memo_[key] = Top();
   }
   void Recall(std::uint64_t key) {

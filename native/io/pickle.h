@@ -19,8 +19,15 @@ inline constexpr Ref kNoRef = 0xFFFFFFFF;
 
 struct Value {
   enum class Kind : std::uint8_t {
-    None, Bool, Int, Float, String, Bytes,
-    Tuple, List, Dict,
+    None,
+    Bool,
+    Int,
+    Float,
+    String,
+    Bytes,
+    Tuple,
+    List,
+    Dict,
     Global,        // a named module attribute, e.g. "torch._utils._rebuild_tensor_v2"
     Object,        // a call that was not made: items = {callable, args}
     PersistentId,  // BINPERSID: items = {id}; the caller resolves it
@@ -54,7 +61,8 @@ using GlobalFilter = std::function<bool(const std::string& qualifiedName)>;
 // Decodes `bytes`. Throws CodedError(E_IO) starting with `what` on malformed input, on an opcode
 // outside the supported set, on a refused global ("refuses global posix.system"), or when a
 // limit is reached.
-Pickle Unpickle(std::string_view bytes, const std::string& what, const GlobalFilter& allowed, const Limits& limits = {});
+Pickle Unpickle(std::string_view bytes, const std::string& what, const GlobalFilter& allowed,
+                const Limits& limits = {});
 
 // "a Tuple", "an Int", ...: for error messages.
 std::string KindName(Value::Kind kind);

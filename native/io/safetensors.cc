@@ -24,9 +24,9 @@ struct DtypeName {
 };
 
 constexpr DtypeName kDtypes[] = {
-    {"F64", torch::kFloat64}, {"F32", torch::kFloat32}, {"F16", torch::kFloat16},
-    {"BF16", torch::kBFloat16}, {"I64", torch::kInt64}, {"I32", torch::kInt32},
-    {"I16", torch::kInt16}, {"I8", torch::kInt8}, {"U8", torch::kUInt8}, {"BOOL", torch::kBool},
+    {"F64", torch::kFloat64}, {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
+    {"I64", torch::kInt64},   {"I32", torch::kInt32},   {"I16", torch::kInt16},   {"I8", torch::kInt8},
+    {"U8", torch::kUInt8},    {"BOOL", torch::kBool},
 };
 
 [[noreturn]] void Corrupt(const std::string& path, const std::string& why) {
@@ -64,12 +64,15 @@ WeightsFile ReadSafetensors(const std::string& path) {
   if (!in) throw CodedError(kIo, "cannot open " + path + ": " + ErrnoText());
   const std::uint64_t fileSize = FileSize(in);
   unsigned char lengthBytes[8];
-  if (fileSize < 8 || !in.read(reinterpret_cast<char*>(lengthBytes), 8)) Corrupt(path, "shorter than its 8-byte header length");
+  if (fileSize < 8 || !in.read(reinterpret_cast<char*>(lengthBytes), 8))
+    Corrupt(path, "shorter than its 8-byte header length");
   const std::uint64_t headerLength = ReadLe64(lengthBytes);
   if (headerLength > fileSize - 8) {
-    Corrupt(path, "header length " + std::to_string(headerLength) + " runs past the end of the file (" + std::to_string(fileSize) + " bytes)");
+    Corrupt(path, "header length " + std::to_string(headerLength) + " runs past the end of the file (" +
+                      std::to_string(fileSize) + " bytes)");
   }
-  if (headerLength > kMaxSafetensorsHeader) Corrupt(path, "header length " + std::to_string(headerLength) + " exceeds the 100 MiB limit");
+  if (headerLength > kMaxSafetensorsHeader)
+    Corrupt(path, "header length " + std::to_string(headerLength) + " exceeds the 100 MiB limit");
   std::string header(headerLength, '\0');
   if (!in.read(header.data(), static_cast<std::streamsize>(headerLength))) Corrupt(path, "truncated header");
   const Json root = ParseJson(header, path);
@@ -79,7 +82,10 @@ WeightsFile ReadSafetensors(const std::string& path) {
   const std::uint64_t dataSize = fileSize - dataStart;
   WeightsFile file;
   file.format = "safetensors";
-  struct Span { std::uint64_t begin, end; const std::string* name; };
+  struct Span {
+    std::uint64_t begin, end;
+    const std::string* name;
+  };
   std::vector<Span> spans;
   for (const auto& [name, entry] : root.object) {
     if (name == "__metadata__") {
@@ -105,7 +111,8 @@ WeightsFile ReadSafetensors(const std::string& path) {
     for (const Json& dim : shape->array) {
       if (!dim.isInteger || dim.integer < 0) Corrupt(path, "tensor '" + name + "' has a bad dimension");
       const auto d = static_cast<std::uint64_t>(dim.integer);
-      if (d != 0 && numel > std::numeric_limits<std::uint64_t>::max() / d) Corrupt(path, "tensor '" + name + "' is impossibly large");
+      if (d != 0 && numel > std::numeric_limits<std::uint64_t>::max() / d)
+        Corrupt(path, "tensor '" + name + "' is impossibly large");
       numel *= d;
       sizes.push_back(dim.integer);
     }
@@ -117,7 +124,8 @@ WeightsFile ReadSafetensors(const std::string& path) {
     const std::uint64_t itemSize = c10::elementSize(known->type);
     if (begin > end || end > dataSize) Corrupt(path, "tensor '" + name + "' lies outside the file's data");
     if (numel > dataSize / itemSize || end - begin != numel * itemSize) {
-      Corrupt(path, "tensor '" + name + "' declares " + std::to_string(numel) + " elements but holds " + std::to_string(end - begin) + " bytes");
+      Corrupt(path, "tensor '" + name + "' declares " + std::to_string(numel) + " elements but holds " +
+                        std::to_string(end - begin) + " bytes");
     }
     spans.push_back({begin, end, &name});
     file.tensors.push_back({name, torch::empty(sizes, torch::TensorOptions().dtype(known->type))});
@@ -130,13 +138,16 @@ WeightsFile ReadSafetensors(const std::string& path) {
     if (s.begin != cursor) Corrupt(path, "tensor '" + *s.name + "' overlaps another or leaves a gap");
     cursor = s.end;
   }
-  if (cursor != dataSize) Corrupt(path, "data size " + std::to_string(dataSize) + " does not match its tensors (" + std::to_string(cursor) + " bytes)");
+  if (cursor != dataSize)
+    Corrupt(path, "data size " + std::to_string(dataSize) + " does not match its tensors (" + std::to_string(cursor) +
+                      " bytes)");
 
   for (std::size_t i = 0; i < spans.size(); ++i) {
     torch::Tensor& t = file.tensors[i].tensor;
     in.seekg(static_cast<std::streamoff>(dataStart + spans[i].begin));
     const auto bytes = static_cast<std::streamsize>(spans[i].end - spans[i].begin);
-    if (bytes > 0 && !in.read(static_cast<char*>(t.data_ptr()), bytes)) Corrupt(path, "truncated data for tensor '" + file.tensors[i].name + "'");
+    if (bytes > 0 && !in.read(static_cast<char*>(t.data_ptr()), bytes))
+      Corrupt(path, "truncated data for tensor '" + file.tensors[i].name + "'");
     // Any other byte is not a bool; reading it as one is undefined behaviour.
     if (t.scalar_type() == torch::kBool && bytes > 0 && t.view(torch::kUInt8).gt(1).any().item<bool>()) {
       Corrupt(path, "bool tensor '" + file.tensors[i].name + "' holds bytes other than 0 and 1");
@@ -162,7 +173,9 @@ void WriteSafetensors(const std::string& path, const NamedTensors& tensors, cons
     torch::Tensor t = nt.tensor.detach().to(torch::kCPU).contiguous();
     const auto* known = std::find_if(std::begin(kDtypes), std::end(kDtypes),
                                      [&](const DtypeName& d) { return d.type == t.scalar_type(); });
-    if (known == std::end(kDtypes)) throw CodedError(kArg, "cannot write tensor '" + nt.name + "' of dtype " + std::string(c10::toString(t.scalar_type())));
+    if (known == std::end(kDtypes))
+      throw CodedError(kArg,
+                       "cannot write tensor '" + nt.name + "' of dtype " + std::string(c10::toString(t.scalar_type())));
     const std::uint64_t bytes = t.numel() * t.element_size();
     std::string shape = "[";
     for (int64_t d = 0; d < t.dim(); ++d) shape += (d ? "," : "") + std::to_string(t.size(d));
@@ -184,12 +197,14 @@ void WriteSafetensors(const std::string& path, const NamedTensors& tensors, cons
     const std::string reason = ErrnoText();
     std::fclose(out);
     std::remove(tmp.c_str());
-    throw CodedError(kIo, "writing " + path + " failed (" + what + "): " + reason + "; the previous file, if any, is untouched");
+    throw CodedError(
+        kIo, "writing " + path + " failed (" + what + "): " + reason + "; the previous file, if any, is untouched");
   };
   unsigned char lengthBytes[8];
   std::uint64_t length = header.size();
   for (int i = 0; i < 8; ++i) lengthBytes[i] = static_cast<unsigned char>(length >> (8 * i));
-  if (std::fwrite(lengthBytes, 1, 8, out) != 8 || std::fwrite(header.data(), 1, header.size(), out) != header.size()) fail("header");
+  if (std::fwrite(lengthBytes, 1, 8, out) != 8 || std::fwrite(header.data(), 1, header.size(), out) != header.size())
+    fail("header");
   for (std::size_t i = 0; i < contiguous.size(); ++i) {
     const torch::Tensor& t = contiguous[i];
     const std::size_t bytes = t.numel() * t.element_size();

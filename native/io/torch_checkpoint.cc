@@ -21,12 +21,14 @@ using pickle::Ref;
 using Kind = pickle::Value::Kind;
 
 // The magic number torch.save's legacy format pickles first (PROTO 2, LONG1 of 10 bytes).
-constexpr unsigned char kLegacyMagic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+constexpr unsigned char kLegacyMagic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c,
+                                          0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
 
 const char* const kWrapperKeys[] = {"model", "state_dict"};
 
 std::uint64_t SaturatingMul(std::uint64_t a, std::uint64_t b) {
-  return b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b ? std::numeric_limits<std::uint64_t>::max() : a * b;
+  return b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b ? std::numeric_limits<std::uint64_t>::max()
+                                                                     : a * b;
 }
 
 std::uint64_t SaturatingAdd(std::uint64_t a, std::uint64_t b) {
@@ -76,7 +78,10 @@ class CheckpointReader {
       if (found != nullptr) Fail("holds several data.pkl records");
       found = &e;
     }
-    if (torchScript) Fail("is a TorchScript archive (torch.jit.save), not a state dict; save model.state_dict() with torch.save instead");
+    if (torchScript)
+      Fail(
+          "is a TorchScript archive (torch.jit.save), not a state dict; save model.state_dict() with torch.save "
+          "instead");
     if (found == nullptr) Fail("holds no <archive>/data.pkl record, so it was not written by torch.save");
     prefix_ = found->name.substr(0, found->name.size() - std::strlen("data.pkl"));
     return *found;
@@ -107,7 +112,8 @@ class CheckpointReader {
     for (std::size_t i = 0; i < d.items.size(); i += 2) {
       const pickle::Value& key = p[d.items[i]];
       if (key.kind != Kind::String) return "it has a key that is " + pickle::KindName(key.kind);
-      if (!IsTensorCall(p, d.items[i + 1])) return "its value '" + key.text + "' is " + pickle::KindName(p[d.items[i + 1]].kind) + ", not a tensor";
+      if (!IsTensorCall(p, d.items[i + 1]))
+        return "its value '" + key.text + "' is " + pickle::KindName(p[d.items[i + 1]].kind) + ", not a tensor";
     }
     return "it is fine";
   }
@@ -147,7 +153,8 @@ class CheckpointReader {
     auto it = storages_.find(spec.storageKey);
     if (it != storages_.end()) {
       if (static_cast<std::uint64_t>(it->second.numel()) != spec.storageBytes) {
-        Fail("tensor '" + name + "' declares storage '" + spec.storageKey + "' with a size that differs from another tensor's");
+        Fail("tensor '" + name + "' declares storage '" + spec.storageKey +
+             "' with a size that differs from another tensor's");
       }
       return it->second;
     }
@@ -155,11 +162,12 @@ class CheckpointReader {
     const ZipEntry* e = zip_.Find(record);
     if (e == nullptr) Fail("tensor '" + name + "' needs storage record " + record + ", which is missing");
     if (e->size != spec.storageBytes) {
-      Fail("storage record " + record + " holds " + std::to_string(e->size) + " bytes but tensor '" + name + "' declares " +
-           std::to_string(spec.storageBytes));
+      Fail("storage record " + record + " holds " + std::to_string(e->size) + " bytes but tensor '" + name +
+           "' declares " + std::to_string(spec.storageBytes));
     }
     zip_.RequireStored(*e);  // then this allocation is bounded by the file size
-    torch::Tensor bytes = torch::empty({static_cast<std::int64_t>(e->size)}, torch::TensorOptions().dtype(torch::kUInt8));
+    torch::Tensor bytes =
+        torch::empty({static_cast<std::int64_t>(e->size)}, torch::TensorOptions().dtype(torch::kUInt8));
     zip_.Read(*e, bytes.data_ptr());
     return storages_.emplace(spec.storageKey, std::move(bytes)).first->second;
   }
@@ -182,10 +190,12 @@ class CheckpointReader {
     if (extent > (std::uint64_t{1} << 62)) Fail("tensor '" + name + "' has an impossibly large shape");
     const bool inside = numel == 0 ? static_cast<std::uint64_t>(spec.offset) <= storageNumel : last < storageNumel;
     if (!inside) {
-      Fail("tensor '" + name + "' views elements outside its storage '" + spec.storageKey + "' of " + std::to_string(storageNumel) + " elements");
+      Fail("tensor '" + name + "' views elements outside its storage '" + spec.storageKey + "' of " +
+           std::to_string(storageNumel) + " elements");
     }
     const std::uint64_t needed = SaturatingMul(numel, item);
-    if (needed > budget_) Fail("tensor '" + name + "' would expand the checkpoint beyond " + std::to_string(limit_) + " bytes in memory");
+    if (needed > budget_)
+      Fail("tensor '" + name + "' would expand the checkpoint beyond " + std::to_string(limit_) + " bytes in memory");
     budget_ -= needed;
 
     const torch::Tensor typed = bytes.narrow(0, 0, static_cast<std::int64_t>(storageNumel * item)).view(spec.dtype);

@@ -32,40 +32,73 @@ struct NamedType {
 
 // Typed storages name the dtype of tensors saved with _rebuild_tensor_v2.
 constexpr NamedType kStorages[] = {
-    {"torch.DoubleStorage", torch::kFloat64}, {"torch.FloatStorage", torch::kFloat32},
-    {"torch.HalfStorage", torch::kFloat16}, {"torch.BFloat16Storage", torch::kBFloat16},
-    {"torch.LongStorage", torch::kInt64}, {"torch.IntStorage", torch::kInt32},
-    {"torch.ShortStorage", torch::kInt16}, {"torch.CharStorage", torch::kInt8},
-    {"torch.ByteStorage", torch::kUInt8}, {"torch.BoolStorage", torch::kBool},
-    {"torch.ComplexDoubleStorage", {}}, {"torch.ComplexFloatStorage", {}},
-    {"torch.QUInt8Storage", {}}, {"torch.QInt8Storage", {}}, {"torch.QInt32Storage", {}},
-    {"torch.QUInt4x2Storage", {}}, {"torch.QUInt2x4Storage", {}},
+    {"torch.DoubleStorage", torch::kFloat64},
+    {"torch.FloatStorage", torch::kFloat32},
+    {"torch.HalfStorage", torch::kFloat16},
+    {"torch.BFloat16Storage", torch::kBFloat16},
+    {"torch.LongStorage", torch::kInt64},
+    {"torch.IntStorage", torch::kInt32},
+    {"torch.ShortStorage", torch::kInt16},
+    {"torch.CharStorage", torch::kInt8},
+    {"torch.ByteStorage", torch::kUInt8},
+    {"torch.BoolStorage", torch::kBool},
+    {"torch.ComplexDoubleStorage", {}},
+    {"torch.ComplexFloatStorage", {}},
+    {"torch.QUInt8Storage", {}},
+    {"torch.QInt8Storage", {}},
+    {"torch.QInt32Storage", {}},
+    {"torch.QUInt4x2Storage", {}},
+    {"torch.QUInt2x4Storage", {}},
 };
 constexpr const char* kUntypedStorage = "torch.storage.UntypedStorage";  // v3: bytes, dtype given apart
 
 // PyTorch 2.x saves dtypes without a typed storage (torch.storage._new_dtypes) with
 // _rebuild_tensor_v3, naming the dtype as a global.
 constexpr NamedType kDtypes[] = {
-    {"torch.float64", torch::kFloat64}, {"torch.float32", torch::kFloat32},
-    {"torch.float16", torch::kFloat16}, {"torch.bfloat16", torch::kBFloat16},
-    {"torch.int64", torch::kInt64}, {"torch.int32", torch::kInt32}, {"torch.int16", torch::kInt16},
-    {"torch.int8", torch::kInt8}, {"torch.uint8", torch::kUInt8}, {"torch.bool", torch::kBool},
-    {"torch.uint16", {}}, {"torch.uint32", {}}, {"torch.uint64", {}}, {"torch.complex32", {}},
-    {"torch.float8_e5m2", {}}, {"torch.float8_e4m3fn", {}}, {"torch.float8_e5m2fnuz", {}},
-    {"torch.float8_e4m3fnuz", {}}, {"torch.float8_e8m0fnu", {}}, {"torch.float4_e2m1fn_x2", {}},
-    {"torch.bits8", {}}, {"torch.bits16", {}}, {"torch.bits1x8", {}}, {"torch.bits2x4", {}},
+    {"torch.float64", torch::kFloat64},
+    {"torch.float32", torch::kFloat32},
+    {"torch.float16", torch::kFloat16},
+    {"torch.bfloat16", torch::kBFloat16},
+    {"torch.int64", torch::kInt64},
+    {"torch.int32", torch::kInt32},
+    {"torch.int16", torch::kInt16},
+    {"torch.int8", torch::kInt8},
+    {"torch.uint8", torch::kUInt8},
+    {"torch.bool", torch::kBool},
+    {"torch.uint16", {}},
+    {"torch.uint32", {}},
+    {"torch.uint64", {}},
+    {"torch.complex32", {}},
+    {"torch.float8_e5m2", {}},
+    {"torch.float8_e4m3fn", {}},
+    {"torch.float8_e5m2fnuz", {}},
+    {"torch.float8_e4m3fnuz", {}},
+    {"torch.float8_e8m0fnu", {}},
+    {"torch.float4_e2m1fn_x2", {}},
+    {"torch.bits8", {}},
+    {"torch.bits16", {}},
+    {"torch.bits1x8", {}},
+    {"torch.bits2x4", {}},
     {"torch.bits4x2", {}},
 };
 
 constexpr const char* kOtherGlobals[] = {
-    kRebuildV2, kRebuildV3, kRebuildParameter, kRebuildParameterWithState, kRebuildFromType,
+    kRebuildV2,
+    kRebuildV3,
+    kRebuildParameter,
+    kRebuildParameterWithState,
+    kRebuildFromType,
     kUntypedStorage,
-    "torch.Tensor", "torch.nn.parameter.Parameter",  // the classes _rebuild_from_type_v2 names
-    "collections.OrderedDict", "_codecs.encode",
+    "torch.Tensor",
+    "torch.nn.parameter.Parameter",  // the classes _rebuild_from_type_v2 names
+    "collections.OrderedDict",
+    "_codecs.encode",
     // LibTorch's torch::pickle_save wraps typed containers: restore_type_tag(dict, "Dict[str, Tensor]").
     "torch.jit._pickle.restore_type_tag",
     // fastai's optimizer state ('opt' beside 'model') holds numpy floats among its hypers.
-    "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar", "numpy.dtype",
+    "numpy.core.multiarray.scalar",
+    "numpy._core.multiarray.scalar",
+    "numpy.dtype",
 };
 
 const NamedType* FindType(const NamedType* begin, const NamedType* end, const std::string& name) {
@@ -74,8 +107,8 @@ const NamedType* FindType(const NamedType* begin, const NamedType* end, const st
 }
 
 bool IsRebuildFunction(const std::string& name) {
-  return name == kRebuildV2 || name == kRebuildV3 || name == kRebuildParameter ||
-         name == kRebuildParameterWithState || name == kRebuildFromType;
+  return name == kRebuildV2 || name == kRebuildV3 || name == kRebuildParameter || name == kRebuildParameterWithState ||
+         name == kRebuildFromType;
 }
 
 class Decoder {
@@ -109,7 +142,8 @@ class Decoder {
       const std::string& inner = p_[args[0]].text;
       const std::string& type = p_[args[1]].text;
       if (!IsRebuildFunction(inner)) Fail("is rebuilt by " + inner + ", which is not a tensor rebuild function");
-      if (type != "torch.Tensor" && type != "torch.nn.parameter.Parameter") Fail("is of tensor subclass " + type + ", which is not supported");
+      if (type != "torch.Tensor" && type != "torch.nn.parameter.Parameter")
+        Fail("is of tensor subclass " + type + ", which is not supported");
       return Call(inner, p_[args[2]].items, depth + 1);
     }
     Fail("is built by " + fn + ", not a tensor");
@@ -119,11 +153,13 @@ class Decoder {
   // _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype[, metadata])
   TensorSpec Rebuild(bool v3, const std::vector<Ref>& args) {
     const std::size_t base = v3 ? 7 : 6;
-    if (args.size() != base && args.size() != base + 1) Fail(std::string("has a malformed ") + (v3 ? kRebuildV3 : kRebuildV2) + " call");
+    if (args.size() != base && args.size() != base + 1)
+      Fail(std::string("has a malformed ") + (v3 ? kRebuildV3 : kRebuildV2) + " call");
     TensorSpec spec;
     const std::string storageType = Storage(args[0], spec);
     if (v3) {
-      if (storageType != kUntypedStorage) Fail("names storage " + storageType + " where _rebuild_tensor_v3 needs torch.storage.UntypedStorage");
+      if (storageType != kUntypedStorage)
+        Fail("names storage " + storageType + " where _rebuild_tensor_v3 needs torch.storage.UntypedStorage");
       const pickle::Value& dtype = p_[args[6]];
       if (dtype.kind != Kind::Global) Fail("has a dtype that is not a torch dtype");
       const NamedType* t = FindType(std::begin(kDtypes), std::end(kDtypes), dtype.text);
@@ -137,7 +173,8 @@ class Decoder {
       spec.dtype = *t->type;
       // Typed storages count elements, not bytes.
       const std::uint64_t item = c10::elementSize(spec.dtype);
-      if (spec.storageBytes > std::numeric_limits<std::uint64_t>::max() / item) Fail("declares an impossibly large storage");
+      if (spec.storageBytes > std::numeric_limits<std::uint64_t>::max() / item)
+        Fail("declares an impossibly large storage");
       spec.storageBytes *= item;
     }
     const pickle::Value& offset = p_[args[1]];
@@ -145,7 +182,9 @@ class Decoder {
     spec.offset = offset.integer;
     spec.sizes = Ints(args[2], "size");
     spec.strides = Ints(args[3], "stride");
-    if (spec.sizes.size() != spec.strides.size()) Fail("has " + std::to_string(spec.sizes.size()) + " sizes but " + std::to_string(spec.strides.size()) + " strides");
+    if (spec.sizes.size() != spec.strides.size())
+      Fail("has " + std::to_string(spec.sizes.size()) + " sizes but " + std::to_string(spec.strides.size()) +
+           " strides");
     if (args.size() == base + 1) Metadata(args[base]);
     return spec;
   }
@@ -192,7 +231,8 @@ class Decoder {
     if (m.kind != Kind::Dict) Fail("has malformed tensor metadata");
     for (std::size_t i = 1; i < m.items.size(); i += 2) {
       const pickle::Value& flag = p_[m.items[i]];
-      if (flag.kind == Kind::Bool && flag.boolean) Fail("carries lazy conjugate/negative bits, which are not supported");
+      if (flag.kind == Kind::Bool && flag.boolean)
+        Fail("carries lazy conjugate/negative bits, which are not supported");
     }
   }
 

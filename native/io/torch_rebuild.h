@@ -14,10 +14,10 @@
 namespace fasttune::io {
 
 struct TensorSpec {
-  std::string storageKey;         // the archive holds the bytes at <prefix>data/<key>
-  std::uint64_t storageBytes = 0; // as declared by the persistent id
+  std::string storageKey;          // the archive holds the bytes at <prefix>data/<key>
+  std::uint64_t storageBytes = 0;  // as declared by the persistent id
   torch::ScalarType dtype = torch::kFloat32;
-  std::int64_t offset = 0;        // in elements of dtype
+  std::int64_t offset = 0;  // in elements of dtype
   std::vector<std::int64_t> sizes;
   std::vector<std::int64_t> strides;
 };

@@ -21,7 +21,7 @@ using Metadata = std::map<std::string, std::string>;
 struct WeightsFile {
   std::string format;  // "safetensors" or "pytorch"
   NamedTensors tensors;
-  Metadata metadata;   // safetensors' __metadata__; empty for PyTorch checkpoints
+  Metadata metadata;  // safetensors' __metadata__; empty for PyTorch checkpoints
 };
 
 // Reads a safetensors file or a PyTorch zip checkpoint (`torch.save` of a state dict), chosen by

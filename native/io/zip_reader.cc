@@ -128,12 +128,14 @@ void ZipReader::ParseCentralDirectory() {
     const std::uint64_t locatorPos = endPos - kZip64LocatorSize;
     const std::uint64_t recordPos = Le64(locator + 8);
     if (Le32(locator + 4) != 0 || Le32(locator + 16) > 1) Corrupt("spans several disks, which is not supported");
-    if (recordPos > locatorPos || locatorPos - recordPos < kZip64EndSize) Corrupt("the ZIP64 end record lies outside the file");
+    if (recordPos > locatorPos || locatorPos - recordPos < kZip64EndSize)
+      Corrupt("the ZIP64 end record lies outside the file");
     unsigned char record[kZip64EndSize];
     ReadAt(recordPos, record, kZip64EndSize, "the ZIP64 end record");
     if (Le32(record) != kZip64EndSig) Corrupt("the ZIP64 locator points at no ZIP64 end record");
     const std::uint64_t recordSize = Le64(record + 4);
-    if (recordSize < kZip64EndSize - 12 || recordSize > locatorPos - recordPos - 12) Corrupt("the ZIP64 end record has a bad size");
+    if (recordSize < kZip64EndSize - 12 || recordSize > locatorPos - recordPos - 12)
+      Corrupt("the ZIP64 end record has a bad size");
     disk = Le32(record + 16);
     cdDisk = Le32(record + 20);
     entriesHere = Le64(record + 24);
@@ -146,11 +148,14 @@ void ZipReader::ParseCentralDirectory() {
   }
   if (disk != 0 || cdDisk != 0 || entriesHere != entryCount) Corrupt("spans several disks, which is not supported");
   if (cdOffset > cdLimit || cdSize > cdLimit - cdOffset) {
-    Corrupt("central directory (offset " + std::to_string(cdOffset) + ", " + std::to_string(cdSize) + " bytes) lies outside the file");
+    Corrupt("central directory (offset " + std::to_string(cdOffset) + ", " + std::to_string(cdSize) +
+            " bytes) lies outside the file");
   }
-  if (cdSize > kMaxCentralDirectory) Corrupt("central directory of " + std::to_string(cdSize) + " bytes exceeds the 64 MiB limit");
+  if (cdSize > kMaxCentralDirectory)
+    Corrupt("central directory of " + std::to_string(cdSize) + " bytes exceeds the 64 MiB limit");
   if (entryCount > cdSize / kCentralHeaderSize) {
-    Corrupt(std::to_string(entryCount) + " entries cannot fit in a central directory of " + std::to_string(cdSize) + " bytes");
+    Corrupt(std::to_string(entryCount) + " entries cannot fit in a central directory of " + std::to_string(cdSize) +
+            " bytes");
   }
 
   std::vector<unsigned char> cd(cdSize);
@@ -165,7 +170,8 @@ void ZipReader::ParseCentralDirectory() {
     const unsigned char* h = &cd[pos];
     const std::uint16_t flags = Le16(h + 8), method = Le16(h + 10);
     const std::uint64_t nameLength = Le16(h + 28), extraLength = Le16(h + 30), commentLength = Le16(h + 32);
-    if (cdSize - pos - kCentralHeaderSize < nameLength + extraLength + commentLength) Corrupt(which + " runs past the central directory");
+    if (cdSize - pos - kCentralHeaderSize < nameLength + extraLength + commentLength)
+      Corrupt(which + " runs past the central directory");
     ZipEntry entry;
     entry.name.assign(reinterpret_cast<const char*>(h + kCentralHeaderSize), nameLength);
     entry.crc32 = Le32(h + 16);
@@ -199,10 +205,12 @@ void ZipReader::ParseCentralDirectory() {
     pos += kCentralHeaderSize + nameLength + extraLength + commentLength;
 
     const std::string label = "entry '" + Printable(entry.name) + "'";
-    if (const std::string why = UnsafeNameReason(entry.name); !why.empty()) Corrupt(label + " has an unsafe name (" + why + ")");
+    if (const std::string why = UnsafeNameReason(entry.name); !why.empty())
+      Corrupt(label + " has an unsafe name (" + why + ")");
     if (flags & 0x41) Corrupt(label + " is encrypted, which is not supported");
     if (startDisk != 0) Corrupt("spans several disks, which is not supported");
-    if (method == 0 && compressed != size) Corrupt(label + " is stored but declares different compressed and uncompressed sizes");
+    if (method == 0 && compressed != size)
+      Corrupt(label + " is stored but declares different compressed and uncompressed sizes");
     if (entry.name.back() == '/' && size != 0) Corrupt(label + " is a directory with data");
     if (!index_.emplace(entry.name, entries_.size()).second) Corrupt(label + " appears twice");
     entry.size = size;
@@ -216,7 +224,10 @@ void ZipReader::ParseCentralDirectory() {
 }
 
 void ZipReader::LocateData(std::uint64_t dataLimit, const std::vector<std::uint64_t>& localOffsets) {
-  struct Span { std::uint64_t begin, end; std::size_t index; };
+  struct Span {
+    std::uint64_t begin, end;
+    std::size_t index;
+  };
   std::vector<Span> spans;
   spans.reserve(entries_.size());
   std::string localName;
@@ -224,7 +235,8 @@ void ZipReader::LocateData(std::uint64_t dataLimit, const std::vector<std::uint6
     ZipEntry& entry = entries_[i];
     const std::string label = "entry '" + Printable(entry.name) + "'";
     const std::uint64_t local = localOffsets[i];
-    if (local > dataLimit || dataLimit - local < kLocalHeaderSize) Corrupt(label + " has its local header outside the data area");
+    if (local > dataLimit || dataLimit - local < kLocalHeaderSize)
+      Corrupt(label + " has its local header outside the data area");
     unsigned char h[kLocalHeaderSize];
     ReadAt(local, h, kLocalHeaderSize, "a local header");
     if (Le32(h) != kLocalHeaderSig) Corrupt(label + " points at no local header");

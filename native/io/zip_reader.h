@@ -19,7 +19,7 @@ struct ZipEntry {
   std::uint64_t storedSize = 0;  // bytes in the file; equals size for stored entries
   std::uint64_t dataOffset = 0;  // absolute offset of the entry's first byte in the file
   std::uint32_t crc32 = 0;
-  std::uint16_t method = 0;      // 0: stored; anything else cannot be read
+  std::uint16_t method = 0;  // 0: stored; anything else cannot be read
 };
 
 class ZipReader {

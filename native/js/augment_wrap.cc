@@ -26,7 +26,8 @@ torch::Tensor OptionalFloats(const Napi::Object& params, const char* key, const 
 }
 
 template <typename Enum>
-Enum Choice(const Napi::Object& params, const char* key, Enum fallback, const std::vector<std::pair<const char*, Enum>>& choices) {
+Enum Choice(const Napi::Object& params, const char* key, Enum fallback,
+            const std::vector<std::pair<const char*, Enum>>& choices) {
   const Napi::Value value = params.Get(key);
   if (value.IsUndefined()) return fallback;
   if (value.IsString()) {
@@ -61,7 +62,8 @@ struct Augmented {
 Napi::Value AugmentBatchJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    if (info.Length() < 2 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
       throw CodedError(kArg, "augmentBatch: images must be a Uint8Array");
     }
     const std::vector<int64_t> shape = ShapeFromArray(info[1], "augmentBatch: shape");
@@ -71,7 +73,8 @@ Napi::Value AugmentBatchJs(const Napi::CallbackInfo& info) {
     const torch::Tensor images = TensorFromTypedArray(info[0].As<Napi::TypedArray>(), shape, "augmentBatch: images");
     train::AugmentParams params =
         AugmentParamsFromJs(info.Length() > 2 ? info[2] : env.Undefined(), shape[0], shape[1], shape[2]);
-    const Napi::Object options = info.Length() > 3 && info[3].IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
+    const Napi::Object options =
+        info.Length() > 3 && info[3].IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
     const torch::Device device = DeviceFrom(options.Get("device"));
     const bool wantFloat = options.Get("float").ToBoolean().Value();
     return Job<Augmented>::Run(
@@ -105,7 +108,8 @@ train::AugmentParams AugmentParamsFromJs(const Napi::Value& value, int64_t n, in
   if (!value.IsObject()) throw CodedError(kArg, "augment must be an object of augmentation parameters");
   const auto object = value.As<Napi::Object>();
   const std::vector<int64_t> size = ShapeFromArray(object.Get("size"), "augment.size");
-  if (size.size() != 2 || size[0] < 1 || size[1] < 1) throw CodedError(kArg, "augment.size must be [height, width] of positive integers");
+  if (size.size() != 2 || size[0] < 1 || size[1] < 1)
+    throw CodedError(kArg, "augment.size must be [height, width] of positive integers");
   params.height = size[0];
   params.width = size[1];
   params.affine = OptionalFloats(object, "affine", {n, 3, 3});
@@ -113,9 +117,13 @@ train::AugmentParams AugmentParamsFromJs(const Napi::Value& value, int64_t n, in
   params.brightness = OptionalFloats(object, "brightness", {n});
   params.contrast = OptionalFloats(object, "contrast", {n});
   params.mode = Choice(object, "mode", train::Resample::kBilinear,
-                       {{"bilinear", train::Resample::kBilinear}, {"nearest", train::Resample::kNearest}, {"bicubic", train::Resample::kBicubic}});
+                       {{"bilinear", train::Resample::kBilinear},
+                        {"nearest", train::Resample::kNearest},
+                        {"bicubic", train::Resample::kBicubic}});
   params.padding = Choice(object, "padMode", train::Padding::kReflection,
-                          {{"reflection", train::Padding::kReflection}, {"zeros", train::Padding::kZeros}, {"border", train::Padding::kBorder}});
+                          {{"reflection", train::Padding::kReflection},
+                           {"zeros", train::Padding::kZeros},
+                           {"border", train::Padding::kBorder}});
   const Napi::Value align = object.Get("alignCorners");
   if (!align.IsUndefined()) {
     if (!align.IsBoolean()) throw CodedError(kArg, "augment.alignCorners must be a boolean");

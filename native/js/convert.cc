@@ -31,12 +31,14 @@ Napi::TypedArray CopyOut(Napi::Env env, const torch::Tensor& t) {
 
 }  // namespace
 
-torch::Tensor TensorFromTypedArray(const Napi::TypedArray& array, const std::vector<int64_t>& shape, const std::string& what) {
+torch::Tensor TensorFromTypedArray(const Napi::TypedArray& array, const std::vector<int64_t>& shape,
+                                   const std::string& what) {
   const torch::ScalarType dtype = DtypeOf(array.TypedArrayType(), what);
   int64_t numel = 1;
   for (const int64_t d : shape) numel *= d;
   if (static_cast<int64_t>(array.ElementLength()) != numel) {
-    throw CodedError(kArg, what + ": shape needs " + std::to_string(numel) + " values, got " + std::to_string(array.ElementLength()));
+    throw CodedError(kArg, what + ": shape needs " + std::to_string(numel) + " values, got " +
+                               std::to_string(array.ElementLength()));
   }
   torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(dtype));
   const auto* bytes = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
@@ -57,7 +59,8 @@ Napi::TypedArray TypedArrayFromTensor(Napi::Env env, const torch::Tensor& tensor
     case torch::kInt8: return CopyOut<Napi::Int8Array, int8_t>(env, t);
     case torch::kUInt8: return CopyOut<Napi::Uint8Array, uint8_t>(env, t);
     case torch::kBool: return CopyOut<Napi::Uint8Array, uint8_t>(env, t.to(torch::kUInt8));
-    default: throw CodedError(kArg, "cannot copy a tensor of dtype " + std::string(c10::toString(t.scalar_type())) + " to JS");
+    default:
+      throw CodedError(kArg, "cannot copy a tensor of dtype " + std::string(c10::toString(t.scalar_type())) + " to JS");
   }
 }
 
@@ -79,7 +82,8 @@ std::vector<int64_t> ShapeFromArray(const Napi::Value& value, const std::string&
 
 Napi::Array ShapeToArray(Napi::Env env, c10::IntArrayRef shape) {
   auto out = Napi::Array::New(env, shape.size());
-  for (size_t i = 0; i < shape.size(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(shape[i])));
+  for (size_t i = 0; i < shape.size(); ++i)
+    out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(shape[i])));
   return out;
 }
 

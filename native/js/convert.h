@@ -11,7 +11,8 @@
 namespace fasttune::js {
 
 // A typed array copied into a CPU tensor of the matching dtype (on the JS thread).
-torch::Tensor TensorFromTypedArray(const Napi::TypedArray& array, const std::vector<int64_t>& shape, const std::string& what);
+torch::Tensor TensorFromTypedArray(const Napi::TypedArray& array, const std::vector<int64_t>& shape,
+                                   const std::string& what);
 
 // The tensor's values in a new typed array (Float32Array for float16/bfloat16, which JS lacks).
 Napi::TypedArray TypedArrayFromTensor(Napi::Env env, const torch::Tensor& tensor);

@@ -25,7 +25,8 @@ int IntField(const Napi::Object& o, const char* key, int fallback) {
 Napi::Value CreateProcessGroup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 1 || !info[0].IsObject()) throw CodedError(kArg, "createProcessGroup expects an options object");
+    if (info.Length() < 1 || !info[0].IsObject())
+      throw CodedError(kArg, "createProcessGroup expects an options object");
     const auto o = info[0].As<Napi::Object>();
     dist::GroupOptions options;
     options.rank = IntField(o, "rank", 0);
@@ -81,7 +82,8 @@ Napi::Value GroupWrap::Rank(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value GroupWrap::WorldSize(const Napi::CallbackInfo& info) {
-  return Guarded(info.Env(), [&]() -> Napi::Value { return Napi::Number::New(info.Env(), Alive(info.Env())->worldSize()); });
+  return Guarded(info.Env(),
+                 [&]() -> Napi::Value { return Napi::Number::New(info.Env(), Alive(info.Env())->worldSize()); });
 }
 
 Napi::Value GroupWrap::Barrier(const Napi::CallbackInfo& info) {
@@ -90,8 +92,12 @@ Napi::Value GroupWrap::Barrier(const Napi::CallbackInfo& info) {
     GroupHolder group = Alive(env);
     busy_->Acquire(env, "this process group");
     return Job<bool>::Run(
-        env, [group] { group->Barrier(); return true; }, [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); },
-        info.This().As<Napi::Object>(), busy_);
+        env,
+        [group] {
+          group->Barrier();
+          return true;
+        },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); }, info.This().As<Napi::Object>(), busy_);
   });
 }
 
@@ -101,14 +107,16 @@ Napi::Value GroupWrap::AllGather(const Napi::CallbackInfo& info) {
   return Guarded(env, [&]() -> Napi::Value {
     if (info.Length() < 1 || !info[0].IsTypedArray()) throw CodedError(kArg, "allGather expects a Float64Array");
     const auto array = info[0].As<Napi::TypedArray>();
-    torch::Tensor values = TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "allGather values").clone();
+    torch::Tensor values =
+        TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "allGather values").clone();
     GroupHolder group = Alive(env);
     busy_->Acquire(env, "this process group");
     return Job<std::vector<torch::Tensor>>::Run(
         env, [group, values] { return group->AllGather(values); },
         [](Napi::Env env, std::vector<torch::Tensor>& parts) -> Napi::Value {
           auto out = Napi::Array::New(env, parts.size());
-          for (size_t i = 0; i < parts.size(); ++i) out.Set(static_cast<uint32_t>(i), TypedArrayFromTensor(env, parts[i].contiguous()));
+          for (size_t i = 0; i < parts.size(); ++i)
+            out.Set(static_cast<uint32_t>(i), TypedArrayFromTensor(env, parts[i].contiguous()));
           return out;
         },
         info.This().As<Napi::Object>(), busy_);

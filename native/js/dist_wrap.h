@@ -7,8 +7,8 @@
 
 #include <napi.h>
 
-#include "parallel/process_group.h"
 #include "js/worker.h"
+#include "parallel/process_group.h"
 
 namespace fasttune::js {
 

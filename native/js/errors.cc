@@ -40,8 +40,7 @@ Napi::Error MakeError(Napi::Env env, const Failure& failure) {
   auto* data = env.GetInstanceData<AddonData>();
   Napi::Object error;
   if (data != nullptr && !data->errorClass.IsEmpty()) {
-    error = data->errorClass.New({Napi::String::New(env, failure.message),
-                                  Napi::String::New(env, failure.code)});
+    error = data->errorClass.New({Napi::String::New(env, failure.message), Napi::String::New(env, failure.code)});
   } else {
     error = Napi::Error::New(env, failure.message).Value();
     error.Set("code", failure.code);

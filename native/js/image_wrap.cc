@@ -12,8 +12,8 @@
 #include "image/jpeg_base.h"
 #include "image/resample.h"
 #ifdef FASTTUNE_WITH_JPEG
-#include <cstddef>  // jpeglib.h needs size_t first
 #include <jpeglib.h>
+#include <cstddef>  // jpeglib.h needs size_t first
 #endif
 #include "js/errors.h"
 #include "js/worker.h"
@@ -38,7 +38,8 @@ int IntIn(const Napi::Value& v, int lo, int hi, const std::string& what) {
 // A Buffer that takes over the image's pixels.
 Napi::Buffer<uint8_t> PixelsToJs(Napi::Env env, RgbImage& image) {
   const size_t bytes = image.bytes();
-  return Napi::Buffer<uint8_t>::New(env, image.pixels.release(), bytes, [](Napi::Env, uint8_t* owned) { delete[] owned; });
+  return Napi::Buffer<uint8_t>::New(env, image.pixels.release(), bytes,
+                                    [](Napi::Env, uint8_t* owned) { delete[] owned; });
 }
 
 // { data: Buffer, width, height }.
@@ -56,7 +57,8 @@ Napi::Value ImageToJs(Napi::Env env, RgbImage& image) {
 Napi::Value ResampleWindowJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 6 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    if (info.Length() < 6 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
       throw CodedError(kArg, "resampleWindow(pixels: Uint8Array, width, height, window, outWidth, outHeight)");
     }
     const auto pixels = info[0].As<Napi::Uint8Array>();
@@ -65,7 +67,8 @@ Napi::Value ResampleWindowJs(const Napi::CallbackInfo& info) {
     if (pixels.ElementLength() != static_cast<size_t>(width) * height * 3) {
       throw CodedError(kArg, "pixels must hold width × height × 3 bytes");
     }
-    if (!info[3].IsArray() || info[3].As<Napi::Array>().Length() != 4) throw CodedError(kArg, "window must be [left, top, width, height]");
+    if (!info[3].IsArray() || info[3].As<Napi::Array>().Length() != 4)
+      throw CodedError(kArg, "window must be [left, top, width, height]");
     const auto win = info[3].As<Napi::Array>();
     const int left = IntIn(win.Get(0u), 0, width - 1, "window left");
     const int top = IntIn(win.Get(1u), 0, height - 1, "window top");
@@ -87,7 +90,9 @@ Napi::Value ResampleWindowJs(const Napi::CallbackInfo& info) {
 
 #ifdef FASTTUNE_WITH_JPEG
 
-int IntField(const Napi::Object& o, const char* key) { return IntIn(o.Get(key), 1, 1 << 20, std::string("spec.") + key); }
+int IntField(const Napi::Object& o, const char* key) {
+  return IntIn(o.Get(key), 1, 1 << 20, std::string("spec.") + key);
+}
 
 std::optional<BaseSpec> SpecFromJs(const Napi::Value& value) {
   if (value.IsNull() || value.IsUndefined()) return std::nullopt;
@@ -165,7 +170,8 @@ Napi::Value DecodeJpegBaseJs(const Napi::CallbackInfo& info) {
 std::string JpegLibrary() {
 #if defined(FASTTUNE_WITH_JPEG) && defined(LIBJPEG_TURBO_VERSION_NUMBER)
   const int v = LIBJPEG_TURBO_VERSION_NUMBER;  // e.g. 2001005
-  return "libjpeg-turbo " + std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." + std::to_string(v % 1000);
+  return "libjpeg-turbo " + std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." +
+         std::to_string(v % 1000);
 #elif defined(FASTTUNE_WITH_JPEG)
   return "libjpeg " + std::to_string(JPEG_LIB_VERSION);
 #else

@@ -24,7 +24,8 @@ double Number(const Napi::Object& o, const char* key, const std::string& what) {
 
 int64_t Integer(const Napi::Object& o, const char* key, const std::string& what) {
   const double v = Number(o, key, what);
-  if (v != std::floor(v) || std::abs(v) > 9007199254740991.0) throw CodedError(kArg, what + "." + key + " must be an integer");
+  if (v != std::floor(v) || std::abs(v) > 9007199254740991.0)
+    throw CodedError(kArg, what + "." + key + " must be an integer");
   return static_cast<int64_t>(v);
 }
 
@@ -42,7 +43,8 @@ std::string String(const Napi::Object& o, const char* key, const std::string& wh
 
 std::array<double, 3> Triple(const Napi::Object& o, const char* key, const std::string& what) {
   const Napi::Value v = o.Get(key);
-  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throw CodedError(kArg, what + "." + key + " must be an array of 3 numbers");
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3)
+    throw CodedError(kArg, what + "." + key + " must be an array of 3 numbers");
   std::array<double, 3> out{};
   for (uint32_t i = 0; i < 3; ++i) {
     const Napi::Value x = v.As<Napi::Array>().Get(i);
@@ -81,7 +83,8 @@ train::StepOptions StepOptionsFromJs(const Napi::Value& value) {
   const Napi::Object o = ObjectArg(value, "step");
   step.lossFactor = Number(o, "lossFactor", "step");
   step.clipNorm = Number(o, "clipNorm", "step");
-  if (!(step.lossFactor > 0) || !(step.clipNorm >= 0)) throw CodedError(kArg, "step.lossFactor must be > 0 and step.clipNorm ≥ 0");
+  if (!(step.lossFactor > 0) || !(step.clipNorm >= 0))
+    throw CodedError(kArg, "step.lossFactor must be > 0 and step.clipNorm ≥ 0");
   return step;
 }
 
@@ -118,7 +121,8 @@ train::VisionModelOptions ModelOptionsFromJs(const Napi::Value& value) {
   options.ps = Number(o, "ps", what);
   const Napi::Value yRange = o.Get("yRange");
   if (!yRange.IsUndefined() && !yRange.IsNull()) {
-    if (!yRange.IsArray() || yRange.As<Napi::Array>().Length() != 2) throw CodedError(kArg, "options.yRange must be [low, high]");
+    if (!yRange.IsArray() || yRange.As<Napi::Array>().Length() != 2)
+      throw CodedError(kArg, "options.yRange must be [low, high]");
     const Napi::Value low = yRange.As<Napi::Array>().Get(0u);
     const Napi::Value high = yRange.As<Napi::Array>().Get(1u);
     if (!low.IsNumber() || !high.IsNumber()) throw CodedError(kArg, "options.yRange must be [low, high]");
@@ -233,8 +237,9 @@ io::NamedTensors NamedTensorsFromJs(const Napi::Value& value) {
     if (!name.IsString()) throw CodedError(kArg, "tensors[" + std::to_string(i) + "].name must be a string");
     const std::string what = "tensor '" + name.As<Napi::String>().Utf8Value() + "'";
     if (!data.IsTypedArray()) throw CodedError(kArg, what + ": data must be a typed array");
-    tensors.push_back({name.As<Napi::String>().Utf8Value(),
-                       TensorFromTypedArray(data.As<Napi::TypedArray>(), ShapeFromArray(entry.Get("shape"), what), what)});
+    tensors.push_back(
+        {name.As<Napi::String>().Utf8Value(),
+         TensorFromTypedArray(data.As<Napi::TypedArray>(), ShapeFromArray(entry.Get("shape"), what), what)});
   }
   return tensors;
 }

@@ -47,38 +47,37 @@ Napi::Value StepOutputToJs(Napi::Env env, const train::StepOutput& out) {
 }  // namespace
 
 void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function cls = DefineClass(
-      env, "VisionModel",
-      {
-          InstanceAccessor<&ModelWrap::NGroups>("nGroups"),
-          InstanceAccessor<&ModelWrap::NOut>("nOut"),
-          InstanceAccessor<&ModelWrap::Device>("device"),
-          InstanceAccessor<&ModelWrap::Precision>("precision"),
-          InstanceAccessor<&ModelWrap::Disposed>("disposed"),
-          InstanceMethod<&ModelWrap::ParamInfo>("paramInfo"),
-          InstanceMethod<&ModelWrap::FreezeTo>("freezeTo"),
-          InstanceMethod<&ModelWrap::SetPrecision>("setPrecision"),
-          InstanceMethod<&ModelWrap::ScalerState>("scalerState"),
-          InstanceMethod<&ModelWrap::Seed>("seed"),
-          InstanceMethod<&ModelWrap::Configure>("configure"),
-          InstanceMethod<&ModelWrap::Dispose>("dispose"),
-          InstanceMethod<&ModelWrap::TrainStep>("trainStep"),
-          InstanceMethod<&ModelWrap::AccumulateStep>("accumulateStep"),
-          InstanceMethod<&ModelWrap::EvalStep>("evalStep"),
-          InstanceMethod<&ModelWrap::Predict>("predict"),
-          InstanceMethod<&ModelWrap::Snapshot>("snapshot"),
-          InstanceMethod<&ModelWrap::Restore>("restore"),
-          InstanceMethod<&ModelWrap::LoadWeights>("loadWeights"),
-          InstanceMethod<&ModelWrap::SaveWeights>("saveWeights"),
-          InstanceMethod<&ModelWrap::StateDict>("stateDict"),
-          InstanceMethod<&ModelWrap::Gradients>("gradients"),
-          InstanceMethod<&ModelWrap::OptimizerState>("optimizerState"),
-          InstanceMethod<&ModelWrap::LoadStateDict>("loadStateDict"),
-          InstanceMethod<&ModelWrap::LoadOptimizerState>("loadOptimizerState"),
-          InstanceMethod<&ModelWrap::RandomState>("randomState"),
-          InstanceMethod<&ModelWrap::SetRandomState>("setRandomState"),
-          InstanceMethod<&ModelWrap::Distribute>("distribute"),
-      });
+  Napi::Function cls = DefineClass(env, "VisionModel",
+                                   {
+                                       InstanceAccessor<&ModelWrap::NGroups>("nGroups"),
+                                       InstanceAccessor<&ModelWrap::NOut>("nOut"),
+                                       InstanceAccessor<&ModelWrap::Device>("device"),
+                                       InstanceAccessor<&ModelWrap::Precision>("precision"),
+                                       InstanceAccessor<&ModelWrap::Disposed>("disposed"),
+                                       InstanceMethod<&ModelWrap::ParamInfo>("paramInfo"),
+                                       InstanceMethod<&ModelWrap::FreezeTo>("freezeTo"),
+                                       InstanceMethod<&ModelWrap::SetPrecision>("setPrecision"),
+                                       InstanceMethod<&ModelWrap::ScalerState>("scalerState"),
+                                       InstanceMethod<&ModelWrap::Seed>("seed"),
+                                       InstanceMethod<&ModelWrap::Configure>("configure"),
+                                       InstanceMethod<&ModelWrap::Dispose>("dispose"),
+                                       InstanceMethod<&ModelWrap::TrainStep>("trainStep"),
+                                       InstanceMethod<&ModelWrap::AccumulateStep>("accumulateStep"),
+                                       InstanceMethod<&ModelWrap::EvalStep>("evalStep"),
+                                       InstanceMethod<&ModelWrap::Predict>("predict"),
+                                       InstanceMethod<&ModelWrap::Snapshot>("snapshot"),
+                                       InstanceMethod<&ModelWrap::Restore>("restore"),
+                                       InstanceMethod<&ModelWrap::LoadWeights>("loadWeights"),
+                                       InstanceMethod<&ModelWrap::SaveWeights>("saveWeights"),
+                                       InstanceMethod<&ModelWrap::StateDict>("stateDict"),
+                                       InstanceMethod<&ModelWrap::Gradients>("gradients"),
+                                       InstanceMethod<&ModelWrap::OptimizerState>("optimizerState"),
+                                       InstanceMethod<&ModelWrap::LoadStateDict>("loadStateDict"),
+                                       InstanceMethod<&ModelWrap::LoadOptimizerState>("loadOptimizerState"),
+                                       InstanceMethod<&ModelWrap::RandomState>("randomState"),
+                                       InstanceMethod<&ModelWrap::SetRandomState>("setRandomState"),
+                                       InstanceMethod<&ModelWrap::Distribute>("distribute"),
+                                   });
   Data(env).modelClass = Napi::Persistent(cls);
   exports.Set("createVisionModel", Napi::Function::New(env, CreateVisionModel, "createVisionModel"));
 }
@@ -136,7 +135,8 @@ Napi::Value ModelWrap::RunJob(const Napi::CallbackInfo& info, std::function<Resu
 
 // Accessors read fixed facts, so they answer during a job too.
 Napi::Value ModelWrap::NGroups(const Napi::CallbackInfo& info) {
-  return Guarded(info.Env(), [&]() -> Napi::Value { return Napi::Number::New(info.Env(), Alive(info.Env())->nGroups()); });
+  return Guarded(info.Env(),
+                 [&]() -> Napi::Value { return Napi::Number::New(info.Env(), Alive(info.Env())->nGroups()); });
 }
 
 Napi::Value ModelWrap::NOut(const Napi::CallbackInfo& info) {
@@ -146,7 +146,8 @@ Napi::Value ModelWrap::NOut(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ModelWrap::Device(const Napi::CallbackInfo& info) {
-  return Guarded(info.Env(), [&]() -> Napi::Value { return Napi::String::New(info.Env(), Alive(info.Env())->device()); });
+  return Guarded(info.Env(),
+                 [&]() -> Napi::Value { return Napi::String::New(info.Env(), Alive(info.Env())->device()); });
 }
 
 Napi::Value ModelWrap::Precision(const Napi::CallbackInfo& info) {
@@ -283,7 +284,8 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     torch::Tensor images = ImagesFromJs(info[0], info[1]);
     std::optional<train::AugmentParams> augment = OptionalAugmentFromJs(info[2], images);
     return RunJob<torch::Tensor>(
-        info, [images = std::move(images), augment = std::move(augment)](Model& m) { return m.Predict(images, augment); },
+        info,
+        [images = std::move(images), augment = std::move(augment)](Model& m) { return m.Predict(images, augment); },
         [](Napi::Env env, torch::Tensor& logits) -> Napi::Value { return TypedArrayFromTensor(env, logits); });
   });
 }
@@ -291,7 +293,11 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::Snapshot(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     return RunJob<bool>(
-        info, [](Model& m) { m.Snapshot(); return true; },
+        info,
+        [](Model& m) {
+          m.Snapshot();
+          return true;
+        },
         [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
   });
 }
@@ -299,7 +305,11 @@ Napi::Value ModelWrap::Snapshot(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::Restore(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     return RunJob<bool>(
-        info, [](Model& m) { m.Restore(); return true; },
+        info,
+        [](Model& m) {
+          m.Restore();
+          return true;
+        },
         [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
   });
 }
@@ -312,7 +322,11 @@ Napi::Value ModelWrap::LoadWeights(const Napi::CallbackInfo& info) {
     const std::string path = info[0].As<Napi::String>().Utf8Value();
     const models::WeightsPart part = models::ParseWeightsPart(info[1].As<Napi::String>().Utf8Value());
     return RunJob<bool>(
-        info, [path, part](Model& m) { m.LoadWeights(path, part); return true; },
+        info,
+        [path, part](Model& m) {
+          m.LoadWeights(path, part);
+          return true;
+        },
         [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
   });
 }
@@ -323,7 +337,11 @@ Napi::Value ModelWrap::SaveWeights(const Napi::CallbackInfo& info) {
     const std::string path = info[0].As<Napi::String>().Utf8Value();
     io::Metadata metadata = MetadataFromJs(info[1]);
     return RunJob<bool>(
-        info, [path, metadata = std::move(metadata)](Model& m) { m.SaveWeights(path, metadata); return true; },
+        info,
+        [path, metadata = std::move(metadata)](Model& m) {
+          m.SaveWeights(path, metadata);
+          return true;
+        },
         [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
   });
 }
@@ -348,10 +366,15 @@ Napi::Value ModelWrap::OptimizerState(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::LoadStateDict(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     io::NamedTensors tensors = NamedTensorsFromJs(info[0]);
-    if (info.Length() < 2 || !info[1].IsString()) throw CodedError(kArg, "loadStateDict expects tensors and a source name");
+    if (info.Length() < 2 || !info[1].IsString())
+      throw CodedError(kArg, "loadStateDict expects tensors and a source name");
     const std::string source = info[1].As<Napi::String>().Utf8Value();
     return RunJob<bool>(
-        info, [tensors = std::move(tensors), source](Model& m) { m.LoadStateDict(tensors, source); return true; },
+        info,
+        [tensors = std::move(tensors), source](Model& m) {
+          m.LoadStateDict(tensors, source);
+          return true;
+        },
         [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
   });
 }
@@ -360,7 +383,11 @@ Napi::Value ModelWrap::LoadOptimizerState(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     io::NamedTensors tensors = NamedTensorsFromJs(info[0]);
     return RunJob<bool>(
-        info, [tensors = std::move(tensors)](Model& m) { m.LoadOptimizerState(tensors); return true; },
+        info,
+        [tensors = std::move(tensors)](Model& m) {
+          m.LoadOptimizerState(tensors);
+          return true;
+        },
         [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
   });
 }
@@ -376,7 +403,8 @@ Napi::Value ModelWrap::SetRandomState(const Napi::CallbackInfo& info) {
   return Guarded(env, [&]() -> Napi::Value {
     if (info.Length() < 1 || !info[0].IsTypedArray()) throw CodedError(kArg, "setRandomState expects a Uint8Array");
     const auto array = info[0].As<Napi::TypedArray>();
-    const torch::Tensor state = TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "random state");
+    const torch::Tensor state =
+        TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "random state");
     Usable(env)->SetRandomState(state);
     return env.Undefined();
   });
@@ -391,7 +419,8 @@ Napi::Value ModelWrap::Gradients(const Napi::CallbackInfo& info) {
           for (size_t i = 0; i < grads.size(); ++i) {
             auto entry = Napi::Object::New(env);
             entry.Set("name", grads[i].name);
-            entry.Set("data", grads[i].grad.defined() ? Napi::Value(TypedArrayFromTensor(env, grads[i].grad)) : env.Null());
+            entry.Set("data",
+                      grads[i].grad.defined() ? Napi::Value(TypedArrayFromTensor(env, grads[i].grad)) : env.Null());
             out.Set(static_cast<uint32_t>(i), entry);
           }
           return out;
@@ -404,7 +433,11 @@ Napi::Value ModelWrap::Distribute(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     std::shared_ptr<dist::ProcessGroup> group = GroupWrap::FromJs(info[0], "distribute");
     return RunJob<bool>(
-        info, [group](Model& m) { m.Distribute(group); return true; },
+        info,
+        [group](Model& m) {
+          m.Distribute(group);
+          return true;
+        },
         [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
   });
 }

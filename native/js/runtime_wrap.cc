@@ -49,9 +49,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), CurrentThreads());
-}
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), CurrentThreads()); }
 
 // liveObjects() -> { models, jobs }: native objects not yet freed, process-wide.
 Napi::Value LiveObjectsToJs(const Napi::CallbackInfo& info) {

@@ -64,7 +64,8 @@ Napi::Value WriteWeightsJs(const Napi::CallbackInfo& info) {
       }
     }
     return Job<bool>::Run(
-        env, [path, tensors = std::move(tensors), metadata = std::move(metadata)] {
+        env,
+        [path, tensors = std::move(tensors), metadata = std::move(metadata)] {
           io::WriteSafetensors(path, tensors, metadata);
           return true;
         },

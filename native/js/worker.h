@@ -22,8 +22,7 @@ class BusyFlag {
   // Throws E_BUSY when a job is already running; `what` names the object for the message.
   void Acquire(Napi::Env env, const char* what) {
     if (busy_) {
-      throw MakeError(env, {kBusy, std::string(what) +
-                                       " is already running a job; await the previous call first"});
+      throw MakeError(env, {kBusy, std::string(what) + " is already running a job; await the previous call first"});
     }
     busy_ = true;
   }

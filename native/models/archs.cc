@@ -19,7 +19,8 @@ ArchRecord Resnet(std::string_view name, std::array<int64_t, 4> blocks, bool bot
   return r;
 }
 
-ArchRecord Convnext(std::string_view name, std::array<int64_t, 4> widths, std::array<int64_t, 4> blocks, double stochasticDepth) {
+ArchRecord Convnext(std::string_view name, std::array<int64_t, 4> widths, std::array<int64_t, 4> blocks,
+                    double stochasticDepth) {
   ArchRecord r;
   r.name = name;
   r.family = ArchFamily::kConvnext;
@@ -29,12 +30,9 @@ ArchRecord Convnext(std::string_view name, std::array<int64_t, 4> widths, std::a
 
 const std::array<ArchRecord, 6>& Archs() {
   static const std::array<ArchRecord, 6> archs = {
-      Resnet("resnet18", {2, 2, 2, 2}, false),
-      Resnet("resnet34", {3, 4, 6, 3}, false),
-      Resnet("resnet50", {3, 4, 6, 3}, true),
-      Resnet("resnet101", {3, 4, 23, 3}, true),
-      Resnet("resnet152", {3, 8, 36, 3}, true),
-      Convnext("convnext_tiny", {96, 192, 384, 768}, {3, 3, 9, 3}, 0.1),
+      Resnet("resnet18", {2, 2, 2, 2}, false),  Resnet("resnet34", {3, 4, 6, 3}, false),
+      Resnet("resnet50", {3, 4, 6, 3}, true),   Resnet("resnet101", {3, 4, 23, 3}, true),
+      Resnet("resnet152", {3, 8, 36, 3}, true), Convnext("convnext_tiny", {96, 192, 384, 768}, {3, 3, 9, 3}, 0.1),
   };
   return archs;
 }

@@ -52,10 +52,9 @@ CNBlockImpl::CNBlockImpl(int64_t dim, double layerScale, double stochasticDepth,
   // Registered before `block`, as torchvision assigns it after: PyTorch lists a module's own
   // parameters before its children's, so state dict order agrees either way.
   layerScale_ = register_parameter("layer_scale", torch::full({dim, 1, 1}, layerScale));
-  block_ = register_module(
-      "block", Chain(Conv(dim, dim, 7, 1, 3, dim), Permute(std::vector<int64_t>{0, 2, 3, 1}),
-                     FloatLayerNorm(dim, kNormEps), nn::Linear(dim, 4 * dim),
-                     nn::GELU(), nn::Linear(4 * dim, dim), Permute(std::vector<int64_t>{0, 3, 1, 2})));
+  block_ = register_module("block", Chain(Conv(dim, dim, 7, 1, 3, dim), Permute(std::vector<int64_t>{0, 2, 3, 1}),
+                                          FloatLayerNorm(dim, kNormEps), nn::Linear(dim, 4 * dim), nn::GELU(),
+                                          nn::Linear(4 * dim, dim), Permute(std::vector<int64_t>{0, 3, 1, 2})));
   stochasticDepth_ = register_module("stochastic_depth", SeededStochasticDepth(stochasticDepth, std::move(generator)));
 }
 
@@ -86,9 +85,9 @@ ConvNeXtImpl::ConvNeXtImpl(const ConvnextSpec& spec, int64_t numClasses, at::Gen
   features_out_ = spec.widths.back();
   features_ = register_module("features", features);
   avgpool_ = register_module("avgpool", nn::AdaptiveAvgPool2d(1));
-  classifier_ = register_module("classifier", Chain(LayerNorm2d(features_out_, kNormEps),
-                                                    nn::Flatten(nn::FlattenOptions().start_dim(1)),
-                                                    nn::Linear(features_out_, numClasses)));
+  classifier_ = register_module(
+      "classifier", Chain(LayerNorm2d(features_out_, kNormEps), nn::Flatten(nn::FlattenOptions().start_dim(1)),
+                          nn::Linear(features_out_, numClasses)));
 }
 
 Chain ConvNeXtImpl::Body() const {

@@ -21,7 +21,8 @@ using ModulePtr = std::shared_ptr<nn::Module>;
 template <typename Impl>
 const Impl& As(const ModulePtr& module, const char* what) {
   const Impl* impl = module ? module->as<Impl>() : nullptr;
-  if (impl == nullptr) throw CodedError(kNative, std::string("folding BatchNorm: unexpected module where a ") + what + " should be");
+  if (impl == nullptr)
+    throw CodedError(kNative, std::string("folding BatchNorm: unexpected module where a ") + what + " should be");
   return *impl;
 }
 
@@ -65,32 +66,38 @@ FoldedBlock FoldBlock(const nn::Module& block, torch::MemoryFormat format) {
   FoldedBlock folded;
   for (const std::string i : {"1", "2", "3"}) {
     if (!parts.count("conv" + i)) break;
-    folded.convs.push_back(FoldConv(As<nn::Conv2dImpl>(parts["conv" + i], "conv"), As<nn::BatchNorm2dImpl>(parts["bn" + i], "BatchNorm"), format));
+    folded.convs.push_back(FoldConv(As<nn::Conv2dImpl>(parts["conv" + i], "conv"),
+                                    As<nn::BatchNorm2dImpl>(parts["bn" + i], "BatchNorm"), format));
   }
-  if (folded.convs.size() < 2) throw CodedError(kNative, "folding BatchNorm: a residual block without its convolutions");
+  if (folded.convs.size() < 2)
+    throw CodedError(kNative, "folding BatchNorm: a residual block without its convolutions");
   if (parts.count("downsample")) {
     const std::vector<ModulePtr> down = parts["downsample"]->children();
-    folded.downsample = FoldConv(As<nn::Conv2dImpl>(down.at(0), "conv"), As<nn::BatchNorm2dImpl>(down.at(1), "BatchNorm"), format);
+    folded.downsample =
+        FoldConv(As<nn::Conv2dImpl>(down.at(0), "conv"), As<nn::BatchNorm2dImpl>(down.at(1), "BatchNorm"), format);
   }
   return folded;
 }
 
 torch::Tensor Conv(const torch::Tensor& x, const FoldedConv& c) {
-  if (x.is_mkldnn()) return at::mkldnn_convolution(x, c.weight, c.bias, {c.padding, c.padding}, {c.stride, c.stride}, {1, 1}, 1);
+  if (x.is_mkldnn())
+    return at::mkldnn_convolution(x, c.weight, c.bias, {c.padding, c.padding}, {c.stride, c.stride}, {1, 1}, 1);
   return torch::conv2d(x, c.weight, c.bias, c.stride, c.padding);
 }
 
 // oneDNN's own layout: weights reordered once for its convolution, activations kept in its
 // blocked layout from the first convolution to the last (no reorder in between).
 void ToMkldnn(FoldedConv& c) {
-  c.weight = at::mkldnn_reorder_conv2d_weight(c.weight.contiguous().to_mkldnn(), {c.padding, c.padding}, {c.stride, c.stride}, {1, 1}, 1);
+  c.weight = at::mkldnn_reorder_conv2d_weight(c.weight.contiguous().to_mkldnn(), {c.padding, c.padding},
+                                              {c.stride, c.stride}, {1, 1}, 1);
   c.bias = c.bias.to_mkldnn();
 }
 
 }  // namespace
 
 // The layout is VisionNet's: Sequential(body, head) with body = conv1, bn1, relu, maxpool,
-// layer1..layer4 (of BasicBlocks or Bottlenecks) and head = concat pool, flatten, BN, dropout, linear, ReLU, BN, dropout, linear.
+// layer1..layer4 (of BasicBlocks or Bottlenecks) and head = concat pool, flatten, BN, dropout, linear, ReLU, BN,
+// dropout, linear.
 FoldedNet::FoldedNet(const VisionNet& net, torch::MemoryFormat format) {
   torch::NoGradGuard noGrad;
   const std::vector<ModulePtr> top = net.net->children();
@@ -103,8 +110,10 @@ FoldedNet::FoldedNet(const VisionNet& net, torch::MemoryFormat format) {
   for (size_t stage = 4; stage < body.size(); ++stage) {
     for (const ModulePtr& block : body[stage]->children()) blocks_.push_back(FoldBlock(*block, format));
   }
-  std::tie(hiddenWeight_, hiddenBias_) = FoldLinear(As<nn::BatchNorm1dImpl>(head[2], "BatchNorm"), As<nn::LinearImpl>(head[4], "linear"));
-  std::tie(outWeight_, outBias_) = FoldLinear(As<nn::BatchNorm1dImpl>(head[6], "BatchNorm"), As<nn::LinearImpl>(head[8], "linear"));
+  std::tie(hiddenWeight_, hiddenBias_) =
+      FoldLinear(As<nn::BatchNorm1dImpl>(head[2], "BatchNorm"), As<nn::LinearImpl>(head[4], "linear"));
+  std::tie(outWeight_, outBias_) =
+      FoldLinear(As<nn::BatchNorm1dImpl>(head[6], "BatchNorm"), As<nn::LinearImpl>(head[8], "linear"));
   mkldnn_ = stem_.weight.device().is_cpu() && stem_.weight.scalar_type() == torch::kFloat32 && at::hasMKLDNN() &&
             at::globalContext().userEnabledMkldnn();
   if (mkldnn_) {
@@ -131,7 +140,8 @@ torch::Tensor FoldedNet::Forward(const torch::Tensor& x) const {
   }
   if (mkldnn_) h = h.to_dense();
   const torch::Tensor pooled =
-      torch::cat({std::get<0>(torch::adaptive_max_pool2d(h, {1, 1})), torch::adaptive_avg_pool2d(h, {1, 1})}, 1).flatten(1);
+      torch::cat({std::get<0>(torch::adaptive_max_pool2d(h, {1, 1})), torch::adaptive_avg_pool2d(h, {1, 1})}, 1)
+          .flatten(1);
   return torch::linear(torch::linear(pooled, hiddenWeight_, hiddenBias_).relu_(), outWeight_, outBias_);
 }
 

@@ -43,8 +43,8 @@ Chain CreateHead(int64_t features, int64_t nOut, double ps, at::Generator genera
     KaimingNormal(lin2->weight, FanIn(lin2->weight), generator);
   }
   return Chain(AdaptiveConcatPool2d(), nn::Flatten(nn::FlattenOptions().start_dim(1)), bn1,
-                        SeededDropout(ps / 2, generator), lin1, nn::ReLU(nn::ReLUOptions().inplace(true)), bn2,
-                        SeededDropout(ps, generator), lin2);
+               SeededDropout(ps / 2, generator), lin1, nn::ReLU(nn::ReLUOptions().inplace(true)), bn2,
+               SeededDropout(ps, generator), lin2);
 }
 
 }  // namespace fasttune::models

@@ -93,9 +93,7 @@ torch::Tensor ResNetImpl::forward(torch::Tensor x) {
   return fc_->forward(torch::flatten(avgpool_->forward(x), 1));
 }
 
-Chain ResNetImpl::Body() const {
-  return Chain(conv1_, bn1_, relu_, maxpool_, layer1_, layer2_, layer3_, layer4_);
-}
+Chain ResNetImpl::Body() const { return Chain(conv1_, bn1_, relu_, maxpool_, layer1_, layer2_, layer3_, layer4_); }
 
 ResNet MakeResnet(const ResnetSpec& spec, at::Generator& generator, int64_t numClasses) {
   ResNet net(spec, numClasses);

@@ -75,7 +75,9 @@ struct Layout {
   ArchFamily family = ArchFamily::kResnet;
   std::array<int, 4> blocks{};
   bool bottleneck = false;
-  bool operator==(const Layout& o) const { return family == o.family && blocks == o.blocks && bottleneck == o.bottleneck; }
+  bool operator==(const Layout& o) const {
+    return family == o.family && blocks == o.blocks && bottleneck == o.bottleneck;
+  }
 };
 
 // The name prefix of stage `stage` (0-3) in torchvision's names or in ours.
@@ -110,7 +112,7 @@ std::optional<Layout> LayoutOf(const std::vector<std::string>& names, ArchFamily
 // or without a name for a depth torchvision lacks.
 std::string DescribeLayout(const Layout& layout) {
   static const std::map<std::pair<bool, std::array<int, 4>>, std::string> resnets = {
-      {{false, {2, 2, 2, 2}}, "ResNet-18"}, {{false, {3, 4, 6, 3}}, "ResNet-34"},  {{true, {3, 4, 6, 3}}, "ResNet-50"},
+      {{false, {2, 2, 2, 2}}, "ResNet-18"},  {{false, {3, 4, 6, 3}}, "ResNet-34"},  {{true, {3, 4, 6, 3}}, "ResNet-50"},
       {{true, {3, 4, 23, 3}}, "ResNet-101"}, {{true, {3, 8, 36, 3}}, "ResNet-152"},
   };
   const auto& b = layout.blocks;
@@ -134,7 +136,8 @@ std::optional<Layout> LayoutOfNames(const std::vector<std::string>& names, std::
 }
 
 // A line saying which architecture each side is, when the file and the model differ in family or depth.
-std::string ArchMismatch(const std::vector<StateEntry>& state, const io::WeightsFile& file, std::optional<ArchFamily> torchvision) {
+std::string ArchMismatch(const std::vector<StateEntry>& state, const io::WeightsFile& file,
+                         std::optional<ArchFamily> torchvision) {
   std::vector<std::string> modelNames, fileNames;
   for (const StateEntry& entry : state) modelNames.push_back(entry.name);
   for (const io::NamedTensor& t : file.tensors) fileNames.push_back(t.name);
@@ -185,7 +188,8 @@ std::vector<WeightsAssignment> MatchWeights(const std::vector<StateEntry>& state
   for (const io::NamedTensor& t : file.tensors) {
     std::string key = t.name;
     if (torchvisionNames) {
-      if (StartsWith(key, TorchvisionClassifier(*torchvision))) continue;  // the ImageNet classifier, replaced by the head
+      if (StartsWith(key, TorchvisionClassifier(*torchvision)))
+        continue;  // the ImageNet classifier, replaced by the head
       std::optional<std::string> mapped = BodyKeyFromTorchvisionKey(*torchvision, key);
       if (!mapped) {
         problems.unexpected.push_back(t.name);
@@ -213,8 +217,10 @@ std::vector<WeightsAssignment> MatchWeights(const std::vector<StateEntry>& state
     const std::string& fileName = found->second->name;
     byKey.erase(found);
     if (!source.sizes().equals(entry.tensor.sizes())) {
-      problems.misshaped.push_back(fileName + " (file " + Shape(source.sizes()) + ", model " + Shape(entry.tensor.sizes()) + ")");
-    } else if (source.is_floating_point() != entry.tensor.is_floating_point() || source.is_complex() || source.scalar_type() == torch::kBool) {
+      problems.misshaped.push_back(fileName + " (file " + Shape(source.sizes()) + ", model " +
+                                   Shape(entry.tensor.sizes()) + ")");
+    } else if (source.is_floating_point() != entry.tensor.is_floating_point() || source.is_complex() ||
+               source.scalar_type() == torch::kBool) {
       problems.mistyped.push_back(fileName + " (file " + std::string(c10::toString(source.scalar_type())) + ", model " +
                                   c10::toString(entry.tensor.scalar_type()) + ")");
     } else {
@@ -225,13 +231,20 @@ std::vector<WeightsAssignment> MatchWeights(const std::vector<StateEntry>& state
 
   if (!problems.empty()) {
     std::string message = "weights file " + path + " does not fit the model (loading " +
-                          (part == WeightsPart::kFull ? "the whole model" : "the body") + "):" +
-                          ArchMismatch(state, file, torchvision);
-    if (!problems.missing.empty()) message += "\n  missing keys (" + std::to_string(problems.missing.size()) + "): " + List(problems.missing);
-    if (!problems.unexpected.empty()) message += "\n  unexpected keys (" + std::to_string(problems.unexpected.size()) + "): " + List(problems.unexpected);
-    if (!problems.misshaped.empty()) message += "\n  shape mismatches (" + std::to_string(problems.misshaped.size()) + "): " + List(problems.misshaped);
-    if (!problems.mistyped.empty()) message += "\n  dtype mismatches (" + std::to_string(problems.mistyped.size()) + "): " + List(problems.mistyped);
-    if (part == WeightsPart::kFull && torchvisionNames) message += "\n  (the file holds a torchvision/timm state dict: load it with part 'body')";
+                          (part == WeightsPart::kFull ? "the whole model" : "the body") +
+                          "):" + ArchMismatch(state, file, torchvision);
+    if (!problems.missing.empty())
+      message += "\n  missing keys (" + std::to_string(problems.missing.size()) + "): " + List(problems.missing);
+    if (!problems.unexpected.empty())
+      message +=
+          "\n  unexpected keys (" + std::to_string(problems.unexpected.size()) + "): " + List(problems.unexpected);
+    if (!problems.misshaped.empty())
+      message +=
+          "\n  shape mismatches (" + std::to_string(problems.misshaped.size()) + "): " + List(problems.misshaped);
+    if (!problems.mistyped.empty())
+      message += "\n  dtype mismatches (" + std::to_string(problems.mistyped.size()) + "): " + List(problems.mistyped);
+    if (part == WeightsPart::kFull && torchvisionNames)
+      message += "\n  (the file holds a torchvision/timm state dict: load it with part 'body')";
     throw CodedError(kWeights, message);
   }
   return assignments;

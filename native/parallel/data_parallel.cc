@@ -43,16 +43,19 @@ uint64_t Fingerprint(const std::vector<ReplicaTensor>& state) {
 // message (c10d's own check below catches the rest).
 void CheckSameModel(ProcessGroup& group, const std::vector<ReplicaTensor>& state) {
   const uint64_t h = Fingerprint(state);
-  const torch::Tensor mine = torch::tensor({static_cast<double>(h >> 32), static_cast<double>(h & 0xffffffffull),
-                                            static_cast<double>(state.size())}, torch::kFloat64);
+  const torch::Tensor mine = torch::tensor(
+      {static_cast<double>(h >> 32), static_cast<double>(h & 0xffffffffull), static_cast<double>(state.size())},
+      torch::kFloat64);
   const std::vector<torch::Tensor> all = group.AllGather(mine);
   std::string differ;
   for (size_t r = 1; r < all.size(); ++r) {
     if (!torch::equal(all[r], all[0])) differ += (differ.empty() ? "" : ", ") + std::to_string(r);
   }
   if (!differ.empty()) {
-    throw CodedError(kDist, "the ranks hold different models (rank" + std::string(differ.find(',') == std::string::npos ? " " : "s ") + differ +
-                                " differ from rank 0 in tensor names, shapes or dtypes; every rank needs the same architecture, classes and options)");
+    throw CodedError(kDist, "the ranks hold different models (rank" +
+                                std::string(differ.find(',') == std::string::npos ? " " : "s ") + differ +
+                                " differ from rank 0 in tensor names, shapes or dtypes; every rank needs the same "
+                                "architecture, classes and options)");
   }
 }
 
@@ -66,14 +69,17 @@ DataParallel::DataParallel(std::shared_ptr<ProcessGroup> group, std::vector<Repl
   try {
     c10d::verify_params_across_processes(group_->group(), tensors, c10::nullopt);
   } catch (const std::exception& e) {
-    throw CodedError(kDist, "the ranks hold different models (the same architecture, classes and options are needed on every rank): " +
-                                FirstLine(e));
+    throw CodedError(
+        kDist,
+        "the ranks hold different models (the same architecture, classes and options are needed on every rank): " +
+            FirstLine(e));
   }
   torch::NoGradGuard noGrad;
   try {
     c10d::broadcast_coalesced(group_->group(), tensors, kBroadcastBytes, 0);
   } catch (const std::exception& e) {
-    throw CodedError(kDist, "broadcasting rank 0's weights failed on rank " + std::to_string(group_->rank()) + ": " + FirstLine(e));
+    throw CodedError(
+        kDist, "broadcasting rank 0's weights failed on rank " + std::to_string(group_->rank()) + ": " + FirstLine(e));
   }
 }
 
@@ -98,7 +104,8 @@ void DataParallel::Rethrow(std::exception_ptr failure) {
     // raised in its worker threads, c10::Error or not.
     const std::string why = FirstLine(e);
     bool collective = false;
-    for (const char* mark : {"gloo", "Gloo", "onnection", "peer", "imed out", "c10d"}) collective |= why.find(mark) != std::string::npos;
+    for (const char* mark : {"gloo", "Gloo", "onnection", "peer", "imed out", "c10d"})
+      collective |= why.find(mark) != std::string::npos;
     if (!collective) throw;
     throw CodedError(kDist, "averaging the gradients failed on rank " + std::to_string(group_->rank()) +
                                 " (another rank stopped or lost its connection): " + why);

@@ -38,12 +38,15 @@ c10::intrusive_ptr<c10d::Store> OpenStore(const GroupOptions& o) {
   } catch (const std::exception& e) {
     const std::string why = FirstLine(e);
     if (o.rank == 0) {
-      throw CodedError(kDist, "rank 0 could not serve the rendezvous on " + Where(o) +
-                                  (why.find("in use") != std::string::npos ? " (the port is in use: choose another MASTER_PORT)" : "") +
-                                  ": " + why);
+      throw CodedError(
+          kDist,
+          "rank 0 could not serve the rendezvous on " + Where(o) +
+              (why.find("in use") != std::string::npos ? " (the port is in use: choose another MASTER_PORT)" : "") +
+              ": " + why);
     }
-    throw CodedError(kDist, "rank " + std::to_string(o.rank) + " could not reach the master at " + Where(o) + " within " +
-                                Seconds(o.timeout) + " (is rank 0 running, MASTER_ADDR/MASTER_PORT right?): " + why);
+    throw CodedError(kDist, "rank " + std::to_string(o.rank) + " could not reach the master at " + Where(o) +
+                                " within " + Seconds(o.timeout) +
+                                " (is rank 0 running, MASTER_ADDR/MASTER_PORT right?): " + why);
   }
 }
 
@@ -60,7 +63,8 @@ void CheckJoin(c10d::Store& store, const GroupOptions& o) {
         store.wait({key}, o.timeout);
       } catch (const std::exception&) {
         verdict = "rank " + std::to_string(r) + " of " + std::to_string(o.worldSize) + " did not join within " +
-                  Seconds(o.timeout) + " (WORLD_SIZE=" + std::to_string(o.worldSize) + " on rank 0: are that many processes started?)";
+                  Seconds(o.timeout) + " (WORLD_SIZE=" + std::to_string(o.worldSize) +
+                  " on rank 0: are that many processes started?)";
         break;
       }
       const std::vector<uint8_t> value = store.get(key);
@@ -103,7 +107,8 @@ ProcessGroup::ProcessGroup(const GroupOptions& options) : options_(options) {
   if (o.rank < 0 || o.rank >= o.worldSize) {
     throw CodedError(kArg, "RANK must lie in [0, " + std::to_string(o.worldSize) + "), got " + std::to_string(o.rank));
   }
-  if (o.masterPort < 1 || o.masterPort > 65535) throw CodedError(kArg, "MASTER_PORT must lie in [1, 65535], got " + std::to_string(o.masterPort));
+  if (o.masterPort < 1 || o.masterPort > 65535)
+    throw CodedError(kArg, "MASTER_PORT must lie in [1, 65535], got " + std::to_string(o.masterPort));
   store_ = OpenStore(o);
   CheckJoin(*store_, o);
   auto glooOptions = c10d::ProcessGroupGloo::Options::create(o.timeout);
@@ -112,7 +117,8 @@ ProcessGroup::ProcessGroup(const GroupOptions& options) : options_(options) {
   try {
     group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, o.rank, o.worldSize, glooOptions);
   } catch (const std::exception& e) {
-    throw CodedError(kDist, "rank " + std::to_string(o.rank) + " could not connect to the other ranks: " + FirstLine(e));
+    throw CodedError(kDist,
+                     "rank " + std::to_string(o.rank) + " could not connect to the other ranks: " + FirstLine(e));
   }
 }
 

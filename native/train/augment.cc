@@ -23,7 +23,8 @@ std::string Shape(c10::IntArrayRef sizes) {
 
 void RequireShape(const torch::Tensor& t, const std::vector<int64_t>& shape, const char* what) {
   if (t.defined() && t.sizes() != c10::IntArrayRef(shape)) {
-    throw CodedError(kArg, std::string("augment: ") + what + " must have shape " + Shape(shape) + ", got " + Shape(t.sizes()));
+    throw CodedError(
+        kArg, std::string("augment: ") + what + " must have shape " + Shape(shape) + ", got " + Shape(t.sizes()));
   }
 }
 
@@ -45,8 +46,7 @@ torch::Tensor ApplyPerspective(const torch::Tensor& grid, const torch::Tensor& c
   const int64_t n = grid.size(0);
   const torch::Tensor h = torch::cat({coeffs8, torch::ones({n, 1}, coeffs8.options())}, 1).view({n, 3, 3});
   const torch::Tensor points = grid.view({n, -1, 2});
-  const torch::Tensor mapped =
-      torch::matmul(points, h.narrow(2, 0, 2).transpose(1, 2)) + h.select(2, 2).unsqueeze(1);
+  const torch::Tensor mapped = torch::matmul(points, h.narrow(2, 0, 2).transpose(1, 2)) + h.select(2, 2).unsqueeze(1);
   const torch::Tensor w = mapped.select(2, 2);
   if (w.eq(0).any().item<bool>()) return grid;
   return (mapped / w.unsqueeze(-1)).narrow(2, 0, 2).view(grid.sizes());
@@ -72,7 +72,8 @@ torch::Tensor PreShrink(const torch::Tensor& images, const torch::Tensor& grid, 
   // fastai compares the input height with the grid's width dimension here (grid.shape[-2]); we
   // use each axis against its own output size, which agrees for square outputs.
   const double shrink = std::min(static_cast<double>(images.size(2)) / static_cast<double>(height),
-                                 static_cast<double>(images.size(3)) / static_cast<double>(width)) / 2;
+                                 static_cast<double>(images.size(3)) / static_cast<double>(width)) /
+                        2;
   if (!(shrink > 1 && shrink > zoom)) return images;
   // interpolate(scale_factor=1/shrink, mode='area', recompute_scale_factor=True) is an adaptive
   // average pool to floor(size / shrink).

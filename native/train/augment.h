@@ -18,12 +18,12 @@ enum class Padding : int64_t { kZeros = 0, kBorder = 1, kReflection = 2 };
 // Everything drawn for one batch of n images (see src/augment/types.ts). Tensors may live on any
 // device; undefined tensors mean "no such step".
 struct AugmentParams {
-  int64_t height = 0;           // output size
+  int64_t height = 0;  // output size
   int64_t width = 0;
-  torch::Tensor affine;         // [n, 3, 3] float, output → input on normalized coords; undefined: identity
-  torch::Tensor warp;           // [n, 8] homography coefficients (last entry 1), applied after `affine`
-  torch::Tensor brightness;     // [n] added in logit space
-  torch::Tensor contrast;       // [n] multiplying in logit space
+  torch::Tensor affine;      // [n, 3, 3] float, output → input on normalized coords; undefined: identity
+  torch::Tensor warp;        // [n, 8] homography coefficients (last entry 1), applied after `affine`
+  torch::Tensor brightness;  // [n] added in logit space
+  torch::Tensor contrast;    // [n] multiplying in logit space
   Resample mode = Resample::kBilinear;
   Padding padding = Padding::kReflection;
   bool alignCorners = true;

@@ -25,9 +25,8 @@ struct AdamF {
 };
 
 AdamF ToFloat(const AdamScalars& s) {
-  return {static_cast<float>(s.decay),      static_cast<float>(s.mom),
-          static_cast<float>(1.0 - s.mom),  static_cast<float>(s.sqrMom),
-          static_cast<float>(1.0 - s.sqrMom), static_cast<float>(-s.stepSize),
+  return {static_cast<float>(s.decay),       static_cast<float>(s.mom),          static_cast<float>(1.0 - s.mom),
+          static_cast<float>(s.sqrMom),      static_cast<float>(1.0 - s.sqrMom), static_cast<float>(-s.stepSize),
           static_cast<float>(s.debias2Sqrt), static_cast<float>(s.eps)};
 }
 
@@ -43,7 +42,8 @@ void AdamRangeScalar(float* p, const float* g, float* m, float* v, int64_t begin
   }
 }
 
-void SgdRangeScalar(float* p, const float* g, float* b, int64_t begin, int64_t end, float decay, float mom, float negLr) {
+void SgdRangeScalar(float* p, const float* g, float* b, int64_t begin, int64_t end, float decay, float mom,
+                    float negLr) {
   for (int64_t i = begin; i < end; ++i) {
     p[i] *= decay;
     b[i] = b[i] * mom + (g ? g[i] : 0.0f);
@@ -64,7 +64,8 @@ __attribute__((target("avx2,fma"))) void AdamRangeAvx2(float* p, const float* g,
                                                        int64_t end, const AdamF& s) {
   const __m256 decay = _mm256_set1_ps(s.decay), mom = _mm256_set1_ps(s.mom), omm = _mm256_set1_ps(s.oneMinusMom);
   const __m256 sqrMom = _mm256_set1_ps(s.sqrMom), osm = _mm256_set1_ps(s.oneMinusSqrMom);
-  const __m256 negStep = _mm256_set1_ps(s.negStep), debias2 = _mm256_set1_ps(s.debias2Sqrt), eps = _mm256_set1_ps(s.eps);
+  const __m256 negStep = _mm256_set1_ps(s.negStep), debias2 = _mm256_set1_ps(s.debias2Sqrt),
+               eps = _mm256_set1_ps(s.eps);
   const __m256 zero = _mm256_setzero_ps();
   int64_t i = begin;
   // Each line is one of AdamW's tensor operations; PyTorch's kernels fuse a*b + c only inside one
@@ -73,7 +74,8 @@ __attribute__((target("avx2,fma"))) void AdamRangeAvx2(float* p, const float* g,
     const __m256 gv = g ? _mm256_loadu_ps(g + i) : zero;
     const __m256 pv = Rounded(_mm256_mul_ps(_mm256_loadu_ps(p + i), decay));
     const __m256 mv = _mm256_fmadd_ps(gv, omm, Rounded(_mm256_mul_ps(_mm256_loadu_ps(m + i), mom)));
-    const __m256 vv = _mm256_fmadd_ps(_mm256_mul_ps(osm, gv), gv, Rounded(_mm256_mul_ps(_mm256_loadu_ps(v + i), sqrMom)));
+    const __m256 vv =
+        _mm256_fmadd_ps(_mm256_mul_ps(osm, gv), gv, Rounded(_mm256_mul_ps(_mm256_loadu_ps(v + i), sqrMom)));
     const __m256 denom = Rounded(_mm256_add_ps(Rounded(_mm256_div_ps(_mm256_sqrt_ps(vv), debias2)), eps));
     _mm256_storeu_ps(p + i, _mm256_add_ps(pv, Rounded(_mm256_div_ps(_mm256_mul_ps(negStep, mv), denom))));
     _mm256_storeu_ps(m + i, mv);
@@ -147,7 +149,8 @@ void FusedAdamUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Ten
   });
 }
 
-void FusedSgdUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& gradAvg, const SgdScalars& scalars) {
+void FusedSgdUpdate(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& gradAvg,
+                    const SgdScalars& scalars) {
   const float decay = static_cast<float>(scalars.decay), mom = static_cast<float>(scalars.mom);
   const float negLr = static_cast<float>(-scalars.lr);
   float* p = Data(param);

@@ -21,13 +21,17 @@ LossKind ParseLossKind(const std::string& name) {
 bool TakesClassIndices(LossKind kind) { return kind == LossKind::kCrossEntropy || kind == LossKind::kFocal; }
 
 void CheckLossSpec(const LossSpec& spec, int64_t nOut) {
-  if (!(spec.labelSmoothing >= 0 && spec.labelSmoothing < 1)) throw CodedError(kArg, "labelSmoothing must lie in [0, 1)");
-  if (spec.labelSmoothing != 0 && spec.kind != LossKind::kCrossEntropy) throw CodedError(kArg, "labelSmoothing applies to cross-entropy only");
+  if (!(spec.labelSmoothing >= 0 && spec.labelSmoothing < 1))
+    throw CodedError(kArg, "labelSmoothing must lie in [0, 1)");
+  if (spec.labelSmoothing != 0 && spec.kind != LossKind::kCrossEntropy)
+    throw CodedError(kArg, "labelSmoothing applies to cross-entropy only");
   if (!(spec.gamma >= 0)) throw CodedError(kArg, "gamma must be at least 0");
   if (!spec.weight.empty()) {
-    if (spec.kind == LossKind::kMse || spec.kind == LossKind::kL1) throw CodedError(kArg, "class weights apply to classification losses only");
+    if (spec.kind == LossKind::kMse || spec.kind == LossKind::kL1)
+      throw CodedError(kArg, "class weights apply to classification losses only");
     if (static_cast<int64_t>(spec.weight.size()) != nOut) {
-      throw CodedError(kArg, "expected one class weight per output (" + std::to_string(nOut) + "), got " + std::to_string(spec.weight.size()));
+      throw CodedError(kArg, "expected one class weight per output (" + std::to_string(nOut) + "), got " +
+                                 std::to_string(spec.weight.size()));
     }
     for (double w : spec.weight) {
       if (!(w >= 0)) throw CodedError(kArg, "class weights must be finite numbers ≥ 0");
@@ -35,7 +39,8 @@ void CheckLossSpec(const LossSpec& spec, int64_t nOut) {
   }
 }
 
-torch::Tensor ItemLosses(const LossSpec& spec, const torch::Tensor& weight, const torch::Tensor& outputs, const torch::Tensor& targets) {
+torch::Tensor ItemLosses(const LossSpec& spec, const torch::Tensor& weight, const torch::Tensor& outputs,
+                         const torch::Tensor& targets) {
   switch (spec.kind) {
     case LossKind::kCrossEntropy: {
       auto options = F::CrossEntropyFuncOptions().reduction(torch::kNone).label_smoothing(spec.labelSmoothing);
@@ -54,15 +59,14 @@ torch::Tensor ItemLosses(const LossSpec& spec, const torch::Tensor& weight, cons
       if (weight.defined()) options.weight(weight);
       return F::binary_cross_entropy_with_logits(outputs, targets, options).mean(1);
     }
-    case LossKind::kMse:
-      return (outputs - targets).pow(2).mean(1);
-    case LossKind::kL1:
-      return (outputs - targets).abs().mean(1);
+    case LossKind::kMse: return (outputs - targets).pow(2).mean(1);
+    case LossKind::kL1: return (outputs - targets).abs().mean(1);
   }
   throw CodedError(kArg, "unknown loss");
 }
 
-torch::Tensor BatchLoss(const LossSpec& spec, const torch::Tensor& weight, const torch::Tensor& outputs, const torch::Tensor& targets) {
+torch::Tensor BatchLoss(const LossSpec& spec, const torch::Tensor& weight, const torch::Tensor& outputs,
+                        const torch::Tensor& targets) {
   if (spec.kind == LossKind::kCrossEntropy) {
     // PyTorch's own mean: with class weights it divides by the weights of the targets.
     auto options = F::CrossEntropyFuncOptions().label_smoothing(spec.labelSmoothing);

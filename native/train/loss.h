@@ -31,9 +31,11 @@ void CheckLossSpec(const LossSpec& spec, int64_t nOut);
 // Per-item losses (n) of float32 outputs (n x k) against class indices (n, int64) or float targets
 // (n x k); the mean of these is the batch loss (MSE and L1 average over the k values of an item).
 // `weight` is the spec's weights as a tensor on the outputs' device (undefined: none).
-torch::Tensor ItemLosses(const LossSpec& spec, const torch::Tensor& weight, const torch::Tensor& outputs, const torch::Tensor& targets);
+torch::Tensor ItemLosses(const LossSpec& spec, const torch::Tensor& weight, const torch::Tensor& outputs,
+                         const torch::Tensor& targets);
 
 // The batch loss: fastai's reduction 'mean' (weighted cross-entropy divides by the targets' weights, as PyTorch does).
-torch::Tensor BatchLoss(const LossSpec& spec, const torch::Tensor& weight, const torch::Tensor& outputs, const torch::Tensor& targets);
+torch::Tensor BatchLoss(const LossSpec& spec, const torch::Tensor& weight, const torch::Tensor& outputs,
+                        const torch::Tensor& targets);
 
 }  // namespace fasttune::train

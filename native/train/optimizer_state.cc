@@ -59,7 +59,8 @@ std::vector<Optimizer::Slot> SlotsFromTensors(OptimizerKind kind, const std::vec
     const std::string& name = params[i].name;
     if (!p.gradAvg && !p.sqrAvg && !p.step) continue;
     if (!p.gradAvg || (adam && (!p.sqrAvg || !p.step))) {
-      problems.push_back("incomplete state for '" + name + "' (" + (adam ? "grad_avg, sqr_avg and step" : "grad_avg") + " needed)");
+      problems.push_back("incomplete state for '" + name + "' (" + (adam ? "grad_avg, sqr_avg and step" : "grad_avg") +
+                         " needed)");
       continue;
     }
     const torch::Tensor& param = params[i].tensor;

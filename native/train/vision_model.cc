@@ -88,7 +88,8 @@ VisionModel::VisionModel(const VisionModelOptions& options)
       optimizer_(options.optimizer, OptimizedParams(net_, options.wdBnBias), net_.nGroups),
       preprocess_(options.normalization, device_, options.channelsLast),
       precision_(options.precision) {
-  if (options.yRange && !((*options.yRange)[0] < (*options.yRange)[1])) throw CodedError(kArg, "yRange must be [low, high] with low < high");
+  if (options.yRange && !((*options.yRange)[0] < (*options.yRange)[1]))
+    throw CodedError(kArg, "yRange must be [low, high] with low < high");
   LossSpec loss;
   loss.labelSmoothing = options.labelSmoothing;
   SetLoss(loss);
@@ -146,8 +147,9 @@ torch::Tensor VisionModel::Targets(const Batch& batch) const {
   const int64_t n = batch.images.size(0);
   if (!TakesClassIndices(loss_.kind)) {
     if (!batch.targets.defined() || batch.targets.numel() != n * nOut()) {
-      throw CodedError(kArg, "this loss needs float targets, " + std::to_string(nOut()) + " per image (" + std::to_string(n * nOut()) +
-                                 "), got " + std::to_string(batch.targets.defined() ? batch.targets.numel() : 0));
+      throw CodedError(kArg, "this loss needs float targets, " + std::to_string(nOut()) + " per image (" +
+                                 std::to_string(n * nOut()) + "), got " +
+                                 std::to_string(batch.targets.defined() ? batch.targets.numel() : 0));
     }
     return batch.targets.to(torch::kFloat32).reshape({n, nOut()}).to(device_);
   }
@@ -216,7 +218,8 @@ std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch
   return {logits, loss};
 }
 
-StepOutput VisionModel::TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits, const StepOptions& step) {
+StepOutput VisionModel::TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits,
+                                  const StepOptions& step) {
   if (static_cast<int>(hypers.size()) != nGroups()) {
     throw CodedError(kArg, "expected hyper-parameters for " + std::to_string(nGroups()) + " parameter groups, got " +
                                std::to_string(hypers.size()));
@@ -302,7 +305,8 @@ void VisionModel::LoadWeights(const std::string& path, models::WeightsPart part)
 
 void VisionModel::LoadStateDict(const io::NamedTensors& tensors, const std::string& source) {
   const io::WeightsFile file{"tensors", tensors, {}};
-  const std::vector<models::WeightsAssignment> assignments = models::MatchWeights(net_.state, file, models::WeightsPart::kFull, source);
+  const std::vector<models::WeightsAssignment> assignments =
+      models::MatchWeights(net_.state, file, models::WeightsPart::kFull, source);
   WeightsChanged();
   CopyInto(assignments);
 }
@@ -347,7 +351,8 @@ void VisionModel::SetRandomState(const torch::Tensor& state) {
   const torch::Tensor current = RandomState();
   if (state.scalar_type() != torch::kUInt8 || state.sizes() != current.sizes()) {
     throw CodedError(kWeights, "random state must be " + std::to_string(current.numel()) + " bytes, got " +
-                                   std::to_string(state.numel()) + " values of " + std::string(c10::toString(state.scalar_type())));
+                                   std::to_string(state.numel()) + " values of " +
+                                   std::string(c10::toString(state.scalar_type())));
   }
   std::lock_guard<std::mutex> lock(generator_.mutex());
   generator_.set_state(state.contiguous());
@@ -355,8 +360,8 @@ void VisionModel::SetRandomState(const torch::Tensor& state) {
 
 void VisionModel::SetPrecision(Precision precision, std::optional<GradScalerOptions> scaler) {
   if (precision == Precision::kFp16 && !device_.is_cuda()) {
-    throw CodedError(kArg, "fp16 mixed precision needs a CUDA device (this model is on " + device_.str() +
-                               "); use bf16 on the CPU");
+    throw CodedError(
+        kArg, "fp16 mixed precision needs a CUDA device (this model is on " + device_.str() + "); use bf16 on the CPU");
   }
   precision_ = precision;
   if (scaler) {

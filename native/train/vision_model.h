@@ -37,18 +37,18 @@ struct VisionModelOptions {
   std::string arch = "resnet34";
   int64_t nOut = 0;
   std::string device = "auto";
-  bool trainBn = true;     // norm layer parameters stay trainable in frozen groups
-  bool wdBnBias = false;   // weight decay on norm layer and bias parameters too
+  bool trainBn = true;    // norm layer parameters stay trainable in frozen groups
+  bool wdBnBias = false;  // weight decay on norm layer and bias parameters too
   OptimizerKind optimizer = OptimizerKind::kAdam;
   Normalization normalization;
   double labelSmoothing = 0;
-  double ps = 0.5;         // head dropout: ps/2, then ps
+  double ps = 0.5;                              // head dropout: ps/2, then ps
   std::optional<std::array<double, 2>> yRange;  // fastai's SigmoidRange(lo, hi) after the head
   Precision precision = Precision::kFp32;
   std::optional<GradScalerOptions> gradScaler;  // dynamic loss scaling (default: on for fp16)
   bool channelsLast = false;
-  bool foldBn = true;      // fp32 eval and predict with BatchNorm folded in, where the arch allows (models/folded_net.h)
-  uint64_t seed = 0;       // weights init and dropout masks
+  bool foldBn = true;  // fp32 eval and predict with BatchNorm folded in, where the arch allows (models/folded_net.h)
+  uint64_t seed = 0;   // weights init and dropout masks
 };
 
 // Pixels (uint8 n x h x w x 3, CPU), class indices (n, CPU, any integer type) or float targets
@@ -119,7 +119,8 @@ class VisionModel {
 
   // Forward, loss, backward, optimizer step (skipped when scaled gradients overflow), zeroed
   // gradients. `keepLogits` returns the train-mode logits too (for training metrics).
-  StepOutput TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits, const StepOptions& step = {});
+  StepOutput TrainStep(const Batch& batch, const std::vector<Hypers>& hypers, bool keepLogits,
+                       const StepOptions& step = {});
   // Forward, loss and backward only: gradients add up until the next TrainStep steps with their
   // sum and zeroes them (gradient accumulation). Returns the loss.
   double AccumulateStep(const Batch& batch, double lossFactor = 1);
@@ -190,7 +191,7 @@ class VisionModel {
   std::unique_ptr<models::FoldedNet> folded_;
   LossSpec loss_;
   torch::Tensor lossWeight_;  // the loss's class weights on the device; undefined: none
-  int64_t frozen_ = 0;  // groups below this are frozen
+  int64_t frozen_ = 0;        // groups below this are frozen
   std::unique_ptr<dist::DataParallel> parallel_;
   bool buffersTrained_ = false;  // a training forward ran since the last buffer broadcast
   LiveCounter<LiveKind::kModel> live_;

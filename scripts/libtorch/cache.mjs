@@ -80,8 +80,7 @@ export async function installArchive(ctx, archive, root) {
       dest: zip,
       sha256: archive.sha256,
       onProgress: progress.update,
-      onRetry: ({ attempt, retries, delayMs, error }) =>
-        ctx.log(`fasttune: ${error.message}; retry ${attempt} of ${retries} in ${delayMs / 1000} s`),
+      onRetry: ({ attempt, retries, delayMs, error }) => ctx.log(`fasttune: ${error.message}; retry ${attempt} of ${retries} in ${delayMs / 1000} s`),
       ...ctx.downloadOptions,
     });
     progress.done();

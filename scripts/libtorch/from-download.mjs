@@ -11,9 +11,7 @@ export async function fromDownload(ctx) {
   const { archive } = choice;
   if (!archive.sha256) {
     return {
-      skipped:
-        `no pinned SHA-256 for ${archive.url}; set FASTTUNE_LIBTORCH_SHA256 to its checksum ` +
-        '(from a source you trust) to allow this archive',
+      skipped: `no pinned SHA-256 for ${archive.url}; set FASTTUNE_LIBTORCH_SHA256 to its checksum ` + '(from a source you trust) to allow this archive',
     };
   }
   let installed;
@@ -28,9 +26,7 @@ export async function fromDownload(ctx) {
   return {
     found: {
       source: 'download',
-      reason: installed.reused
-        ? `${what} already in the cache ${installed.dir} (${archive.why})`
-        : `${what} downloaded into ${installed.dir} (${archive.why})`,
+      reason: installed.reused ? `${what} already in the cache ${installed.dir} (${archive.why})` : `${what} downloaded into ${installed.dir} (${archive.why})`,
       torchDir,
       version,
       variant: archive.variant,

@@ -32,7 +32,9 @@ export function pythonCandidates(ctx) {
 }
 
 function lastLine(text) {
-  const lines = String(text ?? '').trim().split('\n');
+  const lines = String(text ?? '')
+    .trim()
+    .split('\n');
   return lines[lines.length - 1] ?? '';
 }
 

@@ -35,10 +35,7 @@ const where = 'applyAugment';
  * const { images, shape } = await applyAugment({ ...batch, augment });
  * ```
  */
-export async function applyAugment(
-  batch: Pick<Batch, 'images' | 'shape' | 'augment'>,
-  options: ApplyAugmentOptions = {},
-): Promise<AugmentedImages> {
+export async function applyAugment(batch: Pick<Batch, 'images' | 'shape' | 'augment'>, options: ApplyAugmentOptions = {}): Promise<AugmentedImages> {
   if (batch === null || typeof batch !== 'object') throw invalidParameterError(where, 'batch', 'a batch object', batch);
   const { images, shape, augment } = batch;
   if (!(images instanceof Uint8Array)) throw invalidParameterError(where, 'batch.images', 'a Uint8Array', images);

@@ -1,5 +1,14 @@
 // augTransforms: fastai's standard batch augmentation, folded into one resample per batch.
-import { checkBoolean, checkImageSize, checkInteger, checkNumber, checkOneOf, checkOptions, checkProbability, invalidParameterError } from '../core/validate.js';
+import {
+  checkBoolean,
+  checkImageSize,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkProbability,
+  invalidParameterError,
+} from '../core/validate.js';
 import { correctAspect, cropMatrix, identity3, matAt, matmul3 } from './matrices.js';
 import {
   type AugTransform,
@@ -58,8 +67,23 @@ export interface AugTransformsOptions {
 }
 
 const OPTION_NAMES = [
-  'mult', 'doFlip', 'flipVert', 'maxRotate', 'minZoom', 'maxZoom', 'maxLighting', 'maxWarp', 'pAffine',
-  'pLighting', 'xtraTfms', 'size', 'mode', 'padMode', 'alignCorners', 'batch', 'minScale',
+  'mult',
+  'doFlip',
+  'flipVert',
+  'maxRotate',
+  'minZoom',
+  'maxZoom',
+  'maxLighting',
+  'maxWarp',
+  'pAffine',
+  'pLighting',
+  'xtraTfms',
+  'size',
+  'mode',
+  'padMode',
+  'alignCorners',
+  'batch',
+  'minScale',
 ] as const;
 const MODES: readonly ResampleMode[] = ['bilinear', 'nearest', 'bicubic'];
 const PAD_MODES: readonly PadMode[] = ['reflection', 'zeros', 'border'];
@@ -86,7 +110,12 @@ export class AugmentPipeline implements BatchTransform {
   constructor(transforms: readonly AugTransform[], settings: ResampleSettings) {
     const crops = transforms.filter((t): t is CropTransform => t.kind === 'crop');
     if (crops.length > 1) {
-      throw invalidParameterError('augTransforms', 'transforms', 'at most one RandomResizedCropGPU (minScale < 1 adds one)', crops.map((t) => t.name));
+      throw invalidParameterError(
+        'augTransforms',
+        'transforms',
+        'at most one RandomResizedCropGPU (minScale < 1 adds one)',
+        crops.map((t) => t.name),
+      );
     }
     this.transforms = Object.freeze([...transforms]);
     this.settings = Object.freeze({ ...settings });

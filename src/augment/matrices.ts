@@ -108,7 +108,12 @@ function cropAxis(start: number, length: number, size: number, alignCorners: boo
  * the square, which is how fastai perturbs the sampling grid.
  */
 export function warpHomography(xt: number, yt: number): Mat3 {
-  const square: Array<[number, number]> = [[-1, -1], [-1, 1], [1, -1], [1, 1]];
+  const square: Array<[number, number]> = [
+    [-1, -1],
+    [-1, 1],
+    [1, -1],
+    [1, 1],
+  ];
   const moved: Array<[number, number]> = [
     [-1 - yt, -1 - xt],
     [-1 + yt, 1 + xt],

@@ -35,8 +35,7 @@ export class Normalize implements Stats {
   /** Statistics with one value per channel; every std must be > 0. */
   static fromStats(mean: readonly number[], std: readonly number[]): Normalize {
     const where = 'Normalize.fromStats';
-    const list = (v: unknown): v is number[] =>
-      Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+    const list = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
     if (!list(mean)) throw invalidParameterError(where, 'mean', 'a non-empty array of finite numbers', mean);
     if (!list(std) || !std.every((s) => s > 0) || std.length !== mean.length) {
       throw invalidParameterError(where, 'std', `an array of ${mean.length} numbers > 0 (one per channel of mean)`, std);

@@ -2,16 +2,7 @@
 // Each one only draws its random numbers; the pipeline folds them into one resample.
 import { checkBoolean, checkImageSize, checkNumber, checkOptions, checkProbability, invalidParameterError } from '../core/validate.js';
 import { drawMasked, randint, roundHalfEven, uniform } from './draws.js';
-import {
-  type CropBox,
-  dihedralMatrix,
-  flipMatrix,
-  logit,
-  type Mat3,
-  rotateMatrix,
-  warpHomography,
-  zoomMatrix,
-} from './matrices.js';
+import { type CropBox, dihedralMatrix, flipMatrix, logit, type Mat3, rotateMatrix, warpHomography, zoomMatrix } from './matrices.js';
 import type { Rng } from '../core/rng.js';
 
 /** A matrix per image, multiplied into the affine map. */

@@ -84,7 +84,9 @@ export function systemProbes(): DoctorProbes {
     },
     loadedLibraries() {
       try {
-        const paths = readFileSync('/proc/self/maps', 'utf8').split('\n').map((line) => line.split(/\s+/)[5] ?? '');
+        const paths = readFileSync('/proc/self/maps', 'utf8')
+          .split('\n')
+          .map((line) => line.split(/\s+/)[5] ?? '');
         return [...new Set(paths.filter((p) => p.startsWith('/')))];
       } catch {
         return null;
@@ -186,7 +188,11 @@ export function blasCheck(libraries: readonly string[] | null): Check {
     const about = [version, threading].filter(Boolean).join(', ');
     return { name, status: 'ok', value: `OpenBLAS${about ? ` ${about}` : ''} (${where})` };
   }
-  for (const [pattern, label] of [[/mkl/, 'Intel MKL'], [/blis/, 'BLIS'], [/atlas/, 'ATLAS']] as const) {
+  for (const [pattern, label] of [
+    [/mkl/, 'Intel MKL'],
+    [/blis/, 'BLIS'],
+    [/atlas/, 'ATLAS'],
+  ] as const) {
     if (pattern.test(where)) return { name, status: 'ok', value: `${label} (${where})` };
   }
   return {

@@ -40,7 +40,8 @@ export const lrFindCommand: Command = {
         if (values.json) {
           io.stdout.write(`${JSON.stringify({ ...suggestions, plot })}\n`);
         } else {
-          for (const [name, lr] of Object.entries(suggestions)) io.stdout.write(`${name.padEnd(8)} ${Number.isFinite(lr) ? lr.toExponential(2) : 'n/a (curve too short)'}\n`);
+          for (const [name, lr] of Object.entries(suggestions))
+            io.stdout.write(`${name.padEnd(8)} ${Number.isFinite(lr) ? lr.toExponential(2) : 'n/a (curve too short)'}\n`);
           io.stdout.write(`wrote ${plot}\n`);
         }
         return EXIT.ok;

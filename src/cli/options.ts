@@ -9,8 +9,18 @@ export const VALID_FOLDER_NAMES = ['valid', 'val', 'validation'] as const;
 
 export const DATA_OPTIONS: Record<string, OptionSpec> = {
   pattern: { type: 'string', valueName: 'regex', description: 'label each file by group 1 of this regex on its name', default: 'by parent folder' },
-  csv: { type: 'string', valueName: 'file', description: 'labels from a CSV in the folder: file names in its first column, labels in its second (header row first)', default: 'labels from folders' },
-  'label-delim': { type: 'string', valueName: 'text', description: "with --csv: split each label cell into several labels (multi-label), e.g. ' '", default: 'one label per image' },
+  csv: {
+    type: 'string',
+    valueName: 'file',
+    description: 'labels from a CSV in the folder: file names in its first column, labels in its second (header row first)',
+    default: 'labels from folders',
+  },
+  'label-delim': {
+    type: 'string',
+    valueName: 'text',
+    description: "with --csv: split each label cell into several labels (multi-label), e.g. ' '",
+    default: 'one label per image',
+  },
   regression: { type: 'boolean', description: 'with --csv: the label column holds numbers to predict (regression, MSE loss)', default: 'off' },
   valid: {
     type: 'string',
@@ -18,9 +28,19 @@ export const DATA_OPTIONS: Record<string, OptionSpec> = {
     description: `validation folder next to train/ (e.g. test); without it ${VALID_FOLDER_NAMES.join(', ')} are looked for`,
     default: 'the first found, else a random split',
   },
-  'valid-pct': { type: 'string', valueName: 'fraction', description: 'validation share of a random split (of train/ when there is one, even beside a validation folder)', default: '0.2 when there is no validation folder' },
+  'valid-pct': {
+    type: 'string',
+    valueName: 'fraction',
+    description: 'validation share of a random split (of train/ when there is one, even beside a validation folder)',
+    default: '0.2 when there is no validation folder',
+  },
   seed: { type: 'string', valueName: 'n', description: 'seed of the split, the shuffles, the augmentation and the new layers', default: '42' },
-  size: { type: 'string', valueName: 'pixels', description: 'image side the model sees (items are presized to 460/224 of it, then augmented and resized)', default: '224' },
+  size: {
+    type: 'string',
+    valueName: 'pixels',
+    description: 'image side the model sees (items are presized to 460/224 of it, then augmented and resized)',
+    default: '224',
+  },
   bs: { type: 'string', valueName: 'n', description: 'batch size', default: '64' },
   'no-augment': { type: 'boolean', description: 'no batch augmentation (flips, rotations, lighting...)', default: 'off' },
   'skip-bad-images': {
@@ -29,9 +49,19 @@ export const DATA_OPTIONS: Record<string, OptionSpec> = {
     default: 'off: stop',
   },
   arch: { type: 'string', valueName: 'name', description: `architecture: ${ARCH_NAMES.join(', ')}`, default: 'resnet34' },
-  weights: { type: 'string', valueName: 'name|file', description: "pretrained body: a weights name ('IMAGENET1K_V1') or a .pth/.safetensors file", default: "torchvision's, from the torch hub cache or downloaded" },
+  weights: {
+    type: 'string',
+    valueName: 'name|file',
+    description: "pretrained body: a weights name ('IMAGENET1K_V1') or a .pth/.safetensors file",
+    default: "torchvision's, from the torch hub cache or downloaded",
+  },
   'no-pretrained': { type: 'boolean', description: 'start from random weights', default: 'off' },
-  metrics: { type: 'string', valueName: 'names', description: 'metrics after each epoch, comma-separated (error_rate, accuracy, top_k_accuracy)', default: 'error_rate' },
+  metrics: {
+    type: 'string',
+    valueName: 'names',
+    description: 'metrics after each epoch, comma-separated (error_rate, accuracy, top_k_accuracy)',
+    default: 'error_rate',
+  },
   device: { type: 'string', valueName: 'device', description: "'cpu', 'cuda', 'cuda:N' or 'auto'", default: 'auto' },
 };
 
@@ -42,7 +72,13 @@ const METRICS: Readonly<Record<string, () => Metric>> = { error_rate: () => erro
 export function metricsOption(values: OptionValues): Metric[] {
   // error_rate needs one class per image: multi-label and regression runs show their loss unless asked.
   const fallback = values['label-delim'] !== undefined || values.regression === true ? [] : ['error_rate'];
-  const names = typeof values.metrics === 'string' ? values.metrics.split(',').map((n) => n.trim()).filter(Boolean) : fallback;
+  const names =
+    typeof values.metrics === 'string'
+      ? values.metrics
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean)
+      : fallback;
   return names.map((name) => (METRICS[choiceOf('metrics', name, Object.keys(METRICS))] as () => Metric)());
 }
 
@@ -75,8 +111,10 @@ export function checkModelOptions(values: OptionValues): void {
   metricsOption(values);
   if (values.valid !== undefined && values['valid-pct'] !== undefined) throw new UsageError('--valid and --valid-pct exclude each other');
   if (values.valid !== undefined && values.pattern !== undefined) throw new UsageError('--valid and --pattern exclude each other (--pattern splits at random)');
-  if (values.csv !== undefined && (values.pattern !== undefined || values.valid !== undefined)) throw new UsageError('--csv excludes --pattern and --valid (it splits at random)');
-  if ((values['label-delim'] !== undefined || values.regression === true) && values.csv === undefined) throw new UsageError('--label-delim and --regression read labels from a CSV: give --csv');
+  if (values.csv !== undefined && (values.pattern !== undefined || values.valid !== undefined))
+    throw new UsageError('--csv excludes --pattern and --valid (it splits at random)');
+  if ((values['label-delim'] !== undefined || values.regression === true) && values.csv === undefined)
+    throw new UsageError('--label-delim and --regression read labels from a CSV: give --csv');
   if (values['label-delim'] !== undefined && values.regression === true) throw new UsageError('--label-delim and --regression exclude each other');
   if (values['label-delim'] === '') throw new UsageError('--label-delim must not be empty');
 }

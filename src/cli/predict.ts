@@ -21,7 +21,10 @@ async function expandPaths(paths: readonly string[]): Promise<{ files: string[];
   const files: string[] = [];
   const missing: string[] = [];
   for (const path of paths) {
-    const isDir = await stat(path).then((s) => s.isDirectory(), () => undefined);
+    const isDir = await stat(path).then(
+      (s) => s.isDirectory(),
+      () => undefined,
+    );
     if (isDir === undefined) missing.push(path);
     else if (isDir) files.push(...(await getImageFiles(path)));
     else files.push(path);
@@ -34,13 +37,17 @@ export const predictCommand: Command = {
   summary: 'classify images with an exported model',
   synopsis: '<model> <images or folders...> [options]',
   description: [
-    'Loads a model written by `fasttune train` (or learn.export) and prints each image\'s label and',
+    "Loads a model written by `fasttune train` (or learn.export) and prints each image's label and",
     'probability. Folders are searched for image files. An image that cannot be read is named on stderr;',
     'the others are still classified, and the exit code is then 1.',
   ].join('\n'),
   options: {
     json: { type: 'boolean', description: 'print every probability as JSON', default: 'a table' },
-    tta: { type: 'boolean', description: "test-time augmentation: blend the plain prediction with 4 passes of `fasttune train`'s augmentation", default: 'off' },
+    tta: {
+      type: 'boolean',
+      description: "test-time augmentation: blend the plain prediction with 4 passes of `fasttune train`'s augmentation",
+      default: 'off',
+    },
     device: { type: 'string', valueName: 'device', description: "'cpu', 'cuda', 'cuda:N' or 'auto'", default: 'cpu' },
     bs: { type: 'string', valueName: 'n', description: 'images per batch', default: '64' },
   },

@@ -27,14 +27,38 @@ export const trainCommand: Command = {
     ...DATA_OPTIONS,
     epochs: { type: 'string', valueName: 'n', description: 'epochs (fine-tune: of the unfrozen phase, after one frozen epoch)', default: '1' },
     lr: { type: 'string', valueName: 'rate', description: 'learning rate', default: '2e-3 for fine-tune, 1e-3 for one cycle' },
-    'lr-find': { type: 'boolean', description: "choose the learning rate with the LR finder (its valley)", default: 'off' },
+    'lr-find': { type: 'boolean', description: 'choose the learning rate with the LR finder (its valley)', default: 'off' },
     'fine-tune': { type: 'boolean', description: 'fastai fine_tune: a frozen epoch, then unfrozen', default: 'on unless --one-cycle' },
     'one-cycle': { type: 'boolean', description: 'one-cycle schedule on the model as it is (frozen body when pretrained)', default: 'off' },
-    'save-best': { type: 'boolean', description: 'save the weights whenever --monitor improves (<out>-best.safetensors) and export the best', default: "off: the last epoch's weights" },
-    monitor: { type: 'string', valueName: 'column', description: 'what --save-best watches: valid_loss, train_loss or a --metrics name', default: 'valid_loss' },
-    resume: { type: 'string', valueName: 'file', description: 'continue from the checkpoint Ctrl-C saved (give the same options as the stopped run)', default: 'start afresh' },
-    out: { type: 'string', valueName: 'file', description: 'model file to write; a stopped run saves <out>.interrupted.safetensors', default: 'model.safetensors' },
-    'nproc-per-node': { type: 'string', valueName: 'n', description: 'data-parallel processes on this machine (as `fasttune launch`; --bs is per process)', default: '1' },
+    'save-best': {
+      type: 'boolean',
+      description: 'save the weights whenever --monitor improves (<out>-best.safetensors) and export the best',
+      default: "off: the last epoch's weights",
+    },
+    monitor: {
+      type: 'string',
+      valueName: 'column',
+      description: 'what --save-best watches: valid_loss, train_loss or a --metrics name',
+      default: 'valid_loss',
+    },
+    resume: {
+      type: 'string',
+      valueName: 'file',
+      description: 'continue from the checkpoint Ctrl-C saved (give the same options as the stopped run)',
+      default: 'start afresh',
+    },
+    out: {
+      type: 'string',
+      valueName: 'file',
+      description: 'model file to write; a stopped run saves <out>.interrupted.safetensors',
+      default: 'model.safetensors',
+    },
+    'nproc-per-node': {
+      type: 'string',
+      valueName: 'n',
+      description: 'data-parallel processes on this machine (as `fasttune launch`; --bs is per process)',
+      default: '1',
+    },
   },
   maxPositionals: 1,
   async run(values, positionals, io) {
@@ -42,7 +66,8 @@ export const trainCommand: Command = {
     if (dir === undefined) throw new UsageError('give the folder of images to train on');
     if (values['fine-tune'] && values['one-cycle']) throw new UsageError('--fine-tune and --one-cycle exclude each other');
     if (values.lr !== undefined && values['lr-find']) throw new UsageError('--lr and --lr-find exclude each other');
-    if (values.resume !== undefined && values['lr-find']) throw new UsageError('--resume and --lr-find exclude each other; pass the --lr the stopped run printed');
+    if (values.resume !== undefined && values['lr-find'])
+      throw new UsageError('--resume and --lr-find exclude each other; pass the --lr the stopped run printed');
     const epochs = numberOption(values, 'epochs', 1, { integer: true, min: 1 });
     const lrGiven = values.lr === undefined ? undefined : numberOption(values, 'lr', 0, { min: Number.MIN_VALUE });
     const out = typeof values.out === 'string' ? values.out : 'model.safetensors';
@@ -91,7 +116,9 @@ export const trainCommand: Command = {
             }
           } catch (error) {
             if (!(error instanceof FitInterruptedError)) throw error;
-            io.stderr.write(`fasttune train: stopped by ${error.signal}; checkpoint saved to ${error.checkpoint}\ncontinue with the same command and --resume ${error.checkpoint}\n`);
+            io.stderr.write(
+              `fasttune train: stopped by ${error.signal}; checkpoint saved to ${error.checkpoint}\ncontinue with the same command and --resume ${error.checkpoint}\n`,
+            );
             return INTERRUPTED;
           }
           await learn.export(out);

@@ -16,7 +16,10 @@ import { type OptionValues, UsageError } from './command.js';
 import { metricsOption, numberOption, VALID_FOLDER_NAMES } from './options.js';
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** How the images are split: by two folders, or at random within one. */
@@ -90,7 +93,13 @@ export async function dataFromOptions(dir: string, values: OptionValues, warn: P
   if (typeof values.csv === 'string') {
     const labelDelim = typeof values['label-delim'] === 'string' ? values['label-delim'] : undefined;
     const yBlock = values.regression === true ? 'regression' : labelDelim === undefined ? 'category' : 'multiCategory';
-    dls = await ImageDataLoaders.fromCsv(dir, { ...common, csvFname: values.csv, yBlock, ...(labelDelim !== undefined && { labelDelim }), validPct: validPct ?? 0.2 });
+    dls = await ImageDataLoaders.fromCsv(dir, {
+      ...common,
+      csvFname: values.csv,
+      yBlock,
+      ...(labelDelim !== undefined && { labelDelim }),
+      validPct: validPct ?? 0.2,
+    });
     split = await describeSplit(dir, { kind: 'random', root: dir, validPct: validPct ?? 0.2 }, seed);
   } else if (pattern) {
     const files = await getImageFiles(dir);
@@ -139,6 +148,9 @@ export async function learnerFromOptions(dls: ImageDataLoaders, values: OptionVa
 
 /** What the command is about to train on: the split, the image counts and the classes. */
 export function describeData({ dls, split }: PreparedData): string {
-  const targets = dls.targetKind === 'regression' ? 'a number per image (regression)' : `${dls.c} classes${dls.targetKind === 'multiCategory' ? ' (multi-label)' : ''}: ${dls.vocab.join(', ')}`;
+  const targets =
+    dls.targetKind === 'regression'
+      ? 'a number per image (regression)'
+      : `${dls.c} classes${dls.targetKind === 'multiCategory' ? ' (multi-label)' : ''}: ${dls.vocab.join(', ')}`;
   return `${split}\n${dls.train.n} training and ${dls.valid.n} validation images, ${targets}\n`;
 }

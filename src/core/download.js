@@ -166,8 +166,7 @@ async function fetchInto(file, offset, { url, fetchImpl, timeoutMs, idleTimeoutM
     return received;
   }
   const reader = response.body.getReader();
-  const arm = () =>
-    setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs / 1000} s`)), idleTimeoutMs);
+  const arm = () => setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs / 1000} s`)), idleTimeoutMs);
   timer = arm();
   try {
     onProgress?.({ received, total });
@@ -182,10 +181,7 @@ async function fetchInto(file, offset, { url, fetchImpl, timeoutMs, idleTimeoutM
     }
   } catch (error) {
     const reason = controller.signal.aborted ? controller.signal.reason : error;
-    throw new DownloadError(
-      `download of ${url} broke off after ${received} of ${total || '?'} bytes: ${causeText(reason)}`,
-      { url, cause: reason },
-    );
+    throw new DownloadError(`download of ${url} broke off after ${received} of ${total || '?'} bytes: ${causeText(reason)}`, { url, cause: reason });
   } finally {
     clearTimeout(timer);
   }
@@ -242,10 +238,11 @@ export async function downloadFile({
     const digest = await sha256File(temp);
     const expected = (sha256 ?? sha256Prefix ?? '').toLowerCase();
     if (expected && !(sha256 ? digest === expected : digest.startsWith(expected))) {
-      throw new DownloadError(
-        `checksum mismatch for ${url}: expected SHA-256 ${sha256 ? expected : `starting ${expected}`}, got ${digest}`,
-        { url, permanent: true, kind: 'checksum' },
-      );
+      throw new DownloadError(`checksum mismatch for ${url}: expected SHA-256 ${sha256 ? expected : `starting ${expected}`}, got ${digest}`, {
+        url,
+        permanent: true,
+        kind: 'checksum',
+      });
     }
     await rename(temp, dest);
     return { path: dest, bytes: received, sha256: digest };

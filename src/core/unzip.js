@@ -19,9 +19,7 @@ const S_IFLNK = 0o120000;
  */
 function openZip(path) {
   return new Promise((done, fail) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (error, zip) =>
-      error ? fail(error) : done(zip),
-    );
+    yauzl.open(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (error, zip) => (error ? fail(error) : done(zip)));
   });
 }
 

@@ -22,8 +22,7 @@ function checkNormalize(where: string, value: unknown): NormalizeStats | null {
 }
 
 const sameStats = (a: Stats | null, b: Stats | null): boolean =>
-  a === b ||
-  (a !== null && b !== null && a.mean.length === b.mean.length && a.mean.every((m, i) => m === b.mean[i] && a.std[i] === b.std[i]));
+  a === b || (a !== null && b !== null && a.mean.length === b.mean.length && a.mean.every((m, i) => m === b.mean[i] && a.std[i] === b.std[i]));
 
 const describeStats = (s: Stats | null): string => (s === null ? 'none' : `mean [${s.mean.join(', ')}], std [${s.std.join(', ')}]`);
 
@@ -43,7 +42,13 @@ export function checkBatchTfms(
   list.forEach((t, i) => {
     const name = Array.isArray(batchTfms) ? `batchTfms[${i}]` : 'batchTfms';
     if (t instanceof Normalize && t.mean.length === 3) norms.push(t);
-    else if (t instanceof Normalize) throw invalidParameterError(where, name, 'a Normalize with three channels (r, g, b)', `a Normalize of ${t.mean.length} channel${t.mean.length === 1 ? '' : 's'}`);
+    else if (t instanceof Normalize)
+      throw invalidParameterError(
+        where,
+        name,
+        'a Normalize with three channels (r, g, b)',
+        `a Normalize of ${t.mean.length} channel${t.mean.length === 1 ? '' : 's'}`,
+      );
     else if (t && typeof (t as BatchTransform).draw === 'function') tfms.push(t as BatchTransform);
     else throw invalidParameterError(where, name, 'a batch transform (e.g. augTransforms()) or Normalize.fromStats(...)', t);
   });
@@ -52,7 +57,12 @@ export function checkBatchTfms(
   if (fromTfms) {
     for (const other of norms.slice(1)) {
       if (!sameStats(fromTfms, other)) {
-        throw invalidParameterError(where, 'batchTfms', `one Normalize (or several with the same statistics; the first has ${describeStats(fromTfms)})`, `a Normalize with ${describeStats(other)}`);
+        throw invalidParameterError(
+          where,
+          'batchTfms',
+          `one Normalize (or several with the same statistics; the first has ${describeStats(fromTfms)})`,
+          `a Normalize with ${describeStats(other)}`,
+        );
       }
     }
     if (normalizeOption !== undefined && !sameStats(normalize, fromTfms)) {

@@ -106,7 +106,23 @@ export interface FromCsvOptions extends ImageDataLoadersOptions, SplitOptions {
   labelDelim?: string;
 }
 
-const LOADER_KEYS = ['bs', 'valBs', 'itemTfms', 'batchTfms', 'normalize', 'seed', 'vocab', 'yBlock', 'onBadImage', 'maxPixels', 'cacheBytes', 'prefetch', 'decodeSlots', 'decodeWorkers', 'warn'];
+const LOADER_KEYS = [
+  'bs',
+  'valBs',
+  'itemTfms',
+  'batchTfms',
+  'normalize',
+  'seed',
+  'vocab',
+  'yBlock',
+  'onBadImage',
+  'maxPixels',
+  'cacheBytes',
+  'prefetch',
+  'decodeSlots',
+  'decodeWorkers',
+  'warn',
+];
 const SPLIT_KEYS = [...LOADER_KEYS, 'validPct', 'splitter'];
 const FOLDER_KEYS = [...LOADER_KEYS, 'train', 'valid', 'validPct'];
 const CSV_KEYS = [...SPLIT_KEYS, 'csvFname', 'header', 'delimiter', 'fnCol', 'labelCol', 'validCol', 'folder', 'suff', 'labelDelim'];
@@ -189,7 +205,10 @@ export class ImageDataLoaders implements DataLoaders {
     const paths = await getImageFiles(path, random ? {} : { folders: [train, valid] });
     if (!random) {
       for (const name of [train, valid]) {
-        const isDir = await stat(join(path, name)).then((st) => st.isDirectory(), () => false);
+        const isDir = await stat(join(path, name)).then(
+          (st) => st.isDirectory(),
+          () => false,
+        );
         if (!isDir) {
           throw new FasttuneError(
             `fromFolder: ${path} has no '${name}' folder; expected ${join(path, train)}/<label>/… and ${join(path, valid)}/<label>/…, ` +
@@ -246,7 +265,13 @@ export class ImageDataLoaders implements DataLoaders {
     checkOptions('fromNameFunc', options, SPLIT_KEYS);
     checkFunction('fromNameFunc', 'labelFunc', labelFunc);
     const paths = resolveFiles(path, fnames, 'fromNameFunc');
-    return ImageDataLoaders.build(path, labelWith(paths, (p) => labelFunc(basename(p)), 'fromNameFunc'), splitterOf('fromNameFunc', options), options, 'fromNameFunc');
+    return ImageDataLoaders.build(
+      path,
+      labelWith(paths, (p) => labelFunc(basename(p)), 'fromNameFunc'),
+      splitterOf('fromNameFunc', options),
+      options,
+      'fromNameFunc',
+    );
   }
 
   /** Labels from a function of each file path (as {@link fromNameFunc}'s). */
@@ -292,7 +317,11 @@ export class ImageDataLoaders implements DataLoaders {
     checkOptions('fromCsv', options, CSV_KEYS);
     checkString('fromCsv', 'path', path);
     const labelDelim = options.labelDelim === undefined ? undefined : checkString('fromCsv', 'labelDelim', options.labelDelim);
-    const kind = checkOneOf('fromCsv', 'yBlock', options.yBlock ?? (labelDelim === undefined ? 'category' : 'multiCategory'), ['category', 'multiCategory', 'regression'] as const);
+    const kind = checkOneOf('fromCsv', 'yBlock', options.yBlock ?? (labelDelim === undefined ? 'category' : 'multiCategory'), [
+      'category',
+      'multiCategory',
+      'regression',
+    ] as const);
     if (labelDelim !== undefined && kind !== 'multiCategory') throw invalidParameterError('fromCsv', 'yBlock', "'multiCategory' with labelDelim", kind);
     const csvPath = join(path, options.csvFname ?? 'labels.csv');
     const text = await readFile(csvPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -343,13 +372,7 @@ export class ImageDataLoaders implements DataLoaders {
     return ImageDataLoaders.build(path, { paths, labels }, splitter, { ...options, yBlock: kind }, 'fromCsv');
   }
 
-  private static async build(
-    path: string,
-    labelled: Labelled,
-    splitter: Splitter,
-    options: ImageDataLoadersOptions,
-    what: string,
-  ): Promise<ImageDataLoaders> {
+  private static async build(path: string, labelled: Labelled, splitter: Splitter, options: ImageDataLoadersOptions, what: string): Promise<ImageDataLoaders> {
     const bs = positiveInt(what, 'bs', options.bs, 64);
     const valBs = positiveInt(what, 'valBs', options.valBs, bs);
     const prefetch = nonNegativeInt(what, 'prefetch', options.prefetch ?? 2);
@@ -386,7 +409,13 @@ export class ImageDataLoaders implements DataLoaders {
     labels = labels.map((label, i) => normalizeTarget(kind, label, paths[i] as string, what));
     const split = splitter(paths);
     if (split.train.length === 0) throw new FasttuneError(`${what}: the training set is empty (${paths.length} images, none assigned to training)`, 'E_ARG');
-    const vocab = options.vocab && kind !== 'regression' ? checkVocab(what, options.vocab) : vocabOf(kind, split.train.map((i) => labels[i] as RawTarget));
+    const vocab =
+      options.vocab && kind !== 'regression'
+        ? checkVocab(what, options.vocab)
+        : vocabOf(
+            kind,
+            split.train.map((i) => labels[i] as RawTarget),
+          );
     const index = new Map(vocab.map((v, i) => [v, i]));
     const itemsOf = (indices: number[], role: string): LoaderItem[] =>
       indices.map((i) => {

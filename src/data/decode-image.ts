@@ -39,7 +39,9 @@ export type ImageInput = string | Buffer | Uint8Array | sharp.Sharp;
 
 /** A sharp pipeline (duck-typed: sharp's instances are not of an exported class). */
 export function isSharp(input: unknown): input is sharp.Sharp {
-  return input !== null && typeof input === 'object' && typeof (input as sharp.Sharp).clone === 'function' && typeof (input as sharp.Sharp).toBuffer === 'function';
+  return (
+    input !== null && typeof input === 'object' && typeof (input as sharp.Sharp).clone === 'function' && typeof (input as sharp.Sharp).toBuffer === 'function'
+  );
 }
 
 /** How an input is named in messages. */
@@ -97,10 +99,7 @@ function describeDataFailure(input: Exclude<ImageInput, string>, error: unknown,
  */
 export async function checkImage(path: string, limits: DecodeLimits): Promise<FasttuneError | null> {
   try {
-    await sharp(path, { limitInputPixels: limits.maxPixels, failOn: 'warning' })
-      .resize({ width: 16, height: 16, fit: 'inside' })
-      .raw()
-      .toBuffer();
+    await sharp(path, { limitInputPixels: limits.maxPixels, failOn: 'warning' }).resize({ width: 16, height: 16, fit: 'inside' }).raw().toBuffer();
     return null;
   } catch (error) {
     return describeFailure(path, error, limits);
@@ -123,8 +122,7 @@ async function describeFailure(path: string, error: unknown, limits: DecodeLimit
   if (!readable) return fail('permission denied');
   if (/exceeds pixel limit/i.test(detail)) {
     return fail(
-      `it has more than ${limits.maxPixels} pixels (the maxPixels limit, a guard against decompression bombs); ` +
-        'raise maxPixels if you trust this file',
+      `it has more than ${limits.maxPixels} pixels (the maxPixels limit, a guard against decompression bombs); ` + 'raise maxPixels if you trust this file',
     );
   }
   if (/unsupported image format/i.test(detail)) return fail('not an image format sharp can decode (JPEG, PNG, WebP, GIF, TIFF, AVIF)');

@@ -74,7 +74,8 @@ async function readIdx(path: string, magic: number): Promise<Idx> {
   const rows = dims === 3 ? bytes.readUInt32BE(8) : 1;
   const cols = dims === 3 ? bytes.readUInt32BE(12) : 1;
   const data = bytes.subarray(4 + 4 * dims);
-  if (data.length !== count * rows * cols) throw new FasttuneError(`${path} is truncated: expected ${count * rows * cols} bytes of data, found ${data.length}`, 'E_IO');
+  if (data.length !== count * rows * cols)
+    throw new FasttuneError(`${path} is truncated: expected ${count * rows * cols} bytes of data, found ${data.length}`, 'E_IO');
   return { count, rows, cols, data };
 }
 
@@ -100,14 +101,18 @@ export async function fashionMnistToFolder(dest: string, options: FashionMnistOp
   for (const split of ['train', 'valid'] as const) {
     const existing = await readdir(join(dest, split)).catch(() => []);
     if (existing.length > 0) {
-      if (!options.overwrite) throw new FasttuneError(`fashionMnistToFolder: ${join(dest, split)} already has files; pass overwrite: true to replace them`, 'E_IO');
+      if (!options.overwrite)
+        throw new FasttuneError(`fashionMnistToFolder: ${join(dest, split)} already has files; pass overwrite: true to replace them`, 'E_IO');
       await rm(join(dest, split), { recursive: true, force: true });
     }
   }
 
   const summary: FashionMnistSummary = { dest, classes: classes.map((c) => fashionMnistClasses[c] as string), train: {}, valid: {} };
   const limiter = new Limiter(8);
-  for (const [split, prefix] of [['train', 'train'], ['valid', 't10k']] as const) {
+  for (const [split, prefix] of [
+    ['train', 'train'],
+    ['valid', 't10k'],
+  ] as const) {
     const images = await readIdx(join(source, `${prefix}-images-idx3-ubyte.gz`), 0x803);
     const labels = await readIdx(join(source, `${prefix}-labels-idx1-ubyte.gz`), 0x801);
     if (images.count !== labels.count) throw new FasttuneError(`${source}: ${prefix} has ${images.count} images but ${labels.count} labels`, 'E_IO');
@@ -122,7 +127,13 @@ export async function fashionMnistToFolder(dest: string, options: FashionMnistOp
       written.set(c, done + 1);
       const pixels = images.data.subarray(i * size, (i + 1) * size);
       const file = join(dest, split, fashionMnistClasses[c] as string, `${i}.png`);
-      jobs.push(limiter.run(() => sharp(pixels, { raw: { width: images.cols, height: images.rows, channels: 1 } }).png().toFile(file)));
+      jobs.push(
+        limiter.run(() =>
+          sharp(pixels, { raw: { width: images.cols, height: images.rows, channels: 1 } })
+            .png()
+            .toFile(file),
+        ),
+      );
     }
     await Promise.all(jobs);
     for (const c of classes) summary[split][fashionMnistClasses[c] as string] = written.get(c) as number;

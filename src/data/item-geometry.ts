@@ -92,10 +92,7 @@ export function randomResizedCropWindow(srcW: number, srcH: number, p: RandomRes
  * Validation geometry of `RandomResizedCrop`: squish the whole image to `size + xtra` with
  * `xtra = ceil(max(size)·valXtra/8)·8`, then take the centred `size` window of that.
  */
-export function randomResizedCropValid(
-  [outH, outW]: readonly [number, number],
-  valXtra: number,
-): { squishTo: [number, number]; crop: Window } {
+export function randomResizedCropValid([outH, outW]: readonly [number, number], valXtra: number): { squishTo: [number, number]; crop: Window } {
   const xtra = Math.ceil((Math.max(outW, outH) * valXtra) / 8) * 8;
   const h = outH + xtra;
   const w = outW + xtra;

@@ -206,5 +206,5 @@ export function itemTransformFromConfig(config: ItemTransformConfig): ItemTransf
     const { size, minScale, maxScale, ratio, valXtra } = config;
     return RandomResizedCrop(size, { minScale, maxScale, ratio, valXtra });
   }
-  throw invalidParameterError('itemTransformFromConfig', 'config', "a Resize or RandomResizedCrop configuration", config);
+  throw invalidParameterError('itemTransformFromConfig', 'config', 'a Resize or RandomResizedCrop configuration', config);
 }

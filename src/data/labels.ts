@@ -84,4 +84,3 @@ export function labelByRegex(paths: string[], pattern: RegExp | string, onFullPa
     }),
   };
 }
-

@@ -155,7 +155,10 @@ export class ImageDataLoader implements DataLoader {
       images = await this.decoder.render(job, token);
     } else {
       const bases = await this.decoder.decode(job, token);
-      ({ height, width } = sameSize(bases, indices.map((i) => this.item(i).path)));
+      ({ height, width } = sameSize(
+        bases,
+        indices.map((i) => this.item(i).path),
+      ));
       images = new Uint8Array(n * height * width * 3);
       bases.forEach((base, slot) => images.set(base.data, slot * height * width * 3));
     }

@@ -42,8 +42,7 @@ export function nativeWindowResampler(): WindowResampler | null {
   if (windowResampler === undefined) {
     const b = loaded();
     windowResampler = b
-      ? (image, win, width, height) =>
-          b.resampleWindow(image.data, image.width, image.height, [win.left, win.top, win.width, win.height], width, height)
+      ? (image, win, width, height) => b.resampleWindow(image.data, image.width, image.height, [win.left, win.top, win.width, win.height], width, height)
       : null;
   }
   return windowResampler;

@@ -35,7 +35,12 @@ export async function showBatch(batch: Batch, vocab: readonly string[], options:
   const shown = options.pixels ? await options.pixels(batch) : batch;
   const [n, height, width, channels] = shown.shape;
   if (channels !== 3 || !(shown.images instanceof Uint8Array) || shown.images.length !== n * height * width * 3) {
-    throw invalidParameterError(where, 'the result of options.pixels', 'uint8 n×height×width×3 (NHWC RGB) matching their shape', `shape [${shown.shape.join(', ')}] with ${shown.images.length} bytes`);
+    throw invalidParameterError(
+      where,
+      'the result of options.pixels',
+      'uint8 n×height×width×3 (NHWC RGB) matching their shape',
+      `shape [${shown.shape.join(', ')}] with ${shown.images.length} bytes`,
+    );
   }
   const count = Math.min(n, nrows * ncols, batch.labels.length);
   const bytes = height * width * 3;

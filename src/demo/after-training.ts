@@ -31,7 +31,14 @@ export async function afterTraining(
   await interp.plotConfusionMatrix(join(runDir, 'confusion.png'));
   await interp.plotTopLosses(join(runDir, 'top_losses.png'), 9);
   const mostConfused = interp.mostConfused(1);
-  stages.say(`   most confused (actual → predicted): ${mostConfused.slice(0, 4).map(([a, p, n]) => `${a} → ${p} ×${n}`).join(', ') || 'nothing'}`);
+  stages.say(
+    `   most confused (actual → predicted): ${
+      mostConfused
+        .slice(0, 4)
+        .map(([a, p, n]) => `${a} → ${p} ×${n}`)
+        .join(', ') || 'nothing'
+    }`,
+  );
 
   const file = join(runDir, 'model.safetensors');
   await learn.export(file);
@@ -44,7 +51,12 @@ export async function afterTraining(
   try {
     for (const item of picks) {
       const { label, index, probs } = await inference.predict(item.path);
-      records.push({ file: relative(dataDir, item.path), actual: learn.dls.vocab[item.label] as string, predicted: label, probability: probs[index] as number });
+      records.push({
+        file: relative(dataDir, item.path),
+        actual: learn.dls.vocab[item.label] as string,
+        predicted: label,
+        probability: probs[index] as number,
+      });
     }
   } finally {
     inference.dispose();

@@ -74,7 +74,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
   let epochs: [number, number, number] | undefined;
   if (values.epochs !== undefined) {
     const parts = values.epochs.split(',');
-    if (parts.length !== 3) throw new FasttuneError(`--epochs expects three numbers like 3,6,3 (frozen, unfrozen, discriminative), got '${values.epochs}'`, 'E_ARG');
+    if (parts.length !== 3)
+      throw new FasttuneError(`--epochs expects three numbers like 3,6,3 (frozen, unfrozen, discriminative), got '${values.epochs}'`, 'E_ARG');
     epochs = parts.map((p) => positiveInt('epochs', p.trim())) as [number, number, number];
   }
   const options: DemoOptions = { preset: values.quick ? QUICK : FULL };

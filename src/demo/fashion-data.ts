@@ -64,7 +64,10 @@ export function ensureFashionMnist(dir: string | undefined, log: (line: string) 
   if (present(FASHION_MNIST_DIR)) return FASHION_MNIST_DIR;
   const how = `Install it with \`sudo apt-get install ${PACKAGE}\`, or pass --fashion-mnist <folder with ${FILES.join(', ')}>.`;
   if (!apt.isDebian || apt.aptGet === null) {
-    throw new FasttuneError(`Fashion-MNIST is not in ${FASHION_MNIST_DIR} and this is not a Debian system with apt-get. Pass --fashion-mnist <folder with ${FILES.join(', ')}> (the files of github.com/zalandoresearch/fashion-mnist).`, 'E_IO');
+    throw new FasttuneError(
+      `Fashion-MNIST is not in ${FASHION_MNIST_DIR} and this is not a Debian system with apt-get. Pass --fashion-mnist <folder with ${FILES.join(', ')}> (the files of github.com/zalandoresearch/fashion-mnist).`,
+      'E_IO',
+    );
   }
   if (!apt.isRoot) throw new FasttuneError(`Fashion-MNIST is not installed (${FASHION_MNIST_DIR} is missing). ${how}`, 'E_IO');
   log(`Fashion-MNIST is missing: running apt-get install -y ${PACKAGE}`);
@@ -106,7 +109,10 @@ export async function fashionTask(dir: string, source: string, classes: readonly
   const marker = join(dir, MARKER);
   const names = classes.map((c) => fashionMnistClasses[c] as string);
   const total = (perClass: number) => perClass * classes.length;
-  const previous = await readFile(marker, 'utf8').then((text) => text, () => null);
+  const previous = await readFile(marker, 'utf8').then(
+    (text) => text,
+    () => null,
+  );
   if (previous === JSON.stringify(settings)) {
     return { dir, classes: names, train: total(size.trainPerClass), valid: total(size.validPerClass), written: false };
   }

@@ -91,10 +91,17 @@ export async function pretrainedBody(
     stages.say(`   reusing ${cached.file} (source error rate ${(cached.sourceErrorRate * 100).toFixed(2)} %; delete it to pretrain again)`);
     return cached;
   }
-  stages.say(`   ResNet-34 from random weights on ${task.classes.join(', ')}: ${task.train} training images, ${settings.size} px, ` +
-    `fitOneCycle(${settings.epochs}, ${settings.lr}) with batches of ${settings.bs}`);
+  stages.say(
+    `   ResNet-34 from random weights on ${task.classes.join(', ')}: ${task.train} training images, ${settings.size} px, ` +
+      `fitOneCycle(${settings.epochs}, ${settings.lr}) with batches of ${settings.bs}`,
+  );
   const start = performance.now();
-  const dls = await ImageDataLoaders.fromFolder(task.dir, { itemTfms: Resize(settings.size), batchTfms: augTransforms(), bs: settings.bs, seed: settings.seed });
+  const dls = await ImageDataLoaders.fromFolder(task.dir, {
+    itemTfms: Resize(settings.size),
+    batchTfms: augTransforms(),
+    bs: settings.bs,
+    seed: settings.seed,
+  });
   try {
     const tables = new TableCapture();
     using learn = await visionLearner(dls, resnet34, { pretrained: false, metrics: [errorRate], cbs: [tables], seed: settings.seed, output });

@@ -51,8 +51,10 @@ function predictionRows(predictions: readonly PredictionRecord[], thumbs: readon
   return predictions
     .map((p, i) => {
       const ok = p.actual === p.predicted;
-      return `<tr class="${ok ? 'right' : 'wrong'}"><td><img class="thumb" src="${thumbs[i]}" alt="${escapeHtml(p.file)}"></td>` +
-        `<td>${escapeHtml(p.file)}</td><td>${escapeHtml(p.actual)}</td><td>${escapeHtml(p.predicted)}</td><td>${(p.probability * 100).toFixed(1)} %</td></tr>`;
+      return (
+        `<tr class="${ok ? 'right' : 'wrong'}"><td><img class="thumb" src="${thumbs[i]}" alt="${escapeHtml(p.file)}"></td>` +
+        `<td>${escapeHtml(p.file)}</td><td>${escapeHtml(p.actual)}</td><td>${escapeHtml(p.predicted)}</td><td>${(p.probability * 100).toFixed(1)} %</td></tr>`
+      );
     })
     .join('');
 }
@@ -107,7 +109,9 @@ export async function renderReport(summary: DemoSummary, runDir: string, dataDir
   const best = scratch && transfer.errorRate <= scratch.errorRate;
   const cards = [
     `<div class="card ${best ? 'best' : ''}"><div class="label">transfer learning — error rate</div><div class="value">${pct(transfer.errorRate)}</div></div>`,
-    scratch ? `<div class="card"><div class="label">same steps from random weights — error rate</div><div class="value">${pct(scratch.errorRate)}</div></div>` : '',
+    scratch
+      ? `<div class="card"><div class="label">same steps from random weights — error rate</div><div class="value">${pct(scratch.errorRate)}</div></div>`
+      : '',
     `<div class="card"><div class="label">whole run</div><div class="value">${formatSeconds(summary.totalSeconds)}</div></div>`,
   ].join('');
   const source = pretraining.source;
@@ -134,7 +138,12 @@ export async function renderReport(summary: DemoSummary, runDir: string, dataDir
     scratch ? take('compare.png') : '',
     interp
       ? `<h2>What the transferred model gets wrong</h2><div class="plots">${take('confusion.png')}${take('top_losses.png')}</div>` +
-        `<p>Most confused (actual → predicted, count): ${interp.mostConfused.slice(0, 6).map(([a, p, n]) => `${escapeHtml(a)} → ${escapeHtml(p)} (${n})`).join(', ') || 'none'}</p>`
+        `<p>Most confused (actual → predicted, count): ${
+          interp.mostConfused
+            .slice(0, 6)
+            .map(([a, p, n]) => `${escapeHtml(a)} → ${escapeHtml(p)} (${n})`)
+            .join(', ') || 'none'
+        }</p>`
       : '',
     summary.predictions?.length
       ? `<h2>Predictions of the exported model</h2><p><code>(await loadLearner('${escapeHtml(summary.exported?.file ?? 'model.safetensors')}')).predict(file)</code></p>` +

@@ -78,16 +78,28 @@ interface Prepared {
   source?: DemoSummary['pretraining']['source'];
 }
 
-async function prepareFashion(o: DemoOptions, preset: FashionPreset, cacheDir: string, seed: number, stages: Stages, output: ProgressOutput): Promise<Prepared> {
+async function prepareFashion(
+  o: DemoOptions,
+  preset: FashionPreset,
+  cacheDir: string,
+  seed: number,
+  stages: Stages,
+  output: ProgressOutput,
+): Promise<Prepared> {
   const { source, target } = await stages.run('Data: Fashion-MNIST', async () => {
     const idx = ensureFashionMnist(o.fashionMnist, (line) => stages.say(`   ${line}`), o.apt);
     const root = join(cacheDir, 'fashion-mnist');
     const tag = (s: { trainPerClass: number; validPerClass: number }) => `${s.trainPerClass}x${s.validPerClass}`;
     const sourceTask = await fashionTask(join(root, `source-${tag(preset.source)}`), idx, SOURCE_CLASSES, preset.source);
     const targetTask = await fashionTask(join(root, `target-${tag(preset.target)}`), idx, TARGET_CLASSES, preset.target);
-    for (const [what, task] of [['source task', sourceTask], ['target task', targetTask]] as const) {
-      stages.say(`   ${what}: ${task.classes.join(', ')} — ${task.train} training / ${task.valid} validation images` +
-        ` in ${task.dir}${task.written ? '' : ' (from an earlier run)'}`);
+    for (const [what, task] of [
+      ['source task', sourceTask],
+      ['target task', targetTask],
+    ] as const) {
+      stages.say(
+        `   ${what}: ${task.classes.join(', ')} — ${task.train} training / ${task.valid} validation images` +
+          ` in ${task.dir}${task.written ? '' : ' (from an earlier run)'}`,
+      );
     }
     return { source: sourceTask, target: targetTask };
   });
@@ -121,8 +133,10 @@ async function prepareUserData(o: DemoOptions & { data: string }, seed: number, 
   const load = async () => (await userDataLoaders(o.data, { size, bs: o.bs ?? 64, seed, ...(o.pattern !== undefined && { pattern: o.pattern }) })).dls;
   const { dls, description } = await stages.run(`Data: ${o.data}`, async () => {
     const loaded = await userDataLoaders(o.data, { size, bs: o.bs ?? 64, seed, ...(o.pattern !== undefined && { pattern: o.pattern }) });
-    stages.say(`   ${loaded.dls.c} classes (${loaded.dls.vocab.slice(0, 6).join(', ')}${loaded.dls.c > 6 ? ', …' : ''}): ` +
-      `${loaded.dls.train.n} training / ${loaded.dls.valid.n} validation images`);
+    stages.say(
+      `   ${loaded.dls.c} classes (${loaded.dls.vocab.slice(0, 6).join(', ')}${loaded.dls.c > 6 ? ', …' : ''}): ` +
+        `${loaded.dls.train.n} training / ${loaded.dls.valid.n} validation images`,
+    );
     return loaded;
   });
   return {
@@ -148,12 +162,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   const runDir = resolve(options.runDir ?? join('runs', `demo-${timestamp(new Date())}`));
   await mkdir(runDir, { recursive: true });
   const native = versions();
-  stages.say(`fasttune ${libraryVersion()} — transfer learning with ResNet-34 (LibTorch ${native.libtorch}, ${getNumThreads()} threads on ${availableParallelism()} cores)`);
+  stages.say(
+    `fasttune ${libraryVersion()} — transfer learning with ResNet-34 (LibTorch ${native.libtorch}, ${getNumThreads()} threads on ${availableParallelism()} cores)`,
+  );
   stages.say(`run folder: ${runDir}`);
 
-  const prepared = options.data !== undefined
-    ? await prepareUserData({ ...options, data: options.data }, seed, stages)
-    : await prepareFashion(options, preset, cacheDir, seed, stages, output);
+  const prepared =
+    options.data !== undefined
+      ? await prepareUserData({ ...options, data: options.data }, seed, stages)
+      : await prepareFashion(options, preset, cacheDir, seed, stages, output);
   const plots: PlotRecord[] = [];
   const { dls } = prepared;
   let transfer: RunRecord;
@@ -194,7 +211,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
       again.close();
     }
     await plotCompare([transfer, scratch], join(runDir, 'compare.png'));
-    plots.push({ file: 'compare.png', title: 'transfer vs from scratch', caption: 'validation error rate after each epoch; dotted lines separate the three fits' });
+    plots.push({
+      file: 'compare.png',
+      title: 'transfer vs from scratch',
+      caption: 'validation error rate after each epoch; dotted lines separate the three fits',
+    });
   }
 
   const summary: DemoSummary = {
@@ -203,10 +224,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
     createdAt: new Date().toISOString(),
     mode: options.data !== undefined ? 'user data' : preset.name,
     machine: { cpus: availableParallelism(), threads: getNumThreads(), libtorch: native.libtorch, node: process.version, loadBefore, loadAfter: [] },
-    data: { description: prepared.description, dir: prepared.dataDir, classes: [...dls.vocab], train: dls.train.n, valid: dls.valid.n, imageSize: prepared.imageSize },
+    data: {
+      description: prepared.description,
+      dir: prepared.dataDir,
+      classes: [...dls.vocab],
+      train: dls.train.n,
+      valid: dls.valid.n,
+      imageSize: prepared.imageSize,
+    },
     pretraining: { weights: prepared.body.weights, ...(prepared.source && { source: prepared.source }) },
     ...(options.data === undefined && {
-      recipe: { size: preset.size, source: preset.source, pretrain: preset.pretrain, target: preset.target, bs: preset.bs, ...prepared.settings, epochs: [...prepared.settings.epochs] },
+      recipe: {
+        size: preset.size,
+        source: preset.source,
+        pretrain: preset.pretrain,
+        target: preset.target,
+        bs: preset.bs,
+        ...prepared.settings,
+        epochs: [...prepared.settings.epochs],
+      },
     }),
     transfer,
     ...(scratch && { scratch }),
@@ -222,9 +258,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   });
 
   stages.say();
-  stages.say(`error rate on ${summary.data.valid} validation images: transfer ${(transfer.errorRate * 100).toFixed(2)} %` +
-    (scratch ? `, from scratch ${(scratch.errorRate * 100).toFixed(2)} %` : ''));
-  stages.say(`total ${formatSeconds(stages.elapsed())}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} at the start, ${summary.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} at the end`);
+  stages.say(
+    `error rate on ${summary.data.valid} validation images: transfer ${(transfer.errorRate * 100).toFixed(2)} %` +
+      (scratch ? `, from scratch ${(scratch.errorRate * 100).toFixed(2)} %` : ''),
+  );
+  stages.say(
+    `total ${formatSeconds(stages.elapsed())}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} at the start, ${summary.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} at the end`,
+  );
   stages.say(`report: ${report}`);
   return { summary, runDir, report };
 }

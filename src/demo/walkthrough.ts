@@ -139,7 +139,9 @@ export async function walkthrough(
       validLoss: last[1] ?? Number.NaN,
       errorByEpoch,
     };
-    stages.say(`   ${name}: error rate ${(record.errorRate * 100).toFixed(2)} % after ${errorByEpoch.length} epochs (${formatSeconds(fits.reduce((s, f) => s + f.seconds, 0) + lrFindSeconds)} of training)`);
+    stages.say(
+      `   ${name}: error rate ${(record.errorRate * 100).toFixed(2)} % after ${errorByEpoch.length} epochs (${formatSeconds(fits.reduce((s, f) => s + f.seconds, 0) + lrFindSeconds)} of training)`,
+    );
     return { record, learn };
   } catch (error) {
     learn.dispose();

@@ -61,7 +61,11 @@ export class ClassificationInterpretation {
 
   /** From predictions made elsewhere (they need `decoded` and `losses`); plots of images are then unavailable. */
   static fromPredictions(preds: Predictions, vocab: readonly string[]): ClassificationInterpretation {
-    if (!preds.decoded || !preds.losses) throw new FasttuneError('ClassificationInterpretation: the predictions need decoded classes and losses (getPreds({ withDecoded: true, withLoss: true }))', 'E_ARG');
+    if (!preds.decoded || !preds.losses)
+      throw new FasttuneError(
+        'ClassificationInterpretation: the predictions need decoded classes and losses (getPreds({ withDecoded: true, withLoss: true }))',
+        'E_ARG',
+      );
     if (vocab.length !== preds.nOut) throw invalidParameterError('ClassificationInterpretation', 'vocab', `${preds.nOut} class names`, vocab);
     return new ClassificationInterpretation(preds as Required<Predictions>, vocab, undefined);
   }
@@ -127,6 +131,9 @@ export class ClassificationInterpretation {
       const text = `${this.vocab[predicted]}/${this.vocab[targets[item] as number]} / ${(losses[j] as number).toFixed(2)} / ${prob.toFixed(2)}`;
       return { ...(pixels[j] as NonNullable<(typeof pixels)[number]>), caption: [{ text }] };
     });
-    return writeImageGrid(file, cells, { ncols: o.ncols === undefined ? undefined : checkInteger('plotTopLosses', 'ncols', o.ncols, { min: 1 }), title: 'Prediction/Actual/Loss/Probability' });
+    return writeImageGrid(file, cells, {
+      ncols: o.ncols === undefined ? undefined : checkInteger('plotTopLosses', 'ncols', o.ncols, { min: 1 }),
+      title: 'Prediction/Actual/Loss/Probability',
+    });
   }
 }

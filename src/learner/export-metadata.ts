@@ -79,7 +79,12 @@ function itemTfmConfig(r: FieldReader): ItemTransformConfig {
   const name = r.string('name', ['Resize', 'RandomResizedCrop']);
   if (name === 'Resize') {
     r.only(['name', 'size', 'method', 'padMode']);
-    return { name, size: r.size('size'), method: r.string('method', RESIZE_METHODS) as (typeof RESIZE_METHODS)[number], padMode: r.string('padMode', PAD_MODES) as PadMode };
+    return {
+      name,
+      size: r.size('size'),
+      method: r.string('method', RESIZE_METHODS) as (typeof RESIZE_METHODS)[number],
+      padMode: r.string('padMode', PAD_MODES) as PadMode,
+    };
   }
   r.only(['name', 'size', 'minScale', 'maxScale', 'ratio', 'valXtra']);
   const ratio = r.numbers('ratio', 2, Number.MIN_VALUE);
@@ -117,7 +122,8 @@ function validResizeConfig(r: FieldReader): ValidResizeConfig {
  */
 export function parseExportMetadata(metadata: Record<string, string>, file: string): ExportMetadata {
   if (metadata.format !== EXPORT_FORMAT || metadata[EXPORT_KEY] === undefined) {
-    const what = metadata['fasttune.state'] !== undefined ? 'a training state saved by learn.save (use learn.load)' : 'weights without fasttune export metadata';
+    const what =
+      metadata['fasttune.state'] !== undefined ? 'a training state saved by learn.save (use learn.load)' : 'weights without fasttune export metadata';
     throw new FasttuneError(`${file} is not a model exported by fasttune: it holds ${what}; export one with learn.export(path)`, 'E_IO');
   }
   const r = FieldReader.parse(file, EXPORT_KEY, metadata[EXPORT_KEY]);
@@ -125,7 +131,21 @@ export function parseExportMetadata(metadata: Record<string, string>, file: stri
   if (formatVersion > EXPORT_FORMAT_VERSION) {
     throw new FasttuneError(`${file} was exported in format ${formatVersion} by a newer fasttune; this version reads format ${EXPORT_FORMAT_VERSION}`, 'E_IO');
   }
-  r.only(['formatVersion', 'libraryVersion', 'arch', 'nOut', 'vocab', 'normalize', 'itemTfm', 'validResize', 'loss', 'activation', 'ps', 'targetKind', 'yRange']);
+  r.only([
+    'formatVersion',
+    'libraryVersion',
+    'arch',
+    'nOut',
+    'vocab',
+    'normalize',
+    'itemTfm',
+    'validResize',
+    'loss',
+    'activation',
+    'ps',
+    'targetKind',
+    'yRange',
+  ]);
   const arch = r.string('arch');
   if (!(ARCHS as readonly string[]).includes(arch)) {
     throw new FasttuneError(`${file}: architecture '${arch}' is not supported by this fasttune (${ARCHS.join(', ')})`, 'E_IO');
@@ -133,7 +153,8 @@ export function parseExportMetadata(metadata: Record<string, string>, file: stri
   const nOut = r.integer('nOut', 1, 1_000_000);
   const targetKind = r.has('targetKind') ? (r.string('targetKind', TARGET_KINDS) as TargetKind) : 'category';
   const vocab = r.strings('vocab');
-  if (targetKind === 'regression' ? vocab.length !== 0 : vocab.length !== nOut) throw r.fail('vocab', targetKind === 'regression' ? 'empty for regression' : `${nOut} class names (nOut)`);
+  if (targetKind === 'regression' ? vocab.length !== 0 : vocab.length !== nOut)
+    throw r.fail('vocab', targetKind === 'regression' ? 'empty for regression' : `${nOut} class names (nOut)`);
   if (new Set(vocab).size !== vocab.length) throw r.fail('vocab', 'distinct class names');
   const norm = r.object('normalize', true);
   norm?.only(['mean', 'std']);

@@ -37,7 +37,8 @@ function exportedLoss(loss: LossSpec): ExportedLoss {
 /** The metadata `learn.export` writes for `learn`. */
 async function exportMetadata(learn: Learner): Promise<ExportMetadata> {
   const { architecture } = learn.model;
-  if (!architecture) throw new FasttuneError('export: this model does not describe its architecture (a VisionModel from createVisionModel or visionLearner does)', 'E_ARG');
+  if (!architecture)
+    throw new FasttuneError('export: this model does not describe its architecture (a VisionModel from createVisionModel or visionLearner does)', 'E_ARG');
   const valid = learn.dls.valid;
   const itemTfm = valid.options?.itemTfm;
   const batchTfm = valid.options?.batchTfm;

@@ -60,8 +60,7 @@ export type HyperRange = RangeOptions;
  */
 export function spreadHyper(where: string, name: string, value: unknown, nGroups: number, range: HyperRange): number[] {
   if (value instanceof Slice) {
-    const values =
-      value.lo === undefined ? [...Array<number>(nGroups - 1).fill(value.hi / 10), value.hi] : evenMults(value.lo, value.hi, nGroups);
+    const values = value.lo === undefined ? [...Array<number>(nGroups - 1).fill(value.hi / 10), value.hi] : evenMults(value.lo, value.hi, nGroups);
     return values.map((v) => checkNumber(where, name, v, range));
   }
   if (Array.isArray(value)) {

@@ -97,7 +97,10 @@ function checkDataset(where: string, learn: Learner, ds: unknown): DataLoader {
     const dl = ds === 'train' ? learn.dls.train : learn.dls.valid;
     if (dl.n === 0) {
       const set = ds === 'train' ? 'training' : 'validation';
-      throw new FasttuneError(`${where}: the ${set} set has no items (a Learner from loadLearner keeps none); pass the images as ds, e.g. { ds: learn.dls.testDl(files) }`, 'E_ARG');
+      throw new FasttuneError(
+        `${where}: the ${set} set has no items (a Learner from loadLearner keeps none); pass the images as ds, e.g. { ds: learn.dls.testDl(files) }`,
+        'E_ARG',
+      );
     }
     return dl;
   }
@@ -193,12 +196,18 @@ export interface PredictBatchOptions {
  * uses, and the ones that decode run through the model together, one eval step per decoded size
  * (in the order given). An item that cannot be read fails alone; its result says why.
  */
-export async function predictBatch(learn: Learner, items: readonly ImageInput[], options: PredictBatchOptions = {}): Promise<PromiseSettledResult<Prediction>[]> {
+export async function predictBatch(
+  learn: Learner,
+  items: readonly ImageInput[],
+  options: PredictBatchOptions = {},
+): Promise<PromiseSettledResult<Prediction>[]> {
   if (!Array.isArray(items)) throw invalidParameterError('predictBatch', 'items', 'an array of images', items);
   const o = checkOptions('predictBatch', options, ['maxPixels']);
   const maxPixels = o.maxPixels === undefined ? DEFAULT_MAX_PIXELS : checkInteger('predictBatch', 'maxPixels', o.maxPixels, { min: 1 });
   const { itemTfm, batchTfm } = validTransforms(learn);
-  const decoded = await Promise.allSettled(items.map((item) => loadImage(item, { ...(itemTfm ? { itemTfms: itemTfm, split: 'valid' as const } : {}), maxPixels })));
+  const decoded = await Promise.allSettled(
+    items.map((item) => loadImage(item, { ...(itemTfm ? { itemTfms: itemTfm, split: 'valid' as const } : {}), maxPixels })),
+  );
   const results: PromiseSettledResult<Prediction>[] = new Array(items.length);
   const groups = new Map<string, number[]>();
   decoded.forEach((d, i) => {
@@ -264,7 +273,6 @@ export async function showResults(learn: Learner, file: string, options: ShowRes
   const ncols = o.ncols === undefined ? undefined : checkInteger('showResults', 'ncols', o.ncols, { min: 1 });
   const dl = predictionLoader(learn, 'showResults', o.ds);
   const nOut = learn.model.nOut;
-  const vocab = learn.dls.vocab;
   const cells: GridCell[] = [];
   const targets: number[] = [];
   const targetRows: Array<Float32Array | undefined> = [];
@@ -288,8 +296,15 @@ export async function showResults(learn: Learner, file: string, options: ShowRes
   cells.forEach((cell, i) => {
     const predicted = decodePrediction(learn, all.slice(i * nOut, (i + 1) * nOut)).label;
     const actual = targetText(learn, targets[i] as number, targetRows[i]);
-    const color = actual === undefined || learn.lossFunc.kind === 'mse' || learn.lossFunc.kind === 'l1' ? undefined : actual === predicted ? '#1a7f37' : '#cf222e';
-    cell.caption = actual === undefined ? [{ text: predicted }] : [{ text: actual, color }, { text: predicted, color }];
+    const color =
+      actual === undefined || learn.lossFunc.kind === 'mse' || learn.lossFunc.kind === 'l1' ? undefined : actual === predicted ? '#1a7f37' : '#cf222e';
+    cell.caption =
+      actual === undefined
+        ? [{ text: predicted }]
+        : [
+            { text: actual, color },
+            { text: predicted, color },
+          ];
   });
   return writeImageGrid(file, cells, { ncols, title: 'actual / predicted' });
 }

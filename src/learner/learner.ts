@@ -2,7 +2,16 @@
 // fastai's training loop. Each batch is one native call; epochs, events, schedules, recording and
 // the LR finder live here. Options and their checks are in options.ts, fit planning in fit-plan.ts.
 import { FasttuneError } from '../core/errors.js';
-import { checkBoolean, checkFunction, checkInteger, checkNumber, checkOptions, checkProbability, checkString, invalidParameterError } from '../core/validate.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  checkProbability,
+  checkString,
+  invalidParameterError,
+} from '../core/validate.js';
 import type { Batch, DataLoader, DataLoaders } from '../data/loader-contract.js';
 import type { GroupHypers, LossSpec, ModelCore } from '../model/types.js';
 import {
@@ -209,7 +218,10 @@ export class Learner {
     const dls = checkDataLoaders('learn.dls', value);
     checkModel('learn.dls', this.model, dls);
     if ((dls.targetKind ?? 'category') !== (this.#dls.targetKind ?? 'category')) {
-      throw new FasttuneError(`learn.dls: the new data's targets are '${dls.targetKind ?? 'category'}', the Learner's '${this.#dls.targetKind ?? 'category'}'`, 'E_ARG');
+      throw new FasttuneError(
+        `learn.dls: the new data's targets are '${dls.targetKind ?? 'category'}', the Learner's '${this.#dls.targetKind ?? 'category'}'`,
+        'E_ARG',
+      );
     }
     this.#dls = dls;
   }
@@ -337,7 +349,12 @@ export class Learner {
     const pcts = Array.from({ length: cycles }, (_, i) => (length * mult ** i) / nEpoch);
     await this.exclusive(async () => {
       const peaks = this.setLr(lrs ?? this.defaultLrs());
-      const lr = peaks.map((peak) => combineScheds(pcts, pcts.map(() => (p: number) => schedCos(peak, 0, p))));
+      const lr = peaks.map((peak) =>
+        combineScheds(
+          pcts,
+          pcts.map(() => (p: number) => schedCos(peak, 0, p)),
+        ),
+      );
       await this.runFit({ ...plan, cbs: [new ParamScheduler({ lr }), ...plan.cbs] });
     });
   }
@@ -349,7 +366,19 @@ export class Learner {
    * each phase is its own fit (own table and Recorder history).
    */
   async fineTune(epochs: number, baseLr?: number | FineTuneOptions, options: FineTuneOptions = {}): Promise<void> {
-    const o = mergeLeading('fineTune', 'baseLr', baseLr, options, ['wd', 'cbs', 'resetOpt', 'signal', 'freezeEpochs', 'lrMult', 'pctStart', 'div', 'divFinal', 'moms', 'baseLr']);
+    const o = mergeLeading('fineTune', 'baseLr', baseLr, options, [
+      'wd',
+      'cbs',
+      'resetOpt',
+      'signal',
+      'freezeEpochs',
+      'lrMult',
+      'pctStart',
+      'div',
+      'divFinal',
+      'moms',
+      'baseLr',
+    ]);
     let base = o.baseLr === undefined ? 2e-3 : checkNumber('fineTune', 'baseLr', o.baseLr, { min: 0, minOpen: true });
     const freezeEpochs = o.freezeEpochs === undefined ? 1 : checkInteger('fineTune', 'freezeEpochs', o.freezeEpochs, { min: 0 });
     const lrMult = o.lrMult === undefined ? 100 : checkNumber('fineTune', 'lrMult', o.lrMult, { min: 0, minOpen: true });
@@ -662,10 +691,7 @@ export class Learner {
     }
     const { loss, logits } = await this.model.evalStep(batch);
     if (logits.length !== batch.labels.length * this.model.nOut) {
-      throw new FasttuneError(
-        `evalStep returned ${logits.length} logits for ${batch.labels.length} items of ${this.model.nOut} classes`,
-        'E_NATIVE',
-      );
+      throw new FasttuneError(`evalStep returned ${logits.length} logits for ${batch.labels.length} items of ${this.model.nOut} classes`, 'E_NATIVE');
     }
     this.loss = loss;
     this.pred = logits;
@@ -763,7 +789,10 @@ export class Learner {
     const plain = this.lossFunc.kind === 'crossEntropy' && this.lossFunc.labelSmoothing === 0 && !this.lossFunc.weight;
     const custom = (o.lossFunc !== undefined && !plain) || this.optimizer.kind !== 'adam' || this.wdBnBias || !this.trainBn;
     if (custom) {
-      throw new FasttuneError('Learner: this model takes no settings (no configure()); leave lossFunc, optimizer, wdBnBias and trainBn at their defaults', 'E_ARG');
+      throw new FasttuneError(
+        'Learner: this model takes no settings (no configure()); leave lossFunc, optimizer, wdBnBias and trainBn at their defaults',
+        'E_ARG',
+      );
     }
   }
 

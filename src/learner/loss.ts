@@ -72,7 +72,12 @@ export function takesClassIndices(loss: LossSpec): boolean {
 export function checkLoss(where: string, name: string, value: unknown): LossSpec {
   const spec = value as LossSpec;
   if (value === null || typeof value !== 'object' || !KINDS.includes(spec.kind) || typeof spec.labelSmoothing !== 'number') {
-    throw invalidParameterError(where, name, 'a loss from crossEntropyLossFlat(), focalLossFlat(), bceWithLogitsLossFlat(), mseLossFlat() or l1LossFlat()', value);
+    throw invalidParameterError(
+      where,
+      name,
+      'a loss from crossEntropyLossFlat(), focalLossFlat(), bceWithLogitsLossFlat(), mseLossFlat() or l1LossFlat()',
+      value,
+    );
   }
   switch (spec.kind) {
     case 'crossEntropy':

@@ -49,7 +49,8 @@ export class FieldReader {
 
   string(field: string, choices?: readonly string[]): string {
     const v = this.values[field];
-    if (typeof v !== 'string' || (choices && !choices.includes(v))) throw this.fail(field, choices ? `one of ${choices.map((c) => `'${c}'`).join(', ')}` : 'a string');
+    if (typeof v !== 'string' || (choices && !choices.includes(v)))
+      throw this.fail(field, choices ? `one of ${choices.map((c) => `'${c}'`).join(', ')}` : 'a string');
     return v;
   }
 

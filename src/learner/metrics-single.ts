@@ -90,7 +90,11 @@ export function RocAuc(options?: RocAucOptions): Metric {
     compute(outputs, targets, nOut) {
       const probs = softmax(outputs, nOut);
       const labels = classTargets('RocAuc', targets);
-      if (nOut === 2) return binaryRocAuc(probs.filter((_, i) => i % 2 === 1), (i) => labels[i] === 1);
+      if (nOut === 2)
+        return binaryRocAuc(
+          probs.filter((_, i) => i % 2 === 1),
+          (i) => labels[i] === 1,
+        );
       return multiclassRocAuc(probs, labels, nOut, multiClass, average);
     },
   };
@@ -110,7 +114,10 @@ export function RocAucBinary(options?: Record<string, never>): Metric {
       if (nOut !== 2) throw invalidParameterError('RocAucBinary', 'outputs', 'two outputs per item (binary classification; RocAuc scores more classes)', nOut);
       const labels = classTargets('RocAucBinary', targets);
       const probs = softmax(outputs, nOut);
-      return binaryRocAuc(probs.filter((_, i) => i % 2 === 1), (i) => labels[i] === 1);
+      return binaryRocAuc(
+        probs.filter((_, i) => i % 2 === 1),
+        (i) => labels[i] === 1,
+      );
     },
   };
 }

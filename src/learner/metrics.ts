@@ -53,7 +53,8 @@ export function accumMetric(name: string, compute: Metric['compute'], { targetKi
 }
 
 function checkTargetKind(where: string, name: string, kind: unknown): TargetKind {
-  if (kind !== 'category' && kind !== 'multiCategory' && kind !== 'regression') throw invalidParameterError(where, name, "'category', 'multiCategory' or 'regression'", kind);
+  if (kind !== 'category' && kind !== 'multiCategory' && kind !== 'regression')
+    throw invalidParameterError(where, name, "'category', 'multiCategory' or 'regression'", kind);
   return kind;
 }
 

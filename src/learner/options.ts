@@ -120,7 +120,19 @@ export interface LrFindOptions<N extends SuggestionName> {
 /** The keys every fit method takes. */
 export const FIT_KEYS = ['wd', 'cbs', 'resetOpt', 'startEpoch', 'signal', 'resume'] as const;
 export const LEARNER_OPTION_KEYS = [
-  'lossFunc', 'metrics', 'lr', 'wd', 'wdBnBias', 'trainBn', 'moms', 'optimizer', 'cbs', 'path', 'modelDir', 'progress', 'output',
+  'lossFunc',
+  'metrics',
+  'lr',
+  'wd',
+  'wdBnBias',
+  'trainBn',
+  'moms',
+  'optimizer',
+  'cbs',
+  'path',
+  'modelDir',
+  'progress',
+  'output',
 ] as const;
 export const DEFAULT_MOMS: readonly [number, number, number] = [0.95, 0.85, 0.95];
 
@@ -158,7 +170,8 @@ export function checkOutput(where: string, name: string, output: unknown): Progr
 }
 
 function checkLoader(where: string, name: string, dl: unknown): void {
-  const ok = dl !== null && typeof dl === 'object' && Number.isInteger((dl as DataLoader).length) && typeof (dl as DataLoader)[Symbol.asyncIterator] === 'function';
+  const ok =
+    dl !== null && typeof dl === 'object' && Number.isInteger((dl as DataLoader).length) && typeof (dl as DataLoader)[Symbol.asyncIterator] === 'function';
   if (!ok) throw invalidParameterError(where, name, 'a DataLoader (async iterable of batches with a length)', dl);
 }
 

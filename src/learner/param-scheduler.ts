@@ -42,7 +42,12 @@ export class ParamScheduler implements Callback {
     this.hps = {};
     for (const [name, sched] of this.entries()) {
       if (Array.isArray(sched) && sched.length !== learn.model.nGroups) {
-        throw invalidParameterError('ParamScheduler', `scheds.${name}`, `one schedule per parameter group (${learn.model.nGroups})`, `${sched.length} schedules`);
+        throw invalidParameterError(
+          'ParamScheduler',
+          `scheds.${name}`,
+          `one schedule per parameter group (${learn.model.nGroups})`,
+          `${sched.length} schedules`,
+        );
       }
       this.hps[name] = [];
     }

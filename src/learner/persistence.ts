@@ -62,7 +62,10 @@ interface SavedState {
 
 function persistent(model: ModelCore, where: string): PersistentModel {
   if (!model.stateDict || !model.loadStateDict || !model.optimizerState || !model.loadOptimizerState) {
-    throw new FasttuneError(`${where}: this model cannot be saved (it needs stateDict, loadStateDict, optimizerState and loadOptimizerState, as a VisionModel has)`, 'E_ARG');
+    throw new FasttuneError(
+      `${where}: this model cannot be saved (it needs stateDict, loadStateDict, optimizerState and loadOptimizerState, as a VisionModel has)`,
+      'E_ARG',
+    );
   }
   return model as PersistentModel;
 }

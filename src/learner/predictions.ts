@@ -106,7 +106,10 @@ export function activate(logits: Float32Array, nOut: number, act: Activation): F
   for (let r = 0; r * nOut < logits.length; r++) {
     const row = act(logits.slice(r * nOut, (r + 1) * nOut));
     if (row === null || typeof row !== 'object' || row.length !== nOut) {
-      throw new FasttuneError(`act must return ${nOut} values for a row of logits, got ${row === null || typeof row !== 'object' ? String(row) : `${row.length} values`}`, 'E_ARG');
+      throw new FasttuneError(
+        `act must return ${nOut} values for a row of logits, got ${row === null || typeof row !== 'object' ? String(row) : `${row.length} values`}`,
+        'E_ARG',
+      );
     }
     out.set(row, r * nOut);
   }
@@ -192,7 +195,10 @@ export function itemLosses(loss: LossSpec, logits: Float32Array, nOut: number, t
   const n = targets.length;
   const w = loss.weight ?? null;
   if (loss.kind === 'crossEntropy' || loss.kind === 'focal') {
-    const ce = loss.kind === 'crossEntropy' && w === null ? crossEntropyPerItem(logits, targets, nOut, loss.labelSmoothing) : weightedCrossEntropy(logits, targets, nOut, w, loss.labelSmoothing);
+    const ce =
+      loss.kind === 'crossEntropy' && w === null
+        ? crossEntropyPerItem(logits, targets, nOut, loss.labelSmoothing)
+        : weightedCrossEntropy(logits, targets, nOut, w, loss.labelSmoothing);
     if (loss.kind === 'crossEntropy') return ce;
     const gamma = loss.gamma ?? 2;
     return ce.map((c) => (1 - Math.exp(-c)) ** gamma * c);

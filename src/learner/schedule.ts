@@ -67,8 +67,5 @@ export function combineScheds(pcts: readonly number[], scheds: readonly Schedule
 
 /** Cosine from `start` up (or down) to `middle` over the first `pct` of training, then to `end`. */
 export function combinedCos(pct: number, start: number, middle: number, end: number): Schedule {
-  return combineScheds(
-    [pct, 1 - pct],
-    [(p) => schedCos(start, middle, p), (p) => schedCos(middle, end, p)],
-  );
+  return combineScheds([pct, 1 - pct], [(p) => schedCos(start, middle, p), (p) => schedCos(middle, end, p)]);
 }

@@ -6,6 +6,9 @@ const tails = new WeakMap<object, Promise<unknown>>();
 export function serially<T>(key: object, job: () => Promise<T>): Promise<T> {
   const previous = tails.get(key) ?? Promise.resolve();
   const next = previous.then(job, job);
-  tails.set(key, next.catch(() => undefined));
+  tails.set(
+    key,
+    next.catch(() => undefined),
+  );
   return next;
 }

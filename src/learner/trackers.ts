@@ -44,7 +44,8 @@ export class TrackerCallback implements Callback {
     const o = checkOptions(where, options, [...TRACKER_KEYS, ...extraKeys]);
     this.monitor = o.monitor === undefined ? 'valid_loss' : checkString(where, 'monitor', o.monitor);
     const comp = o.comp ?? (/loss|error/.test(this.monitor) ? 'less' : 'greater');
-    if (comp !== 'less' && comp !== 'greater' && typeof comp !== 'function') throw invalidParameterError(where, 'comp', "'less', 'greater' or a function (value, best) => boolean", comp);
+    if (comp !== 'less' && comp !== 'greater' && typeof comp !== 'function')
+      throw invalidParameterError(where, 'comp', "'less', 'greater' or a function (value, best) => boolean", comp);
     this.lessIsBetter = comp === 'less';
     const delta = o.minDelta === undefined ? 0 : checkNumber(where, 'minDelta', o.minDelta, { min: 0 });
     this.minDelta = this.lessIsBetter ? -delta : delta;

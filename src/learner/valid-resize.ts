@@ -39,7 +39,10 @@ export function validResizeTransform(config: ValidResizeConfig): BatchTransform 
     name: 'validResize',
     draw(n: number, height: number, width: number, _rng: unknown, split: 'train' | 'valid'): AugmentParams {
       if (split !== 'valid') {
-        throw new FasttuneError('an exported model keeps only the validation transforms; training-time augmentation (e.g. for tta) needs the original data loaders', 'E_ARG');
+        throw new FasttuneError(
+          'an exported model keeps only the validation transforms; training-time augmentation (e.g. for tta) needs the original data loaders',
+          'E_ARG',
+        );
       }
       const [h, w] = config.inputSize;
       if (height !== h || width !== w) {

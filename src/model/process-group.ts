@@ -85,7 +85,8 @@ export async function initProcessGroup(options?: ProcessGroupOptions): Promise<P
   const where = 'initProcessGroup';
   const env = distributedEnv();
   const o = options === undefined ? env : checkOptions(where, options, ['rank', 'worldSize', 'masterAddr', 'masterPort', 'timeoutMs']);
-  if (!o) throw new FasttuneError(`${where}: no options and no WORLD_SIZE in the environment (start with \`fasttune launch\` or torchrun's variables)`, 'E_ARG');
+  if (!o)
+    throw new FasttuneError(`${where}: no options and no WORLD_SIZE in the environment (start with \`fasttune launch\` or torchrun's variables)`, 'E_ARG');
   const worldSize = checkInteger(where, 'worldSize', o.worldSize, { min: 1 });
   const rank = checkInteger(where, 'rank', o.rank, { min: 0, max: worldSize - 1 });
   const masterAddr = checkString(where, 'masterAddr', o.masterAddr ?? '127.0.0.1');

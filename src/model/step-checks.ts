@@ -13,10 +13,7 @@ export function checkImages(where: string, images: unknown, shape: unknown): voi
   if (shape[3] !== 3) throw invalidParameterError(where, 'shape[3] (channels)', '3', shape[3]);
   const expected = shape.reduce((a: number, b: number) => a * b, 1);
   if (images.length !== expected) {
-    throw new FasttuneError(
-      `${where}: images has ${images.length} values, but shape [${shape.join(', ')}] needs ${expected}`,
-      'E_ARG',
-    );
+    throw new FasttuneError(`${where}: images has ${images.length} values, but shape [${shape.join(', ')}] needs ${expected}`, 'E_ARG');
   }
 }
 
@@ -38,7 +35,8 @@ export function checkBatch(where: string, batch: Batch, nOut: number, floatTarge
       throw invalidParameterError(where, 'batch.targets', `a Float32Array of ${n} × ${nOut} targets (this loss reads float targets)`, targets);
     }
     const bad = targets.findIndex((t) => !Number.isFinite(t));
-    if (bad >= 0) throw new FasttuneError(`${where}: batch.targets[${bad}] (item ${Math.floor(bad / nOut)}) is ${targets[bad]}; targets must be finite`, 'E_ARG');
+    if (bad >= 0)
+      throw new FasttuneError(`${where}: batch.targets[${bad}] (item ${Math.floor(bad / nOut)}) is ${targets[bad]}; targets must be finite`, 'E_ARG');
     return;
   }
   for (let i = 0; i < labels.length; i++) {

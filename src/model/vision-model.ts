@@ -134,7 +134,8 @@ function resolveScaler(where: string, value: boolean | GradScalerOptions | undef
   if (value === undefined) value = precision === 'fp16';
   if (value === false) return null;
   const o = value === true ? {} : value;
-  if (typeof o !== 'object' || o === null) throw invalidParameterError(where, 'gradScaler', 'a boolean or { initScale, growthFactor, backoffFactor, growthInterval }', o);
+  if (typeof o !== 'object' || o === null)
+    throw invalidParameterError(where, 'gradScaler', 'a boolean or { initScale, growthFactor, backoffFactor, growthInterval }', o);
   return {
     initScale: checkNumber(where, 'gradScaler.initScale', o.initScale ?? 65536, { min: 0, minOpen: true }),
     growthFactor: checkNumber(where, 'gradScaler.growthFactor', o.growthFactor ?? 2, { min: 1 }),
@@ -156,7 +157,12 @@ function checkStats(stats: Stats): { mean: number[]; std: number[] } {
 function checkTensorList(where: string, tensors: unknown): void {
   if (!Array.isArray(tensors)) throw invalidParameterError(where, 'tensors', 'an array of { name, shape, data }', tensors);
   tensors.forEach((t: unknown, i) => {
-    const ok = t !== null && typeof t === 'object' && typeof (t as WeightsTensor).name === 'string' && Array.isArray((t as WeightsTensor).shape) && ArrayBuffer.isView((t as WeightsTensor).data);
+    const ok =
+      t !== null &&
+      typeof t === 'object' &&
+      typeof (t as WeightsTensor).name === 'string' &&
+      Array.isArray((t as WeightsTensor).shape) &&
+      ArrayBuffer.isView((t as WeightsTensor).data);
     if (!ok) throw invalidParameterError(where, `tensors[${i}]`, '{ name, shape, data } with a typed array', t);
   });
 }
@@ -177,7 +183,12 @@ function checkLossSpec(where: string, loss: unknown, nOut: number): LossSpec {
   if (typeof loss !== 'object' || loss === null || !LOSS_KINDS.includes(spec.kind)) {
     throw invalidParameterError(where, 'settings.loss', `{ kind: ${LOSS_KINDS.map((k) => `'${k}'`).join(' | ')}, labelSmoothing, weight?, gamma? }`, loss);
   }
-  checkNumber(where, 'settings.loss.labelSmoothing', spec.labelSmoothing, spec.kind === 'crossEntropy' ? { min: 0, max: 1, maxOpen: true } : { min: 0, max: 0 });
+  checkNumber(
+    where,
+    'settings.loss.labelSmoothing',
+    spec.labelSmoothing,
+    spec.kind === 'crossEntropy' ? { min: 0, max: 1, maxOpen: true } : { min: 0, max: 0 },
+  );
   if (spec.gamma !== undefined) checkNumber(where, 'settings.loss.gamma', spec.gamma, { min: 0 });
   if (spec.weight !== undefined && spec.weight !== null) {
     if (!Array.isArray(spec.weight) || spec.weight.length !== nOut || spec.kind === 'mse' || spec.kind === 'l1') {
@@ -304,7 +315,8 @@ export class VisionModel implements ModelCore {
    */
   configure(settings: ModelSettings): void {
     const where = 'configure';
-    if (typeof settings !== 'object' || settings === null) throw invalidParameterError(where, 'settings', 'an object { loss, optimizer, wdBnBias, trainBn }', settings);
+    if (typeof settings !== 'object' || settings === null)
+      throw invalidParameterError(where, 'settings', 'an object { loss, optimizer, wdBnBias, trainBn }', settings);
     const loss = checkLossSpec(where, settings.loss, this.nOut);
     const native = {
       loss: { kind: loss.kind, labelSmoothing: loss.labelSmoothing, weight: loss.weight ?? null, gamma: loss.gamma ?? 2 },

@@ -82,7 +82,13 @@ export function lossChart(rec: RecordedTraining, { skipStart = 5, withValid = tr
 /** Each scheduled hyper-parameter (lr, mom) of the last group against the training step. */
 export function schedChart(rec: RecordedTraining): TopLevelSpec {
   const recorded = Object.entries(rec.hps).filter((e): e is [string, readonly number[]] => Array.isArray(e[1]) && e[1].length > 0);
-  const series = recorded.length > 0 ? recorded : ([['lr', rec.lrs], ['mom', rec.moms]] as [string, readonly number[]][]);
+  const series =
+    recorded.length > 0
+      ? recorded
+      : ([
+          ['lr', rec.lrs],
+          ['mom', rec.moms],
+        ] as [string, readonly number[]][]);
   return {
     $schema: SCHEMA,
     background: 'white',

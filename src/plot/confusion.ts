@@ -12,12 +12,23 @@ export interface ConfusionChartOptions {
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** A vega-lite heatmap of `matrix` (rows actual, columns predicted, both in `vocab` order). */
-export function confusionChart(matrix: readonly (readonly number[])[], vocab: readonly string[], { normalize = false, title = 'Confusion matrix' }: ConfusionChartOptions = {}): TopLevelSpec {
+export function confusionChart(
+  matrix: readonly (readonly number[])[],
+  vocab: readonly string[],
+  { normalize = false, title = 'Confusion matrix' }: ConfusionChartOptions = {},
+): TopLevelSpec {
   const cells = matrix.flatMap((row, a) => {
     const total = row.reduce((s, v) => s + v, 0);
     return row.map((count, p) => {
       const fraction = total > 0 ? count / total : 0;
-      return { actual: vocab[a], predicted: vocab[p], count, fraction, value: normalize ? fraction : count, text: normalize ? fraction.toFixed(2) : String(count) };
+      return {
+        actual: vocab[a],
+        predicted: vocab[p],
+        count,
+        fraction,
+        value: normalize ? fraction : count,
+        text: normalize ? fraction.toFixed(2) : String(count),
+      };
     });
   });
   const max = Math.max(0, ...cells.map((c) => c.value));

@@ -81,7 +81,9 @@ export async function writeImageGrid(path: string, cells: readonly GridCell[], o
   const layers: sharp.OverlayOptions[] = [];
   const texts: string[] = [];
   if (options.title) {
-    texts.push(`<text x="${canvasW / 2}" y="${GAP + LINE_HEIGHT - 4}" font-size="14" font-weight="bold" text-anchor="middle">${escapeXml(options.title)}</text>`);
+    texts.push(
+      `<text x="${canvasW / 2}" y="${GAP + LINE_HEIGHT - 4}" font-size="14" font-weight="bold" text-anchor="middle">${escapeXml(options.title)}</text>`,
+    );
   }
   cells.forEach((cell, i) => {
     if (cell.pixels.length !== cell.width * cell.height * 3) {

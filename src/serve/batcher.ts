@@ -71,7 +71,9 @@ export class PredictionBatcher {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#queue.length >= this.#options.maxQueue) {
       const retry = String(this.#options.retryAfterS);
-      return Promise.reject(new HttpError(503, 'queue_full', `the queue is full (${this.#options.maxQueue} images waiting); try again later`, { 'retry-after': retry }));
+      return Promise.reject(
+        new HttpError(503, 'queue_full', `the queue is full (${this.#options.maxQueue} images waiting); try again later`, { 'retry-after': retry }),
+      );
     }
     return new Promise<BatchedPrediction>((resolve, reject) => {
       const job: Job = { image, arrived: performance.now(), resolve, reject, abandoned: false };

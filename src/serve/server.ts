@@ -100,7 +100,8 @@ export function createPredictionServer(learn: Learner, options: PredictionServer
     try {
       if (state !== 'ok') {
         req.resume();
-        const why = state === 'draining' ? 'the server is shutting down' : state === 'loading' ? 'the model is still warming up' : 'the model failed to warm up';
+        const why =
+          state === 'draining' ? 'the server is shutting down' : state === 'loading' ? 'the model is still warming up' : 'the model failed to warm up';
         throw new HttpError(503, 'unavailable', why, state === 'loading' ? { 'retry-after': '1' } : {});
       }
       const topk = topkOf(url, nOut);
@@ -171,7 +172,9 @@ const ROUTES: Readonly<Record<string, string>> = { '/predict': 'POST', '/health'
 /** Runs the model once on one image and once on a full batch, so that the first requests find it ready. */
 async function warmUp(learn: Learner, maxBatch: number): Promise<void> {
   const [height, width] = inputSizeOf(learn) ?? [64, 64];
-  const png = await sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer();
+  const png = await sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+    .png()
+    .toBuffer();
   for (const n of new Set([1, maxBatch])) {
     const results = await learn.predictBatch(new Array<Buffer>(n).fill(png));
     const failed = results.find((r) => r.status === 'rejected');
@@ -213,7 +216,9 @@ function topkOf(url: URL, nOut: number): number | undefined {
 
 /** The JSON of a prediction: probabilities by label, every label or the `topk` most probable (descending). */
 function answer(p: Prediction, vocab: readonly string[], topk: number | undefined) {
-  const byProbability = Array.from(p.probs, (probability, index) => ({ label: vocab[index] ?? String(index), probability })).sort((a, b) => b.probability - a.probability);
+  const byProbability = Array.from(p.probs, (probability, index) => ({ label: vocab[index] ?? String(index), probability })).sort(
+    (a, b) => b.probability - a.probability,
+  );
   const kept = topk === undefined ? byProbability : byProbability.slice(0, topk);
   return { label: p.label, index: p.index, probability: p.probs[p.index], probabilities: Object.fromEntries(kept.map((e) => [e.label, e.probability])) };
 }

@@ -79,7 +79,15 @@ export function pretrainedSource(
   const known = WEIGHTS[arch];
   const name = weights === 'DEFAULT' ? known.default : weights;
   const file = known.files[name];
-  if (!file) throw invalidParameterError('pretrainedSource', 'weights', `'DEFAULT' or one of ${Object.keys(known.files).map((k) => `'${k}'`).join(', ')} (for ${arch})`, weights);
+  if (!file)
+    throw invalidParameterError(
+      'pretrainedSource',
+      'weights',
+      `'DEFAULT' or one of ${Object.keys(known.files)
+        .map((k) => `'${k}'`)
+        .join(', ')} (for ${arch})`,
+      weights,
+    );
   return { name, file, url: new URL(file, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href };
 }
 
@@ -148,10 +156,7 @@ export async function resolvePretrained(options: ResolvePretrainedOptions): Prom
 
 /** Options of {@link fetchCheckpoint}. */
 export interface FetchCheckpointOptions
-  extends Pick<
-    ResolvePretrainedOptions,
-    'torchHome' | 'download' | 'progress' | 'retries' | 'retryDelayMs' | 'timeoutMs' | 'idleTimeoutMs'
-  > {
+  extends Pick<ResolvePretrainedOptions, 'torchHome' | 'download' | 'progress' | 'retries' | 'retryDelayMs' | 'timeoutMs' | 'idleTimeoutMs'> {
   /** File name in the cache; default: the URL's last path segment. */
   fileName?: string;
   /** Check the SHA-256 prefix in the file name (`name-<hex>.ext`), as torch.hub does. Default true. */
@@ -190,10 +195,7 @@ async function hubDownload(url: string, options: HubDownloadOptions): Promise<st
 
   const howToFix = `Put ${fileName} at ${dest} (fetch it from ${url})${options.alternative ? `, ${options.alternative}` : ''}.`;
   if (!(options.download ?? downloadsAllowed())) {
-    throw new FasttuneError(
-      `${options.label}: ${fileName} is not in ${dir} and downloading is off (download: false or FASTTUNE_OFFLINE). ${howToFix}`,
-      'E_IO',
-    );
+    throw new FasttuneError(`${options.label}: ${fileName} is not in ${dir} and downloading is off (download: false or FASTTUNE_OFFLINE). ${howToFix}`, 'E_IO');
   }
   const sha256Prefix = (options.checkHash ?? true) ? (HASH_IN_NAME.exec(fileName)?.[1] ?? null) : null;
   const progress = options.progress ?? true;

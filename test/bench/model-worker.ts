@@ -12,7 +12,15 @@
 // Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import type { Batch, DataLoader } from '../../dist/data/loader-contract.js';
-import { createVisionModel, Learner, setNumThreads, type Callback, type DeviceName, type FloatPrecision as Precision, type VisionModel } from '../../dist/index.js';
+import {
+  createVisionModel,
+  Learner,
+  setNumThreads,
+  type Callback,
+  type DeviceName,
+  type FloatPrecision as Precision,
+  type VisionModel,
+} from '../../dist/index.js';
 
 interface Config {
   mode: 'train' | 'eval' | 'predict';

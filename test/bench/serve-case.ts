@@ -42,10 +42,14 @@ interface Worker {
 
 /** Starts serve-worker.ts and waits (at most 120 s) for its port. */
 async function startServer(model: string, maxBatch: number): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', './test/helpers/ts-register.mjs', join('test', 'bench', 'serve-worker.ts'), JSON.stringify({ mode: 'serve', model, maxBatch, maxDelayMs: 5 })], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', './test/helpers/ts-register.mjs', join('test', 'bench', 'serve-worker.ts'), JSON.stringify({ mode: 'serve', model, maxBatch, maxDelayMs: 5 })],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let stopping = false;
   child.on('exit', (code, signal) => {
     if (!stopping) console.error(`the server (max batch ${maxBatch}) exited by itself: ${signal ?? code}`);
@@ -84,8 +88,16 @@ async function startServer(model: string, maxBatch: number): Promise<Worker> {
 
 async function load(server: Worker, body: Buffer, connections: number, seconds: number): Promise<Load> {
   const cpuBefore = await server.cpu();
-  const r = await autocannon({ url: `${server.url}/predict`, method: 'POST', headers: { 'content-type': 'image/jpeg' }, body, connections, duration: seconds, timeout: 30 });
-  const cpuMsPerImage = ((await server.cpu()) - cpuBefore) * 1000 / r['2xx'];
+  const r = await autocannon({
+    url: `${server.url}/predict`,
+    method: 'POST',
+    headers: { 'content-type': 'image/jpeg' },
+    body,
+    connections,
+    duration: seconds,
+    timeout: 30,
+  });
+  const cpuMsPerImage = (((await server.cpu()) - cpuBefore) * 1000) / r['2xx'];
   return { imagesPerS: r['2xx'] / r.duration, cpuMsPerImage, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
 }
 
@@ -118,7 +130,14 @@ export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Pro
   for (const c of CONCURRENCY) {
     for (const name of ['no batching', 'batching'] as const) {
       const r = runs[name]?.[c] as Load;
-      rows.push([`${name}, concurrency ${c}`, fixed(r.imagesPerS, 1), fixed(r.cpuMsPerImage ?? Number.NaN, 1), fixed(r.p50Ms, 1), fixed(r.p99Ms, 1), String(r.errors)]);
+      rows.push([
+        `${name}, concurrency ${c}`,
+        fixed(r.imagesPerS, 1),
+        fixed(r.cpuMsPerImage ?? Number.NaN, 1),
+        fixed(r.p50Ms, 1),
+        fixed(r.p99Ms, 1),
+        String(r.errors),
+      ]);
     }
   }
   rows.push([`offline getPreds, bs ${MAX_BATCH}`, fixed(offlineImagesPerS, 1), '', '', '', '']);
@@ -149,12 +168,25 @@ export async function serveCase({ seconds, soakSeconds }: ServeCaseOptions): Pro
   const batched = runs.batching?.[32] as Load;
   const unbatched = runs['no batching']?.[32] as Load;
   const verdicts = [
-    ['serving c32 / offline getPreds (images/s)', `${fixed(batched.imagesPerS / offlineImagesPerS)}×`, '≥ 0.8×', batched.imagesPerS / offlineImagesPerS >= 0.8 ? 'met' : 'NOT met'],
-    ['serving c32, batching / none (images/s)', `${fixed(batched.imagesPerS / unbatched.imagesPerS)}×`, '≥ 2×', batched.imagesPerS / unbatched.imagesPerS >= 2 ? 'met' : 'NOT met'],
+    [
+      'serving c32 / offline getPreds (images/s)',
+      `${fixed(batched.imagesPerS / offlineImagesPerS)}×`,
+      '≥ 0.8×',
+      batched.imagesPerS / offlineImagesPerS >= 0.8 ? 'met' : 'NOT met',
+    ],
+    [
+      'serving c32, batching / none (images/s)',
+      `${fixed(batched.imagesPerS / unbatched.imagesPerS)}×`,
+      '≥ 2×',
+      batched.imagesPerS / unbatched.imagesPerS >= 2 ? 'met' : 'NOT met',
+    ],
     // Server CPU per image does not depend on what else runs: the same ratio on a machine of its own.
     ['serving c32, CPU per image: none / batching', `${fixed((unbatched.cpuMsPerImage as number) / (batched.cpuMsPerImage as number))}×`, '(info)', ''],
     [`serving ${soakSeconds} s run: errors`, String(soak.errors), '0', soak.errors === 0 ? 'met' : 'NOT met'],
     [`serving ${soakSeconds} s run: RSS growth`, `${fixed(rssEnd - rssStart, 0)} MiB`, '≤ 10%', rssEnd - rssStart <= 0.1 * rssStart ? 'met' : 'NOT met'],
   ];
-  return { results: { size: SIZE, maxBatch: MAX_BATCH, offlineImagesPerS, runs, soak: { ...soak, seconds: soakSeconds, meanBatch: soakBatch, rssMiB: rss } }, verdicts };
+  return {
+    results: { size: SIZE, maxBatch: MAX_BATCH, offlineImagesPerS, runs, soak: { ...soak, seconds: soakSeconds, meanBatch: soakBatch, rssMiB: rss } },
+    verdicts,
+  };
 }

@@ -29,7 +29,12 @@ const config = JSON.parse(process.argv[2] as string) as Config;
 const line = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 if (config.mode === 'prepare') {
-  const dls = await ImageDataLoaders.fromFolder(join(config.images as string, 'train'), { validPct: 0.5, seed: 1, bs: 2, itemTfms: Resize(config.size as number) });
+  const dls = await ImageDataLoaders.fromFolder(join(config.images as string, 'train'), {
+    validPct: 0.5,
+    seed: 1,
+    bs: 2,
+    itemTfms: Resize(config.size as number),
+  });
   const learn = await visionLearner(dls, resnet34, { pretrained: false, device: 'cpu', seed: 1, progress: false, path: config.images as string });
   line({ model: await learn.export(config.model) });
   learn.dispose();

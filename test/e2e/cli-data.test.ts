@@ -86,7 +86,13 @@ describe('unreadable images', () => {
   it('stop the command before the first epoch, counted and named', async () => {
     const out = join(dir, 'bad.safetensors');
     const result = await fasttune('train', folder, '--one-cycle', '--no-augment', '--out', out, ...TINY);
-    expectFailure(result, 1, new RegExp(`^fasttune train: 1 of 9 images cannot be read:\\n  Cannot read image ${bad}: not an image format[^\\n]*\\nremove or fix them, or pass --skip-bad-images`));
+    expectFailure(
+      result,
+      1,
+      new RegExp(
+        `^fasttune train: 1 of 9 images cannot be read:\\n  Cannot read image ${bad}: not an image format[^\\n]*\\nremove or fix them, or pass --skip-bad-images`,
+      ),
+    );
     expect(result.stdout).not.toMatch(/epoch/);
     expect(existsSync(out)).toBe(false);
   });

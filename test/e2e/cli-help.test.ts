@@ -41,9 +41,15 @@ describe('a wrong command line exits 2 and says what was meant', () => {
     [['train', 'x', '--skip-bad-image'], /did you mean --skip-bad-images\?/],
     [['predict', 'm.safetensors', 'a.png', '--tt'], /predict: unknown option '--tt'; did you mean --tta\?/],
     [['train', 'x', '--frobnicate'], /train: unknown option '--frobnicate'\n/],
-    [['train', 'x', '--arch', 'resnet51'], /expected one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny for --arch but received 'resnet51' \(did you mean resnet50\?\)/],
+    [
+      ['train', 'x', '--arch', 'resnet51'],
+      /expected one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny for --arch but received 'resnet51' \(did you mean resnet50\?\)/,
+    ],
     [['train', 'x', '--arch', 'vgg16'], /expected one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny for --arch but received 'vgg16'\n/],
-    [['train', 'x', '--metrics', 'error_rate,acuracy'], /expected one of error_rate, accuracy, top_k_accuracy for --metrics but received 'acuracy' \(did you mean accuracy\?\)/],
+    [
+      ['train', 'x', '--metrics', 'error_rate,acuracy'],
+      /expected one of error_rate, accuracy, top_k_accuracy for --metrics but received 'acuracy' \(did you mean accuracy\?\)/,
+    ],
     [['train', 'x', '--save-best', '--monitor', 'accuracy'], /expected one of valid_loss, train_loss, error_rate for --monitor but received 'accuracy'/],
     [['train', 'x', '--monitor', 'valid_loss'], /--monitor only applies with --save-best/],
     [['train', 'x', '--valid', 'val', '--valid-pct', '0.1'], /--valid and --valid-pct exclude each other/],

@@ -70,7 +70,9 @@ describe('train', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     const checkpoint = join(dir, 'resumed.interrupted.safetensors');
     expect(code).toBe(130);
-    expect(stderr).toContain(`fasttune train: stopped by SIGINT; checkpoint saved to ${checkpoint}\ncontinue with the same command and --resume ${checkpoint}\n`);
+    expect(stderr).toContain(
+      `fasttune train: stopped by SIGINT; checkpoint saved to ${checkpoint}\ncontinue with the same command and --resume ${checkpoint}\n`,
+    );
     expect(existsSync(checkpoint)).toBe(true);
     expect(existsSync(out)).toBe(false);
 

@@ -129,7 +129,11 @@ describe('train, then predict', () => {
 
   it('exits 1 with the file named on a missing image, a non-image, a bad model', async () => {
     const missing = join(images, 'missing.png');
-    expectFailure(await fasttune('predict', model(), files[0] as string, missing), 1, new RegExp(`^fasttune predict: Cannot read image ${missing}: no such file or folder\\n`));
+    expectFailure(
+      await fasttune('predict', model(), files[0] as string, missing),
+      1,
+      new RegExp(`^fasttune predict: Cannot read image ${missing}: no such file or folder\\n`),
+    );
     const text = join(dir, 'readme.png');
     await writeFile(text, 'not an image');
     expectFailure(await fasttune('predict', model(), text), 1, /readme\.png: not an image format/);
@@ -141,7 +145,20 @@ describe('train, then predict', () => {
 describe('train variants', () => {
   it('labels from --pattern, one cycle at a given learning rate', async () => {
     const out = join(dir, 'pattern.safetensors');
-    const result = await fasttune('train', images, '--pattern', '^([a-z]+)_\\d+\\.png$', '--one-cycle', '--lr', '1e-3', '--no-pretrained', '--no-augment', '--out', out, ...tiny);
+    const result = await fasttune(
+      'train',
+      images,
+      '--pattern',
+      '^([a-z]+)_\\d+\\.png$',
+      '--one-cycle',
+      '--lr',
+      '1e-3',
+      '--no-pretrained',
+      '--no-augment',
+      '--out',
+      out,
+      ...tiny,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.match(/^epoch +train_loss/gm)).toHaveLength(1);

@@ -122,18 +122,22 @@ describe.skipIf(!haveData)('npm run demo (TINY preset)', () => {
   }, 300_000);
 
   const browser = chromium();
-  it.skipIf(!browser)('report.html renders in headless Chromium with every image decoded', async () => {
-    const page = `file://${join(runDir, 'report.html')}`;
-    const result = await runCommand(
-      browser as string,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--allow-file-access-from-files', '--virtual-time-budget=10000', '--dump-dom', page],
-      { timeout: 90_000 },
-    );
-    expect(result.code, result.stderr).toBe(0);
-    const images = (summary.plots.length + (summary.predictions?.length ?? 0));
-    expect(result.stdout).toContain(`data-images-decoded="${images}/${images}"`);
-    expect(result.stdout).toContain('Transfer learning with fasttune');
-  }, 120_000);
+  it.skipIf(!browser)(
+    'report.html renders in headless Chromium with every image decoded',
+    async () => {
+      const page = `file://${join(runDir, 'report.html')}`;
+      const result = await runCommand(
+        browser as string,
+        ['--headless', '--no-sandbox', '--disable-gpu', '--allow-file-access-from-files', '--virtual-time-budget=10000', '--dump-dom', page],
+        { timeout: 90_000 },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const images = summary.plots.length + (summary.predictions?.length ?? 0);
+      expect(result.stdout).toContain(`data-images-decoded="${images}/${images}"`);
+      expect(result.stdout).toContain('Transfer learning with fasttune');
+    },
+    120_000,
+  );
   if (!browser) console.warn("skipping the report's Chromium check: no chromium on PATH (apt-get install chromium)");
 });
 

@@ -230,7 +230,7 @@ describe('fasttune serve', () => {
       const answers = await Promise.all(inFlight);
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
       expect(answers[0]?.json.label).toBe((await learn.predict(images[0] as Buffer)).label);
-      const [code] = await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error('no exit in 20 s')), 20_000))]) as [number];
+      const [code] = (await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error('no exit in 20 s')), 20_000))])) as [number];
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(stdout).toMatch(/SIGTERM: finishing the requests in flight\nfasttune serve: stopped\n$/);

@@ -52,7 +52,10 @@ describe('multi-label end to end', () => {
       const right = (byClass[b] as string[])[(i * 7) % 24] as string;
       const name = `pair${i}.png`;
       await sharp({ create: { width: 56, height: 28, channels: 3, background: 'black' } })
-        .composite([{ input: left, left: 0, top: 0 }, { input: right, left: 28, top: 0 }])
+        .composite([
+          { input: left, left: 0, top: 0 },
+          { input: right, left: 28, top: 0 },
+        ])
         .png()
         .toFile(join(dir, name));
       names.push(name);
@@ -63,7 +66,13 @@ describe('multi-label end to end', () => {
   });
 
   it('trains with BCE, exports, loads and predicts the labels above the threshold', async () => {
-    const dls = await ImageDataLoaders.fromCsv(dir, { labelDelim: ' ', validCol: 'is_valid', itemTfms: Resize([28, 56], { method: 'squish' }), bs: 16, seed: 3 });
+    const dls = await ImageDataLoaders.fromCsv(dir, {
+      labelDelim: ' ',
+      validCol: 'is_valid',
+      itemTfms: Resize([28, 56], { method: 'squish' }),
+      bs: 16,
+      seed: 3,
+    });
     expect(dls.vocab).toEqual(['bag', 'sneaker', 'trouser']);
     const metrics = [accuracyMulti(), F1ScoreMulti()];
     using learn = await visionLearner(dls, resnet34, { pretrained: false, device: 'cpu', seed: 3, metrics, output: new CapturedOutput(), progress: false });
@@ -112,16 +121,29 @@ describe('regression end to end', () => {
     const all = Object.values(byClass).flat();
     for (let i = 0; i < 64; i++) {
       const dim = 0.2 + 0.8 * random();
-      const { data, info } = await sharp(all[i % all.length] as string).linear(dim, 0).raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(all[i % all.length] as string)
+        .linear(dim, 0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const name = `img${i}.png`;
-      await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).png().toFile(join(dir, name));
+      await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+        .png()
+        .toFile(join(dir, name));
       files.push(name);
       values.push(data.reduce((s, v) => s + v, 0) / data.length / 255);
     }
     const splitter = () => ({ train: Array.from({ length: 48 }, (_, i) => i), valid: Array.from({ length: 16 }, (_, i) => 48 + i) });
     const dls = await ImageDataLoaders.fromLists(dir, files, values, { yBlock: 'regression', splitter, itemTfms: Resize(28), bs: 16, seed: 4 });
     const metrics = [rmse, R2Score()];
-    using learn = await visionLearner(dls, resnet34, { pretrained: false, device: 'cpu', seed: 4, yRange: [0, 1], metrics, output: new CapturedOutput(), progress: false });
+    using learn = await visionLearner(dls, resnet34, {
+      pretrained: false,
+      device: 'cpu',
+      seed: 4,
+      yRange: [0, 1],
+      metrics,
+      output: new CapturedOutput(),
+      progress: false,
+    });
     expect(learn.lossFunc.kind).toBe('mse');
     await learn.fitOneCycle(3, 1e-2);
     await expectMetricsOnTargets(learn, metrics, ['_rmse', 'r2_score']);
@@ -162,7 +184,12 @@ describe('progressive resizing', () => {
     await learn.fitOneCycle(1, 1e-3);
     expect(Number.isFinite((await learn.validate()).validLoss)).toBe(true);
     expect(Number.isFinite(before.validLoss)).toBe(true);
-    const other = await ImageDataLoaders.fromLists(join(source, 'train'), (byClass.bag as string[]).slice(0, 8), Array(8).fill(0.5), { yBlock: 'regression', bs: 4, seed: 1, itemTfms: Resize(16) });
+    const other = await ImageDataLoaders.fromLists(join(source, 'train'), (byClass.bag as string[]).slice(0, 8), Array(8).fill(0.5), {
+      yBlock: 'regression',
+      bs: 4,
+      seed: 1,
+      itemTfms: Resize(16),
+    });
     expect(() => {
       learn.dls = other;
     }).toThrow(/learn\.dls: the data has 1 classes but the model has 3 outputs/);

@@ -11,17 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import {
-  augTransforms,
-  createVisionModel,
-  errorRate,
-  ImageDataLoaders,
-  Resize,
-  resnet34,
-  slice,
-  visionLearner,
-  writeWeights,
-} from '../../src/index.js';
+import { augTransforms, createVisionModel, errorRate, ImageDataLoaders, Resize, resnet34, slice, visionLearner, writeWeights } from '../../src/index.js';
 import { tempDir } from '../helpers/images.js';
 import { CapturedOutput } from '../helpers/learner-kit.js';
 import { rng } from '../helpers/memory-data.js';
@@ -61,7 +51,9 @@ async function writeDataset(root: string, perClass: { train: number; valid: numb
       const dir = join(root, split, `class${label}`);
       await mkdir(dir, { recursive: true });
       for (let i = 0; i < perClass[split]; i++) {
-        await sharp(drawImage(label, random), { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toFile(join(dir, `${i}.png`));
+        await sharp(drawImage(label, random), { raw: { width: SIDE, height: SIDE, channels: 3 } })
+          .png()
+          .toFile(join(dir, `${i}.png`));
       }
     }
   }
@@ -121,7 +113,9 @@ describe('the walkthrough on generated images', () => {
       await learn.fitOneCycle(6, { lrMax: slice(1e-5, 1e-3) });
       const after = await learn.validate();
 
-      console.info(`walkthrough: error ${before.metrics.error_rate} → ${frozen[2]} (frozen) → ${after.metrics.error_rate}; valid loss ${before.validLoss} → ${after.validLoss}`);
+      console.info(
+        `walkthrough: error ${before.metrics.error_rate} → ${frozen[2]} (frozen) → ${after.metrics.error_rate}; valid loss ${before.validLoss} → ${after.validLoss}`,
+      );
       expect(before.metrics.error_rate).toBeGreaterThan(0.3);
       expect(after.metrics.error_rate).toBeLessThan(0.15);
       expect(after.validLoss).toBeLessThan(before.validLoss / 2);

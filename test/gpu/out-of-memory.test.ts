@@ -29,7 +29,10 @@ describe.skipIf(!cuda)('out of GPU memory', () => {
   it('a too-large batch fails with a clear error; the model then trains as a fresh one at a small batch', async () => {
     using model = await createVisionModel({ nOut: 5, device: 'cuda', seed: 7 });
     using twin = await createVisionModel({ nOut: 5, device: 'cuda', seed: 7 });
-    const failure = await model.trainStep(batchOf(HUGE, 224), hypers(1e-3)).then(() => null, (e: unknown) => e);
+    const failure = await model.trainStep(batchOf(HUGE, 224), hypers(1e-3)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(failure).toMatchObject({ code: 'E_TORCH' });
     expect((failure as Error).message).toMatch(/out of memory/i);
     // Not busy, not broken: a small step, like the twin that never saw the huge batch.

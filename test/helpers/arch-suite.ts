@@ -35,8 +35,18 @@ export function archSuite(arch: ArchName, { layouts = false }: ArchSuiteOptions 
   const ref = fixture('vision_archs', arch);
   const pth = join(fixturesDir, 'vision_archs', `${arch}.pth`);
   const meta = ref.meta as {
-    seed: number; dropSeed: number; nOut: number; params: string[]; sample: string[]; nGroups: number;
-    groups: number[]; norms: boolean[]; bodyFeatures: number; frozenSteps: number; steps: number; hypers: GroupHypers[][];
+    seed: number;
+    dropSeed: number;
+    nOut: number;
+    params: string[];
+    sample: string[];
+    nGroups: number;
+    groups: number[];
+    norms: boolean[];
+    bodyFeatures: number;
+    frozenSteps: number;
+    steps: number;
+    hypers: GroupHypers[][];
   };
   const batch = fixtureBatch(ref);
   const lr0 = Array.from({ length: meta.nGroups }, () => ({ lr: 0, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0 }));

@@ -2,7 +2,17 @@
 // class folders, its DataLoaders and a visionLearner around a native ResNet-34 (or another arch;
 // CI-sized: 32 px).
 import { join } from 'node:path';
-import { augTransforms, errorRate, ImageDataLoaders, Resize, resnet34, visionLearner, type Architecture, type VisionLearner, type VisionModel } from '../../src/index.js';
+import {
+  augTransforms,
+  errorRate,
+  ImageDataLoaders,
+  Resize,
+  resnet34,
+  visionLearner,
+  type Architecture,
+  type VisionLearner,
+  type VisionModel,
+} from '../../src/index.js';
 import { writeTree } from './images.js';
 
 export const CLASSES = ['cat', 'dog', 'fox'];

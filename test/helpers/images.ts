@@ -32,7 +32,11 @@ export async function writeImage(path: string, tag: number, { width = 40, height
 }
 
 /** Writes `count` images into each folder of `spec` (e.g. { 'train/cat': 5 }); returns the paths. */
-export async function writeTree(root: string, spec: Record<string, number>, options: { width?: number; height?: number; format?: Format } = {}): Promise<string[]> {
+export async function writeTree(
+  root: string,
+  spec: Record<string, number>,
+  options: { width?: number; height?: number; format?: Format } = {},
+): Promise<string[]> {
   const ext = options.format === 'jpeg' ? 'jpg' : (options.format ?? 'png');
   const paths: string[] = [];
   let tag = 0;

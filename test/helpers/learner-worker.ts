@@ -9,6 +9,7 @@ const run = await smallLearner(images, { seed: 1, modelSeed: seed, path });
 await run.learn.fitOneCycle(1, 2e-3);
 const { probs } = await run.learn.getPreds();
 const digest = createHash('sha256');
-for (const t of await run.model.stateDict()) digest.update(Buffer.from((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength));
+for (const t of await run.model.stateDict())
+  digest.update(Buffer.from((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength));
 run.dispose();
 parentPort?.postMessage({ weights: digest.digest('hex'), probs });

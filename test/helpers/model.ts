@@ -88,7 +88,10 @@ function bytes(view: ArrayBufferView): Buffer {
 
 /** Same names, shapes and bit-identical values (fast on large tensors, unlike deep equality). */
 export function expectSameTensors(actual: readonly TensorLike[], expected: readonly TensorLike[], what = 'tensors'): void {
-  expect(actual.map((t) => t.name), `${what}: names`).toEqual(expected.map((t) => t.name));
+  expect(
+    actual.map((t) => t.name),
+    `${what}: names`,
+  ).toEqual(expected.map((t) => t.name));
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i] as TensorLike;
     const e = expected[i] as TensorLike;

@@ -19,27 +19,47 @@ async function expectRejects(job: Promise<unknown>, code: string, message: RegEx
 
 describe('applyAugment input checks', () => {
   it('names the bad field of the batch', async () => {
-    await expectRejects(applyAugment({ images: [1, 2] as never, shape }), 'E_ARG', /applyAugment: expected a Uint8Array for batch.images but received \[1, 2\]/);
-    await expectRejects(applyAugment({ images, shape: [2, 8, 10] as never }), 'E_ARG', /applyAugment: expected \[n, height, width, channels\] of positive integers for batch.shape but received \[2, 8, 10\]/);
-    await expectRejects(applyAugment({ images: images.subarray(1), shape }), 'E_ARG', /expected a Uint8Array of 480 bytes \(shape \[2, 8, 10, 3\]\) for batch.images but received a Uint8Array of 479/);
+    await expectRejects(
+      applyAugment({ images: [1, 2] as never, shape }),
+      'E_ARG',
+      /applyAugment: expected a Uint8Array for batch.images but received \[1, 2\]/,
+    );
+    await expectRejects(
+      applyAugment({ images, shape: [2, 8, 10] as never }),
+      'E_ARG',
+      /applyAugment: expected \[n, height, width, channels\] of positive integers for batch.shape but received \[2, 8, 10\]/,
+    );
+    await expectRejects(
+      applyAugment({ images: images.subarray(1), shape }),
+      'E_ARG',
+      /expected a Uint8Array of 480 bytes \(shape \[2, 8, 10, 3\]\) for batch.images but received a Uint8Array of 479/,
+    );
     await expectRejects(
       applyAugment({ images, shape, augment: { size: [4, 4], affine: new Float32Array(9) } }),
       'E_ARG',
       /applyAugment: expected a Float32Array of 2 × 9 values for batch.augment.affine but received a Float32Array of 9/,
     );
-    await expectRejects(applyAugment({ images, shape, augment: { size: [0, 4] } }), 'E_ARG', /applyAugment: expected a positive integer or \[height, width\] of positive integers for batch.augment.size but received \[0, 4\]/);
-    await expectRejects(applyAugment({ images, shape, augment: { size: [4, 4], mode: 'area' as never } }), 'E_ARG', /applyAugment: expected one of 'bilinear', 'nearest', 'bicubic' for batch.augment.mode but received 'area'/);
-    await expectRejects(applyAugment({ images, shape }, { device: 'gpu' }), 'E_ARG', /applyAugment: expected 'cpu', 'cuda', 'cuda:N' or 'auto' for options.device but received 'gpu'/);
+    await expectRejects(
+      applyAugment({ images, shape, augment: { size: [0, 4] } }),
+      'E_ARG',
+      /applyAugment: expected a positive integer or \[height, width\] of positive integers for batch.augment.size but received \[0, 4\]/,
+    );
+    await expectRejects(
+      applyAugment({ images, shape, augment: { size: [4, 4], mode: 'area' as never } }),
+      'E_ARG',
+      /applyAugment: expected one of 'bilinear', 'nearest', 'bicubic' for batch.augment.mode but received 'area'/,
+    );
+    await expectRejects(
+      applyAugment({ images, shape }, { device: 'gpu' }),
+      'E_ARG',
+      /applyAugment: expected 'cpu', 'cuda', 'cuda:N' or 'auto' for options.device but received 'gpu'/,
+    );
   });
 
   it('keeps the native guards for callers that skip the TypeScript checks', async () => {
     const raw = native();
-    expect(() => raw.augmentBatch(images, shape, { size: [4, 4], warp: new Float32Array(3) }, {})).toThrow(
-      /augment.warp: shape needs 16 values, got 3/,
-    );
-    expect(() => raw.augmentBatch(images, shape, { size: [4, 4], padMode: 'wrap' as never }, {})).toThrow(
-      /augment.padMode is not one of the supported values/,
-    );
+    expect(() => raw.augmentBatch(images, shape, { size: [4, 4], warp: new Float32Array(3) }, {})).toThrow(/augment.warp: shape needs 16 values, got 3/);
+    expect(() => raw.augmentBatch(images, shape, { size: [4, 4], padMode: 'wrap' as never }, {})).toThrow(/augment.padMode is not one of the supported values/);
     expect(() => raw.augmentBatch(new Float32Array(4) as never, shape, undefined, {})).toThrow(/images must be a Uint8Array/);
   });
 

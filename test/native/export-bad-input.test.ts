@@ -81,14 +81,39 @@ describe('loadLearner refuses', () => {
   });
 
   it.each([
-    ['metadata that is not JSON', (m: Record<string, unknown>) => m, { format: 'fasttune-export', 'fasttune.export': '{"arch": resnet34' }, /'fasttune\.export' is not valid JSON/],
+    [
+      'metadata that is not JSON',
+      (m: Record<string, unknown>) => m,
+      { format: 'fasttune-export', 'fasttune.export': '{"arch": resnet34' },
+      /'fasttune\.export' is not valid JSON/,
+    ],
     ['a field we never write', (m: Record<string, unknown>) => void (m.run = 'rm -rf /'), undefined, /'fasttune\.export\.run' is not one fasttune writes/],
     ['a newer format', (m: Record<string, unknown>) => void (m.formatVersion = 3), undefined, /format 3 by a newer fasttune/],
-    ['an architecture it does not know', (m: Record<string, unknown>) => void (m.arch = 'vgg16'), undefined, /architecture 'vgg16' is not supported by this fasttune \(resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny\)/],
-    ['a vocab that does not match nOut', (m: Record<string, unknown>) => void (m.vocab = ['cat', 'dog']), undefined, /'fasttune\.export\.vocab' must be 3 class names/],
+    [
+      'an architecture it does not know',
+      (m: Record<string, unknown>) => void (m.arch = 'vgg16'),
+      undefined,
+      /architecture 'vgg16' is not supported by this fasttune \(resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny\)/,
+    ],
+    [
+      'a vocab that does not match nOut',
+      (m: Record<string, unknown>) => void (m.vocab = ['cat', 'dog']),
+      undefined,
+      /'fasttune\.export\.vocab' must be 3 class names/,
+    ],
     ['a mistyped field', (m: Record<string, unknown>) => void (m.nOut = '3'), undefined, /'fasttune\.export\.nOut' must be an integer/],
-    ['a bad item transform', (m: Record<string, unknown>) => void ((m.itemTfm as Record<string, unknown>).size = [0, 32]), undefined, /'fasttune\.export\.itemTfm\.size' must be \[height, width\]/],
-    ['bad normalization', (m: Record<string, unknown>) => void (m.normalize = { mean: [0, 0, 0], std: [1, 0, 1] }), undefined, /'fasttune\.export\.normalize\.std'/],
+    [
+      'a bad item transform',
+      (m: Record<string, unknown>) => void ((m.itemTfm as Record<string, unknown>).size = [0, 32]),
+      undefined,
+      /'fasttune\.export\.itemTfm\.size' must be \[height, width\]/,
+    ],
+    [
+      'bad normalization',
+      (m: Record<string, unknown>) => void (m.normalize = { mean: [0, 0, 0], std: [1, 0, 1] }),
+      undefined,
+      /'fasttune\.export\.normalize\.std'/,
+    ],
   ])('%s', async (_what, edit, raw, pattern) => {
     const path = await withMetadata('meta.safetensors', edit, raw as Record<string, string> | undefined);
     await rejects(loadLearner(path), 'E_IO', quote(path), pattern as RegExp);
@@ -142,7 +167,13 @@ describe('learn.load refuses', () => {
     const path = join(dir, 'models', 'badopt.safetensors');
     const tensors = saved.tensors.map((t) => (t.name === 'opt.1.8.weight.grad_avg' ? { ...t, shape: [t.data.length], name: t.name } : t));
     await writeWeights(path, [...tensors, { name: 'opt.1.9.weight.step', shape: [], data: new BigInt64Array([1n]) }], saved.metadata);
-    await rejects(run.learn.load('badopt'), 'E_WEIGHTS', /optimizer state does not fit this model/, /state of '1\.8\.weight' is not a float tensor shaped like the parameter/, /unexpected tensor '1\.9\.weight\.step'/);
+    await rejects(
+      run.learn.load('badopt'),
+      'E_WEIGHTS',
+      /optimizer state does not fit this model/,
+      /state of '1\.8\.weight' is not a float tensor shaped like the parameter/,
+      /unexpected tensor '1\.9\.weight\.step'/,
+    );
   });
 
   it('a state whose metadata was altered', async () => {
@@ -159,7 +190,11 @@ describe('learn.load refuses', () => {
     try {
       const path = join(dir, 'models', 'four.safetensors');
       const saved = await readWeights(join(dir, 'models', 'fit.safetensors'));
-      await writeWeights(path, saved.tensors.map((t) => (t.name === '1.8.weight' ? { ...t, shape: [4, 512], data: new Float32Array(2048) } : t)), saved.metadata);
+      await writeWeights(
+        path,
+        saved.tensors.map((t) => (t.name === '1.8.weight' ? { ...t, shape: [4, 512], data: new Float32Array(2048) } : t)),
+        saved.metadata,
+      );
       await rejects(other.learn.load('four'), 'E_WEIGHTS', quote(path), /1\.8\.weight/);
     } finally {
       other.dispose();

@@ -49,7 +49,11 @@ describe('visionLearner: construction', () => {
     expect(params.filter((p) => !p.trainable).length).toBeGreaterThan(0);
     // Every weight and buffer, head included, comes from the file (our keys, a whole model).
     const file = (await readWeights(weights)).tensors;
-    expectSameTensors(await learn.model.stateDict(), file.map((t) => ({ ...t, shape: t.shape })), 'state vs file');
+    expectSameTensors(
+      await learn.model.stateDict(),
+      file.map((t) => ({ ...t, shape: t.shape })),
+      'state vs file',
+    );
   });
 
   it('pretrained: false starts from random weights, unfrozen; cnnLearner is the same function', async () => {
@@ -115,7 +119,11 @@ describe('visionLearner: the Learner keeps its semantics with the native model',
 
   it('a disposed learner refuses every fit before printing anything', async () => {
     const written: string[] = [];
-    const learn = await visionLearner(dls(), resnet34, quiet({ pretrained: false, progress: 'lines', output: { write: (text: string) => written.push(text) } }));
+    const learn = await visionLearner(
+      dls(),
+      resnet34,
+      quiet({ pretrained: false, progress: 'lines', output: { write: (text: string) => written.push(text) } }),
+    );
     learn.dispose();
     await rejects(learn.fit(1, 1e-3), 'E_DISPOSED', 'disposed');
     await rejects(learn.fitOneCycle(1), 'E_DISPOSED', 'disposed');
@@ -147,7 +155,12 @@ describe('visionLearner: bad input', () => {
   it('wrong DataLoaders, unknown architecture, unknown or inconsistent options', async () => {
     await rejects(visionLearner({} as never, resnet34), 'E_ARG', 'visionLearner: expected a DataLoader', 'for dls.train');
     await rejects(visionLearner({ ...dls(), c: 0 }, resnet34), 'E_ARG', 'visionLearner: expected an integer ≥ 1 for dls.c but received 0');
-    await rejects(visionLearner(dls(), 'vgg16' as never), 'E_ARG', 'visionLearner: expected one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny', "for arch but received 'vgg16'");
+    await rejects(
+      visionLearner(dls(), 'vgg16' as never),
+      'E_ARG',
+      'visionLearner: expected one of resnet18, resnet34, resnet50, resnet101, resnet152, convnext_tiny',
+      "for arch but received 'vgg16'",
+    );
     await rejects(visionLearner(dls(), { name: 'vgg16' } as never), 'E_ARG', "for arch but received 'vgg16'");
     await rejects(visionLearner(dls(), resnet34, { pretrianed: false } as never), 'E_ARG', "did you mean 'pretrained'?) for options but received 'pretrianed'");
     await rejects(visionLearner(dls(), resnet34, quiet({ nOut: 5 })), 'E_ARG', 'nOut is 5', '3 classes');
@@ -163,7 +176,14 @@ describe('visionLearner: bad input', () => {
   });
 
   it('weights of another architecture or class count: E_WEIGHTS naming the keys', async () => {
-    await rejects(visionLearner(dls(), resnet34, quiet({ weights: join(dir, 'resnet18.pth') })), 'E_WEIGHTS', 'resnet18.pth', 'missing keys', 'layer1.2.conv1.weight', 'the file holds a ResNet-18');
+    await rejects(
+      visionLearner(dls(), resnet34, quiet({ weights: join(dir, 'resnet18.pth') })),
+      'E_WEIGHTS',
+      'resnet18.pth',
+      'missing keys',
+      'layer1.2.conv1.weight',
+      'the file holds a ResNet-18',
+    );
     const fiveClasses = join(fixturesDir, 'vision_model', 'weights.safetensors');
     await rejects(visionLearner(dls(), resnet34, quiet({ weights: fiveClasses })), 'E_WEIGHTS', 'shape mismatches', '1.8.weight', '[5, 512]', '[3, 512]');
   });

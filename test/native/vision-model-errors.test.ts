@@ -60,9 +60,7 @@ describe('VisionModel errors', () => {
     expect((await model.stateDict()).find((t) => t.name === '0.0.weight')?.data).toEqual(before.find((t) => t.name === '0.0.weight')?.data);
 
     const file = await readWeights(referenceWeights);
-    const edited = file.tensors
-      .filter((t) => t.name !== '0.4.0.conv1.weight')
-      .map((t) => (t.name === '1.2.bias' ? { ...t, name: '1.2.beta' } : t));
+    const edited = file.tensors.filter((t) => t.name !== '0.4.0.conv1.weight').map((t) => (t.name === '1.2.bias' ? { ...t, name: '1.2.beta' } : t));
     const path = join(dir, 'edited.safetensors');
     await writeWeights(path, edited);
     error = await failure(model.loadWeights(path, { part: 'full' }));
@@ -96,13 +94,19 @@ describe('VisionModel errors', () => {
       expect(error.message).toMatch(message);
     };
     await argError(model.trainStep(batch, hypers(1e-3, 2)), /trainStep: expected an array with one entry per parameter group \(3\) for hypers/);
-    await argError(model.trainStep(batch, [...hypers(1e-3, 2), { lr: -1, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0 }]), /trainStep: expected a finite number ≥ 0 for hypers\[2\]\.lr but received -1/);
+    await argError(
+      model.trainStep(batch, [...hypers(1e-3, 2), { lr: -1, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0 }]),
+      /trainStep: expected a finite number ≥ 0 for hypers\[2\]\.lr but received -1/,
+    );
     await argError(model.trainStep({ ...batch, labels: Int32Array.from([0, 9]) }, hypers()), /batch\.labels\[1\] is 9, but the model has classes 0 to 4/);
     await argError(model.evalStep({ ...batch, images: batch.images.subarray(1) }), /evalStep: images has \d+ values, but shape \[2, 32, 32, 3\] needs 6144/);
     await argError(model.predict(batch.images, [2, 32, 32, 4] as never), /predict: expected 3 for shape\[3\] \(channels\) but received 4/);
     await argError(model.restore(), /restore\(\) needs a snapshot\(\)/);
     await argError(() => model.toFp16(), /fp16 mixed precision needs a CUDA device \(this model is on cpu\)/);
     await argError(() => model.freezeTo(1.5), /freezeTo: expected an integer for n but received 1.5/);
-    await argError(model.loadWeights(referenceWeights, { part: 'head' as never }), /loadWeights: expected one of 'auto', 'full', 'body' for options\.part but received 'head'/);
+    await argError(
+      model.loadWeights(referenceWeights, { part: 'head' as never }),
+      /loadWeights: expected one of 'auto', 'full', 'body' for options\.part but received 'head'/,
+    );
   });
 });

@@ -11,8 +11,19 @@ import { hypers, N_OUT, syntheticBatch } from '../helpers/model.js';
 const addon = fileURLToPath(new URL('../../build/Release/fasttune.node', import.meta.url));
 const batch = syntheticBatch(4, 64);
 const rawOptions: NativeModelOptions = {
-  arch: 'resnet34', nOut: N_OUT, device: 'cpu', trainBn: true, wdBnBias: false, optimizer: 'adam', normalize: null,
-  labelSmoothing: 0, ps: 0.5, precision: 'fp32', gradScaler: null, channelsLast: false, seed: 0,
+  arch: 'resnet34',
+  nOut: N_OUT,
+  device: 'cpu',
+  trainBn: true,
+  wdBnBias: false,
+  optimizer: 'adam',
+  normalize: null,
+  labelSmoothing: 0,
+  ps: 0.5,
+  precision: 'fp32',
+  gradScaler: null,
+  channelsLast: false,
+  seed: 0,
 };
 
 async function code(promise: Promise<unknown> | (() => unknown)): Promise<string | undefined> {

@@ -73,7 +73,9 @@ describe('loading a training state into another model', () => {
     await a.trainStep(batch, hypers(1e-3));
     const before = await a.optimizerState();
     const state = before.map((t) => (t.name === '1.8.weight.sqr_avg' ? { ...t, shape: [t.data.length] } : t));
-    const error = await a.loadOptimizerState([...state.filter((t) => t.name !== '1.4.weight.step'), { name: 'fc.weight.grad_avg', shape: [1], data: new Float32Array(1) }]).catch((e: unknown) => e);
+    const error = await a
+      .loadOptimizerState([...state.filter((t) => t.name !== '1.4.weight.step'), { name: 'fc.weight.grad_avg', shape: [1], data: new Float32Array(1) }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FasttuneError);
     expect((error as FasttuneError).code).toBe('E_WEIGHTS');
     expect((error as Error).message).toMatch(/unexpected tensor 'fc\.weight\.grad_avg'/);

@@ -12,7 +12,10 @@ const pth = (arch: ArchName) => (arch === 'resnet34' ? torchvisionWeights : join
 
 async function loadError(arch: ArchName, file: ArchName): Promise<string> {
   using model = await createVisionModel({ arch, nOut: 3, device: 'cpu' });
-  const error = await model.loadWeights(pth(file)).then(() => undefined, (e: unknown) => e);
+  const error = await model.loadWeights(pth(file)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FasttuneError);
   expect((error as FasttuneError).code).toBe('E_WEIGHTS');
   expect((error as FasttuneError).message).toContain(pth(file));

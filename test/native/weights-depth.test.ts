@@ -18,7 +18,10 @@ function truncated(tensors: WeightsTensor[], keep: number[]): WeightsTensor[] {
 }
 
 async function loadError(model: { loadWeights(path: string): Promise<void> }, path: string): Promise<FasttuneError> {
-  const error = await model.loadWeights(path).then(() => undefined, (e: unknown) => e);
+  const error = await model.loadWeights(path).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FasttuneError);
   return error as FasttuneError;
 }
@@ -56,7 +59,10 @@ describe('weights of another ResNet depth', () => {
     using model = await createVisionModel({ nOut: N_OUT, device: 'cpu' });
     const file = await readWeights(torchvisionWeights);
     const path = join(dir, 'renamed.safetensors');
-    await writeWeights(path, file.tensors.map((t) => (t.name === 'layer1.0.conv1.weight' ? { ...t, name: 'layer1.0.convX.weight' } : t)));
+    await writeWeights(
+      path,
+      file.tensors.map((t) => (t.name === 'layer1.0.conv1.weight' ? { ...t, name: 'layer1.0.convX.weight' } : t)),
+    );
     const error = await loadError(model, path);
     expect(error.message).not.toContain('the file holds');
     expect(error.message).toMatch(/missing keys \(1\): layer1\.0\.conv1\.weight/);

@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without type declarations
 import { fuzzWeights as fuzz } from '../fuzz/weights.mjs';
 
-interface Case { index: number; how: string; exit?: string | number; stderr?: string; error?: string }
+interface Case {
+  index: number;
+  how: string;
+  exit?: string | number;
+  stderr?: string;
+  error?: string;
+}
 interface FuzzResult {
   cases: number;
   read: number;
@@ -28,7 +34,16 @@ describe('weights fuzzing', () => {
     expect(result.cases).toBe(3000);
     expect(result.read + result.refused).toBe(3000);
     // The mutations reach every layer, and some leave the file readable.
-    for (const how of ['truncated', 'flipped bytes', 'pickle mutated', 'overlapping offsets', 'storage resized', 'entry renamed', 'header fields changed', 'header length changed']) {
+    for (const how of [
+      'truncated',
+      'flipped bytes',
+      'pickle mutated',
+      'overlapping offsets',
+      'storage resized',
+      'entry renamed',
+      'header fields changed',
+      'header length changed',
+    ]) {
       expect(result.byHow[how]?.refused ?? 0, how).toBeGreaterThan(0);
     }
     expect(result.read).toBeGreaterThan(100);

@@ -98,10 +98,13 @@ describe('hostile pickles', () => {
     ['invalid UTF-8 in a key', Buffer.from('X\x01\x00\x00\x00\xff', 'latin1'), 'not valid UTF-8'],
     ['no STOP', Buffer.from('}', 'latin1'), 'truncated pickle'],
   ])('refuses %s', async (_what, body, message) => {
-    const bytes = body.toString('latin1') === '}' ? repacked((entries) => {
-      const pkl = entries.find((e) => e.name.endsWith('/data.pkl'));
-      if (pkl) pkl.data = Buffer.from('\x80\x02}', 'latin1');
-    }).bytes : withPickle(body);
+    const bytes =
+      body.toString('latin1') === '}'
+        ? repacked((entries) => {
+            const pkl = entries.find((e) => e.name.endsWith('/data.pkl'));
+            if (pkl) pkl.data = Buffer.from('\x80\x02}', 'latin1');
+          }).bytes
+        : withPickle(body);
     await expectBytesRefused(bytes, message);
   });
 });
@@ -121,7 +124,12 @@ describe('hostile archives', () => {
     ['a backslash', 'small\\..\\data.pkl'],
     ['an empty component', 'small//data.pkl'],
   ])('refuses an entry name with %s', async (_what, name) => {
-    await expectBytesRefused(repacked((entries) => { entries[1]!.name = name; }).bytes, 'has an unsafe name');
+    await expectBytesRefused(
+      repacked((entries) => {
+        entries[1]!.name = name;
+      }).bytes,
+      'has an unsafe name',
+    );
   });
 
   it('refuses entries whose data overlap, as zip bombs use them', async () => {
@@ -150,7 +158,7 @@ describe('hostile archives', () => {
   ])('refuses %s declared huge, before allocating anything', async (_what, fields, value, message) => {
     const written = repacked(() => {}, { zip64: fields[0]!.startsWith('zip64') });
     for (const field of fields) {
-      const f = written.fields.find((x) => x.what === field)!;  // the first entry's, or the archive's
+      const f = written.fields.find((x) => x.what === field)!; // the first entry's, or the archive's
       if (f.size === 8) written.bytes.writeBigUInt64LE(BigInt(value), f.at);
       else written.bytes.writeUInt32LE(Number(value), f.at);
     }

@@ -59,14 +59,19 @@ describe('safetensors', () => {
     const huge = Buffer.from(good);
     huge.writeBigUInt64LE(1n << 40n);
     writeFileSync(join(dir, 'huge.safetensors'), huge);
-    await expect(readWeights(join(dir, 'huge.safetensors'))).rejects.toThrow(/corrupt safetensors file .*huge\.safetensors: header length 1099511627776 runs past the end of the file/);
+    await expect(readWeights(join(dir, 'huge.safetensors'))).rejects.toThrow(
+      /corrupt safetensors file .*huge\.safetensors: header length 1099511627776 runs past the end of the file/,
+    );
     const entry = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
     await expectCorrupt(header({ a: entry, b: entry }, Buffer.alloc(8)), /overlaps/);
     await expectCorrupt(header({ a: { ...entry, shape: [3] } }, Buffer.alloc(8)), /declares 3 elements/);
     await expectCorrupt(header({ a: { ...entry, dtype: 'C64' } }, Buffer.alloc(8)), /unsupported dtype C64/);
     await expectCorrupt(header({ a: { ...entry, data_offsets: [0, 16] } }, Buffer.alloc(8)), /outside/);
     await expectCorrupt(header({ a: { ...entry, shape: [-2] } }, Buffer.alloc(8)), /bad dimension/);
-    await expectCorrupt(header({ a: { dtype: 'BOOL', shape: [3], data_offsets: [0, 3] } }, Buffer.from([0, 1, 2])), /bool tensor 'a' holds bytes other than 0 and 1/);
+    await expectCorrupt(
+      header({ a: { dtype: 'BOOL', shape: [3], data_offsets: [0, 3] } }, Buffer.from([0, 1, 2])),
+      /bool tensor 'a' holds bytes other than 0 and 1/,
+    );
     await expectCorrupt(Buffer.concat([header({ a: entry }).subarray(0, 12)]), /header length|truncated/);
     await expectCorrupt(header({ a: entry }, Buffer.alloc(12)), /data size 12/);
     const nested = '['.repeat(200) + ']'.repeat(200);
@@ -78,7 +83,9 @@ describe('safetensors', () => {
   it('refuses bad arguments before touching the disk', async () => {
     await expect(readWeights('')).rejects.toMatchObject({ code: 'E_ARG' });
     const t = { name: 'x', shape: [2], data: new Float32Array(2) };
-    await expect(writeWeights(join(dir, 'dup.safetensors'), [t, t])).rejects.toThrow(/writeWeights: expected a name no other tensor has .* for tensors\[1\].name but received/);
+    await expect(writeWeights(join(dir, 'dup.safetensors'), [t, t])).rejects.toThrow(
+      /writeWeights: expected a name no other tensor has .* for tensors\[1\].name but received/,
+    );
     await expect(writeWeights(join(dir, 'shape.safetensors'), [{ ...t, shape: [3] }])).rejects.toThrow(/shape needs 3 values, got 2/);
     await expect(writeWeights(join(dir, 'no', 'such', 'dir.safetensors'), [t])).rejects.toMatchObject({ code: 'E_IO' });
   });

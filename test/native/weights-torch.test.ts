@@ -43,9 +43,10 @@ function expectSameAsReference(file: WeightsContents, generator: string, referen
     if (dtypes) expect(t.dtype, t.name).toBe(dtypes[t.name]);
     expect(t.shape, t.name).toEqual(r.shape);
     const same = t.data.constructor === r.data.constructor;
-    const diff = same && Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength))
-      ? 0
-      : maxAbsDiff(t.data as ArrayLike<number | bigint>, r.data as FixtureArray as ArrayLike<number | bigint>);
+    const diff =
+      same && Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength))
+        ? 0
+        : maxAbsDiff(t.data as ArrayLike<number | bigint>, r.data as FixtureArray as ArrayLike<number | bigint>);
     expect(diff, t.name).toBe(0);
     worst = Math.max(worst, diff);
   }
@@ -95,7 +96,10 @@ describe('PyTorch zip checkpoints', () => {
   it.each([
     ['with every size and offset in ZIP64 records', (entries: ZipEntry[]) => zip.write(entries, { zip64: true }).bytes],
     ['without 64-byte alignment', (entries: ZipEntry[]) => zip.write(entries, { align: 1 }).bytes],
-    ['with CRCs left at zero, as torch.save does when CRC computation is disabled', (entries: ZipEntry[]) => zip.write(entries.map((e) => ({ ...e, crc: 0 }))).bytes],
+    [
+      'with CRCs left at zero, as torch.save does when CRC computation is disabled',
+      (entries: ZipEntry[]) => zip.write(entries.map((e) => ({ ...e, crc: 0 }))).bytes,
+    ],
   ])('reads a checkpoint re-packed %s', async (_what, pack) => {
     const entries = zip.read(readFileSync(join(saved, 'small.pth')));
     const path = join(dir, `repacked-${Math.random().toString(36).slice(2)}.pth`);

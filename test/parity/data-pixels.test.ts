@@ -9,8 +9,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Rng } from '../../src/core/rng.js';
-import { type PadMode } from '../../src/augment/batch-transform.js';
-import { type ResizeMethod } from '../../src/data/item-geometry.js';
+import type { PadMode } from '../../src/augment/batch-transform.js';
+import type { ResizeMethod } from '../../src/data/item-geometry.js';
 import { loadImage } from '../../src/data/load-image.js';
 import { RandomResizedCrop, Resize } from '../../src/data/item-transforms.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
@@ -52,8 +52,7 @@ describe('item-transformed pixels vs fastai/PIL on a smooth image', () => {
   const cases = ref.meta.cases as Case[];
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const train = c.draws.length > 0 && !c.name.endsWith('_valid');
-    const tfm =
-      c.transform === 'Resize' ? Resize(c.size, { method: c.method ?? 'crop', padMode: c.padMode ?? 'reflection' }) : RandomResizedCrop(c.size);
+    const tfm = c.transform === 'Resize' ? Resize(c.size, { method: c.method ?? 'crop', padMode: c.padMode ?? 'reflection' }) : RandomResizedCrop(c.size);
     const got = await loadImage(source, { itemTfms: tfm, split: train ? 'train' : 'valid', rng: replay(c.draws) });
     const expected = ref.get(c.name);
     expect([got.height, got.width, 3]).toEqual(expected.shape);

@@ -31,10 +31,15 @@ describe('lrFind matches the reference', () => {
     // pow() may differ by an ulp between V8 and glibc.
     expectClose(learn.recorder.lrs, expectedLrs, { atol: 0, rtol: 1e-14 }, 'lrs');
     // Same float32 operations as torch.lerp on both sides.
-    expectClose(learn.recorder.losses, ref.numbers(`${c.name}.smooth`), { atol: 0, rtol: 0 }, "smoothed losses");
+    expectClose(learn.recorder.losses, ref.numbers(`${c.name}.smooth`), { atol: 0, rtol: 0 }, 'smoothed losses');
 
     const expected = ref.numbers(`${c.name}.suggestions`);
-    expectClose(names.map((n) => result[n]), expected, { atol: 0, rtol: 0 }, 'suggestions');
+    expectClose(
+      names.map((n) => result[n]),
+      expected,
+      { atol: 0, rtol: 0 },
+      'suggestions',
+    );
     const points = ref.numbers(`${c.name}.points`);
     const got = learn.recorder.lrFindSuggestions.flatMap((s) => [s.point.lr, s.point.loss]);
     // slide's marker is interpolated over log10(lr): float32 in numpy, float64 here.
@@ -42,7 +47,7 @@ describe('lrFind matches the reference', () => {
   });
 
   it('covers a stop on divergence, NaN and infinite losses and curves too short for some suggestions', () => {
-    const stopped = cases.filter((c) => ref.get(`${c.name}.lrs`).shape[0] as number < Math.max(c.num_it, 6));
+    const stopped = cases.filter((c) => (ref.get(`${c.name}.lrs`).shape[0] as number) < Math.max(c.num_it, 6));
     expect(stopped.length).toBeGreaterThanOrEqual(3);
     const withNaN = cases.filter((c) => ref.numbers(`${c.name}.suggestions`).some(Number.isNaN));
     expect(withNaN.length).toBeGreaterThanOrEqual(3);

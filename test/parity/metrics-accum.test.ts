@@ -93,7 +93,12 @@ describe('whole-set metrics match scikit-learn', () => {
 
   it('mae, a per-batch float32 value', () => {
     const at = cases.flatMap((c, i) => (c.metric === 'mae' ? [i] : []));
-    expectClose(at.map((i) => results[i] as number), at.map((i) => expected[i] as number), { atol: 0, rtol: 1e-7 }, 'mae');
+    expectClose(
+      at.map((i) => results[i] as number),
+      at.map((i) => expected[i] as number),
+      { atol: 0, rtol: 1e-7 },
+      'mae',
+    );
   });
 
   it('the edge cases are exercised: undefined areas are NaN, a never-predicted class scores 0', () => {

@@ -126,16 +126,23 @@ describe('predict and getPreds vs PyTorch on the same weights and pixels', () =>
     for (let i = 0; i < n; i++) {
       const file = join(dir, `img${i}.png`);
       const raw = pixels.subarray(i * size * size * 3, (i + 1) * size * size * 3);
-      await sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+      await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toFile(file);
       files.push(file);
     }
     const all = files.map((_, i) => i);
-    dls = await ImageDataLoaders.fromLists(dir, files, labels.map((l) => vocab[l] as string), {
-      splitter: () => ({ train: all, valid: all }),
-      bs: 4,
-      seed: 0,
-      decodeWorkers: 0,
-    });
+    dls = await ImageDataLoaders.fromLists(
+      dir,
+      files,
+      labels.map((l) => vocab[l] as string),
+      {
+        splitter: () => ({ train: all, valid: all }),
+        bs: 4,
+        seed: 0,
+        decodeWorkers: 0,
+      },
+    );
     // foldBn: false computes exactly what the reference's modules compute, which these tolerances
     // assume; the folded path is held against float64 logits in vision-folded.test.ts.
     model = await createVisionModel({ nOut: 3, device: 'cpu', foldBn: false });
@@ -156,10 +163,12 @@ describe('predict and getPreds vs PyTorch on the same weights and pixels', () =>
     console.info(`parity getPreds probs: max rel ${maxRelDiff(preds.probs, probs).toExponential(2)}`);
     expectClose(preds.probs, probs, tol, 'probs');
     expectClose(preds.losses as Float32Array, m.get('losses').data as Float32Array, { atol: 1e-6, rtol: 1e-6 }, 'losses');
-    expect(Array.from(preds.decoded as Int32Array)).toEqual(Array.from({ length: n }, (_, i) => {
-      const row = Array.from(probs.subarray(i * 3, i * 3 + 3));
-      return row.indexOf(Math.max(...row));
-    }));
+    expect(Array.from(preds.decoded as Int32Array)).toEqual(
+      Array.from({ length: n }, (_, i) => {
+        const row = Array.from(probs.subarray(i * 3, i * 3 + 3));
+        return row.indexOf(Math.max(...row));
+      }),
+    );
   });
 
   it('getPreds with act none gives the logits; the training set unshuffled gives the same items', async () => {
@@ -189,19 +198,25 @@ describe('predict and getPreds vs PyTorch on the same weights and pixels', () =>
 
   it('with batch transforms: their validation resize, in predict and getPreds', async () => {
     const all = files.map((_, i) => i);
-    const resizing = await ImageDataLoaders.fromLists(dir, files, labels.map((l) => vocab[l] as string), {
-      splitter: () => ({ train: all, valid: all }),
-      bs: 6,
-      seed: 0,
-      decodeWorkers: 0,
-      batchTfms: augTransforms({ size: 24 }),
-    });
+    const resizing = await ImageDataLoaders.fromLists(
+      dir,
+      files,
+      labels.map((l) => vocab[l] as string),
+      {
+        splitter: () => ({ train: all, valid: all }),
+        bs: 6,
+        seed: 0,
+        decodeWorkers: 0,
+        batchTfms: augTransforms({ size: 24 }),
+      },
+    );
     try {
       const l = new Learner(resizing, model, { progress: false });
       const batch = m.get('probs_resized').data as Float32Array;
       const single = m.get('probs_resized_single').data as Float32Array;
       expectClose((await l.getPreds()).probs, batch, tol, 'getPreds after the resize');
-      for (let i = 0; i < n; i++) expectClose((await l.predict(files[i] as string)).probs, single.subarray(i * 3, i * 3 + 3), tol, `predict ${i} after the resize`);
+      for (let i = 0; i < n; i++)
+        expectClose((await l.predict(files[i] as string)).probs, single.subarray(i * 3, i * 3 + 3), tol, `predict ${i} after the resize`);
       console.info(`parity resized: max rel ${maxRelDiff((await l.getPreds()).probs, batch).toExponential(2)}`);
     } finally {
       resizing.close();
@@ -219,7 +234,7 @@ describe('predict and getPreds vs PyTorch on the same weights and pixels', () =>
     await expect(learn.getPreds({ ds: dls.testDl(files), withLoss: true })).rejects.toThrow(/withLoss needs labelled items/);
   });
 
-  it('per-item losses with label smoothing are the model\'s loss: their mean is its validation loss', async () => {
+  it("per-item losses with label smoothing are the model's loss: their mean is its validation loss", async () => {
     const smoothed = await createVisionModel({ nOut: 3, device: 'cpu', foldBn: false });
     try {
       await smoothed.loadWeights(join(fixturesDir, 'predictions', 'weights.safetensors'), { part: 'full' });

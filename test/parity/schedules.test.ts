@@ -57,11 +57,7 @@ async function replay(c: Case): Promise<ScriptedModel> {
   } else if (c.kind === 'fitFlatCos') {
     await learn.fitFlatCos(c.n_epochs as number, lrValue(c.lr), defined({ pctStart: c.pct, divFinal: c.div_final }));
   } else {
-    await learn.fineTune(
-      c.epochs as number,
-      c.base_lr,
-      defined({ freezeEpochs: c.freeze_epochs, lrMult: c.lr_mult, pctStart: c.pct, div: c.div }),
-    );
+    await learn.fineTune(c.epochs as number, c.base_lr, defined({ freezeEpochs: c.freeze_epochs, lrMult: c.lr_mult, pctStart: c.pct, div: c.div }));
   }
   return model;
 }

@@ -58,7 +58,10 @@ const trainAugment = (): AugmentParams => ({
 describe('augmented steps vs PyTorch', () => {
   it('eval: logits after affine + warp + lighting, and after a validation resize', async () => {
     using m = await model();
-    for (const [name, augment] of [['train', trainAugment()], ['valid', { size }]] as const) {
+    for (const [name, augment] of [
+      ['train', trainAugment()],
+      ['valid', { size }],
+    ] as const) {
       const { loss, logits } = await m.evalStep(referenceBatch(augment));
       report(`augmented eval logits (${name})`, diffs(logits, ref.get(`${name}.logits_eval`).data as Float32Array));
       // On one thread both sides agree to the bit (the figures printed); the margin is for
@@ -91,7 +94,7 @@ describe('augmented steps vs PyTorch', () => {
 function affines(n: number, seed: number): Float32Array {
   const out = new Float32Array(n * 9);
   let s = seed;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   for (let i = 0; i < n; i++) {
     const t = (rnd() - 0.5) * 0.8;
     const z = 0.7 + 0.5 * rnd();
@@ -142,7 +145,7 @@ function nhwcIndex(i: number, [, h, w, c]: readonly number[]): number {
   const y = Math.floor(i / (w as number)) % (h as number);
   const ch = Math.floor(i / ((w as number) * (h as number))) % (c as number);
   const n = Math.floor(i / ((w as number) * (h as number) * (c as number)));
-  return (((n * (h as number) + y) * (w as number) + x) * (c as number)) + ch;
+  return ((n * (h as number) + y) * (w as number) + x) * (c as number) + ch;
 }
 
 describe("augmentation follows the loaders' seed", () => {

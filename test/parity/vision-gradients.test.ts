@@ -20,7 +20,10 @@ function compare(actual: Float32Array, expected: Float32Array, name: string): { 
 onReferenceThreads();
 
 describe('VisionModel gradients vs PyTorch', () => {
-  for (const [file, frozen] of [['grads', false], ['grads_frozen', true]] as const) {
+  for (const [file, frozen] of [
+    ['grads', false],
+    ['grads_frozen', true],
+  ] as const) {
     it(`match after one backward (${frozen ? 'frozen body' : 'unfrozen'})`, async () => {
       const reference = fixture('vision_model', file);
       using model = await referenceModel();
@@ -51,8 +54,15 @@ describe('VisionModel gradients vs PyTorch', () => {
     model.seed(dropSeed); // same masks; train mode normalizes with batch statistics: same pass
     await model.accumulateStep(batch);
     const twice = await model.gradients();
-    expectSameTensors(twice, once.map((g) => ({ ...g, data: (g.data as Float32Array).map((x) => 2 * x) })), 'doubled');
-    await model.trainStep(batch, Array.from({ length: 3 }, () => ({ lr: 1e-3, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0 })));
+    expectSameTensors(
+      twice,
+      once.map((g) => ({ ...g, data: (g.data as Float32Array).map((x) => 2 * x) })),
+      'doubled',
+    );
+    await model.trainStep(
+      batch,
+      Array.from({ length: 3 }, () => ({ lr: 1e-3, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0 })),
+    );
     expect((await model.gradients()).every((g) => g.data?.every((x) => x === 0))).toBe(true);
   });
 
@@ -62,9 +72,18 @@ describe('VisionModel gradients vs PyTorch', () => {
     const hypers = Array.from({ length: 3 }, () => ({ lr: 1e-3, mom: 0.9, sqrMom: 0.99, eps: 1e-5, wd: 0.01 }));
     await model.trainStep(batch, hypers);
     const grads = await model.gradients();
-    const trainable = new Set(model.paramInfo().filter((p) => p.trainable).map((p) => p.name));
+    const trainable = new Set(
+      model
+        .paramInfo()
+        .filter((p) => p.trainable)
+        .map((p) => p.name),
+    );
     for (const g of grads) {
-      if (trainable.has(g.name)) expect(g.data?.every((x) => x === 0), g.name).toBe(true);
+      if (trainable.has(g.name))
+        expect(
+          g.data?.every((x) => x === 0),
+          g.name,
+        ).toBe(true);
       else expect(g.data, g.name).toBeNull();
     }
   });

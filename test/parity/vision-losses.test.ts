@@ -66,7 +66,10 @@ describe('native losses vs PyTorch', () => {
   it('yRange: SigmoidRange on the outputs, then MSE', async () => {
     using m = await model(mseLossFlat(), meta.yRange);
     const batch = floats('in_range');
-    const { logits } = await m.trainStepWithLogits(batch, Array.from({ length: 3 }, () => ({ lr: 0, mom: 0, sqrMom: 0.99, eps: 1e-5, wd: 0 })));
+    const { logits } = await m.trainStepWithLogits(
+      batch,
+      Array.from({ length: 3 }, () => ({ lr: 0, mom: 0, sqrMom: 0.99, eps: 1e-5, wd: 0 })),
+    );
     expectClose(logits, ref.get('yrange.outputs').data as Float32Array, { atol: 1e-5, rtol: 1e-5 }, 'outputs');
     m.seed(meta.dropSeed);
     await m.loadWeights(weightsFile, { part: 'full' }); // the step above moved BatchNorm statistics only (lr 0)
@@ -78,7 +81,11 @@ describe('native losses vs PyTorch', () => {
   it('clipNorm: clips the global gradient norm before the step', async () => {
     using m = await model(crossEntropyLossFlat());
     expect(ref.numbers('clip.norm')[0]).toBeGreaterThan(meta.clip); // the clip is active
-    await m.trainStep(base, Array.from({ length: 3 }, () => ({ lr: meta.lr, mom: 0, sqrMom: 0.99, eps: 1e-5, wd: 0 })), { clipNorm: meta.clip });
+    await m.trainStep(
+      base,
+      Array.from({ length: 3 }, () => ({ lr: meta.lr, mom: 0, sqrMom: 0.99, eps: 1e-5, wd: 0 })),
+      { clipNorm: meta.clip },
+    );
     const state = new Map((await m.stateDict()).map((t) => [t.name, t.data as Float32Array]));
     for (const name of ['0.0.weight', '1.6.weight', '1.8.weight']) {
       const expected = ref.get(`clip.after.${name}`).data as Float32Array;
@@ -90,14 +97,22 @@ describe('native losses vs PyTorch', () => {
     using m = await model(crossEntropyLossFlat());
     await m.accumulateStep(base);
     const once = await m.gradients();
-    await m.trainStep(base, Array.from({ length: 3 }, () => ({ lr: 0, mom: 0, sqrMom: 0.99, eps: 1e-5, wd: 0 })));
+    await m.trainStep(
+      base,
+      Array.from({ length: 3 }, () => ({ lr: 0, mom: 0, sqrMom: 0.99, eps: 1e-5, wd: 0 })),
+    );
     await m.loadWeights(weightsFile, { part: 'full' });
     m.seed(meta.dropSeed);
     await m.accumulateStep(base, 0.25);
     const scaled = await m.gradients();
     once.forEach((g, i) => {
       if (!g.data) return;
-      expectClose(scaled[i]?.data as Float32Array, (g.data as Float32Array).map((x) => 0.25 * x), { atol: 1e-9, rtol: 1e-5 }, g.name);
+      expectClose(
+        scaled[i]?.data as Float32Array,
+        (g.data as Float32Array).map((x) => 0.25 * x),
+        { atol: 1e-9, rtol: 1e-5 },
+        g.name,
+      );
     });
   });
 });

@@ -35,7 +35,12 @@ describe('lrFind with visionLearner vs PyTorch', () => {
     report('lrFind smoothed losses', diffs(learn.recorder.losses, expectedSmooth));
     expectClose(learn.recorder.losses, expectedSmooth, { atol: 1e-6, rtol: 1e-5 }, 'smoothed losses');
     // Suggestions are learning rates picked from the (float32) curve: the same points.
-    expectClose(names.map((n) => found[n]), ref.numbers('suggestions'), { atol: 0, rtol: 1e-7 }, 'suggestions');
+    expectClose(
+      names.map((n) => found[n]),
+      ref.numbers('suggestions'),
+      { atol: 0, rtol: 1e-7 },
+      'suggestions',
+    );
   });
 
   it('restores weights, BatchNorm buffers, optimizer state and hyper-parameters', async () => {

@@ -23,7 +23,10 @@ async function runTrajectory(optimizer: 'adam' | 'sgd', ref: Fixture): Promise<v
   const initial = new Map((await readWeights(referenceWeights)).tensors.map((t) => [t.name, t.data as Float32Array]));
   using model = await referenceModel({ optimizer });
   model.freeze();
-  const frozenNames = model.paramInfo().filter((p) => !p.trainable).map((p) => p.name);
+  const frozenNames = model
+    .paramInfo()
+    .filter((p) => !p.trainable)
+    .map((p) => p.name);
   model.seed(ref.meta.dropSeed as number);
   const losses: number[] = [];
   for (let k = 0; k < steps; k++) {
@@ -52,7 +55,7 @@ async function runTrajectory(optimizer: 'adam' | 'sgd', ref: Fixture): Promise<v
     losses.push(await model.trainStep(fixtureBatch(ref, `batch${k}.`), allHypers[k] as GroupHypers[]));
   }
   report(`${optimizer} losses`, diffs(losses, ref.numbers('losses')));
-  expectClose(losses, ref.numbers("losses"), { atol: 1e-3, rtol: 1e-3 }, "losses");
+  expectClose(losses, ref.numbers('losses'), { atol: 1e-3, rtol: 1e-3 }, 'losses');
 
   let worst = 0;
   for (const t of await model.stateDict()) {
@@ -101,7 +104,10 @@ describe('VisionModel optimizer state (spec 2)', () => {
     using model = await referenceModel();
     model.freeze();
     await model.trainStep(batch(), constant(1e-3, 0.01));
-    const trainable = model.paramInfo().filter((p) => p.trainable).map((p) => p.name);
+    const trainable = model
+      .paramInfo()
+      .filter((p) => p.trainable)
+      .map((p) => p.name);
     const names = (await model.optimizerState()).filter((t) => t.name.endsWith('.step')).map((t) => t.name.slice(0, -'.step'.length));
     expect(names).toEqual(trainable);
     model.unfreeze();

@@ -18,8 +18,7 @@ const structure = fixture('vision_model', 'structure').meta as {
 };
 
 const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const count = (params: ParamInfo[], keep: (p: ParamInfo) => boolean) =>
-  params.filter(keep).reduce((sum, p) => sum + numel(p.shape), 0);
+const count = (params: ParamInfo[], keep: (p: ParamInfo) => boolean) => params.filter(keep).reduce((sum, p) => sum + numel(p.shape), 0);
 
 describe('VisionModel structure vs torchvision + fastai', () => {
   it('has fastai state-dict keys and shapes, in PyTorch order (228 entries)', async () => {
@@ -87,7 +86,11 @@ describe('VisionModel structure vs torchvision + fastai', () => {
       const state = await model.stateDict();
       const body = (list: typeof state) => list.filter((t) => t.name.startsWith('0.'));
       expectSameTensors(body(state), body(reference.tensors), `${part}: body`);
-      expectSameTensors(state.filter((t) => t.name.startsWith('1.')), headBefore, `${part}: head`);
+      expectSameTensors(
+        state.filter((t) => t.name.startsWith('1.')),
+        headBefore,
+        `${part}: head`,
+      );
     }
   });
 
@@ -101,8 +104,16 @@ describe('VisionModel structure vs torchvision + fastai', () => {
     const headBefore = (await body.stateDict()).filter((t) => t.name.startsWith('1.'));
     await body.loadWeights(referenceWeights, { part: 'body' });
     const state = await body.stateDict();
-    expectSameTensors(state.filter((t) => t.name.startsWith('0.')), reference.tensors.filter((t) => t.name.startsWith('0.')), 'body');
-    expectSameTensors(state.filter((t) => t.name.startsWith('1.')), headBefore, 'head');
+    expectSameTensors(
+      state.filter((t) => t.name.startsWith('0.')),
+      reference.tensors.filter((t) => t.name.startsWith('0.')),
+      'body',
+    );
+    expectSameTensors(
+      state.filter((t) => t.name.startsWith('1.')),
+      headBefore,
+      'head',
+    );
   });
 
   it('initialises like torchvision and fastai, reproducibly from the seed', async () => {

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without type declarations
 import { fuzzImages as fuzz } from '../fuzz/images.mjs';
 
-interface Case { index: number; how: string; exit?: string | number; stderr?: string; error?: string }
+interface Case {
+  index: number;
+  how: string;
+  exit?: string | number;
+  stderr?: string;
+  error?: string;
+}
 interface FuzzResult {
   cases: number;
   read: number;
@@ -26,12 +32,24 @@ describe('image fuzzing', () => {
     const crashDir = mkdtempSync(join(tmpdir(), 'fasttune-image-fuzz-crashes-'));
     const result = await fuzzImages({ count: COUNT, seed: 20_261_128, crashDir });
     const failures = [...result.crashes, ...result.hangs, ...result.wrong];
-    console.info(`image fuzz: ${result.cases} cases in ${result.seconds.toFixed(1)} s, ${result.read} predicted, ${result.refused} refused, ${failures.length} failures`);
+    console.info(
+      `image fuzz: ${result.cases} cases in ${result.seconds.toFixed(1)} s, ${result.read} predicted, ${result.refused} refused, ${failures.length} failures`,
+    );
     expect(failures, JSON.stringify(failures.slice(0, 5), null, 1)).toEqual([]);
     expect(result.cases).toBe(COUNT);
     expect(result.read + result.refused).toBe(COUNT);
     // Every kind of damage occurs and is refused at least once.
-    for (const how of ['truncated', 'flipped bytes', 'zeroed span', 'empty file', 'zero bytes', 'text named as an image', 'png dimensions', 'jpeg dimensions', 'webp dimensions']) {
+    for (const how of [
+      'truncated',
+      'flipped bytes',
+      'zeroed span',
+      'empty file',
+      'zero bytes',
+      'text named as an image',
+      'png dimensions',
+      'jpeg dimensions',
+      'webp dimensions',
+    ]) {
       expect(result.byHow[how]?.refused ?? 0, how).toBeGreaterThan(0);
     }
   });

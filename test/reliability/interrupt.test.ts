@@ -58,10 +58,17 @@ describe('SIGINT during fit', () => {
     expect(b.tensors.map((t) => t.name)).toEqual(a.tensors.map((t) => t.name));
     let differing = 0;
     a.tensors.forEach((t, i) => {
-      if (Buffer.compare(Buffer.from((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength),
-        Buffer.from((b.tensors[i]!.data as Uint8Array).buffer, (b.tensors[i]!.data as Uint8Array).byteOffset, (b.tensors[i]!.data as Uint8Array).byteLength)) !== 0) differing++;
+      if (
+        Buffer.compare(
+          Buffer.from((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength),
+          Buffer.from((b.tensors[i]!.data as Uint8Array).buffer, (b.tensors[i]!.data as Uint8Array).byteOffset, (b.tensors[i]!.data as Uint8Array).byteLength),
+        ) !== 0
+      )
+        differing++;
     });
-    console.info(`interrupt: stopped at epoch ${result.point.epoch} batch ${result.point.iter}; ${a.tensors.length} tensors (weights, optimizer state, dropout generator), ${differing} differ`);
+    console.info(
+      `interrupt: stopped at epoch ${result.point.epoch} batch ${result.point.iter}; ${a.tensors.length} tensors (weights, optimizer state, dropout generator), ${differing} differ`,
+    );
     expect(differing).toBe(0);
   });
 });
@@ -81,7 +88,10 @@ describe('SaveOnInterruptCallback in process', () => {
           if (learn.training && learn.iter === 0) process.emit('SIGINT', 'SIGINT');
         },
       };
-      const error = await run.learn.fitOneCycle(2, 2e-3, { cbs: [poke, cb] }).then(() => null, (e: unknown) => e);
+      const error = await run.learn.fitOneCycle(2, 2e-3, { cbs: [poke, cb] }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(FitInterruptedError);
       expect(error).toMatchObject({ code: 'E_INTERRUPTED', signal: 'SIGINT', checkpoint: join(work, 'models', 'ctrl-c.safetensors') });
       expect((error as Error).message).toMatch(/interrupted by SIGINT at epoch 0, batch 1; checkpoint saved to .*ctrl-c\.safetensors/);

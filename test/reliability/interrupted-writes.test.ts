@@ -71,7 +71,10 @@ describe('a full disk', () => {
     const result = await runFitChild(images, workdir, 'full-disk', { limitKiB: 8 * 1024 });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse((result.lines.find((l) => l.startsWith('result ')) as string).slice(7));
-    for (const [key, file] of [['exported', join(workdir, 'target.safetensors')], ['saved', join(workdir, 'models', 'target.safetensors')]] as const) {
+    for (const [key, file] of [
+      ['exported', join(workdir, 'target.safetensors')],
+      ['saved', join(workdir, 'models', 'target.safetensors')],
+    ] as const) {
       expect(report[key]?.code, key).toBe('E_IO');
       expect(report[key].message).toContain(file);
       expect(report[key].message).toMatch(/File too large|No space left/);

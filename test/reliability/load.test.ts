@@ -33,7 +33,8 @@ afterAll(async () => {
 async function trained(run: SmallLearner): Promise<{ weights: string; probs: Float32Array }> {
   const { probs } = await run.learn.getPreds();
   const digest = createHash('sha256');
-  for (const t of await run.model.stateDict()) digest.update(Buffer.from((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength));
+  for (const t of await run.model.stateDict())
+    digest.update(Buffer.from((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength));
   return { weights: digest.digest('hex'), probs };
 }
 
@@ -74,7 +75,11 @@ describe('load', () => {
       [1, 2].map(
         (seed) =>
           new Promise<{ weights: string; probs: Float32Array }>((resolve, reject) => {
-            const worker = new Worker(script, { workerData: { images, path: dir, seed }, execArgv: [...process.execArgv, '--import', register], env: { ...process.env, FASTTUNE_NUM_THREADS: '1' } });
+            const worker = new Worker(script, {
+              workerData: { images, path: dir, seed },
+              execArgv: [...process.execArgv, '--import', register],
+              env: { ...process.env, FASTTUNE_NUM_THREADS: '1' },
+            });
             worker.once('message', resolve);
             worker.once('error', reject);
             worker.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));

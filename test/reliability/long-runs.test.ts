@@ -6,7 +6,13 @@ import { createVisionModel, liveNativeObjects } from '../../src/index.js';
 // @ts-expect-error plain ESM script without type declarations
 import { soak as runSoak } from '../soak/soak.mjs';
 
-interface Sample { phase: string; count: number; rssMiB: number; heapMiB: number; live: { models: number; jobs: number } }
+interface Sample {
+  phase: string;
+  count: number;
+  rssMiB: number;
+  heapMiB: number;
+  live: { models: number; jobs: number };
+}
 interface SoakResult {
   samples: Sample[];
   baseline: Sample;

@@ -1,18 +1,7 @@
 // Nonsense arguments fail with an E_ARG FasttuneError naming the argument, before the model is
 // touched (no step, no freeze).
 import { describe, expect, it } from 'vitest';
-import {
-  FasttuneError,
-  Learner,
-  accuracy,
-  adam,
-  crossEntropyLossFlat,
-  metric,
-  sgd,
-  slice,
-  topKAccuracy,
-  type LearnerOptions,
-} from '../../src/index.js';
+import { FasttuneError, Learner, accuracy, adam, crossEntropyLossFlat, metric, sgd, slice, topKAccuracy, type LearnerOptions } from '../../src/index.js';
 import type { ModelCore } from '../../src/model/types.js';
 import { blankDataLoaders } from '../helpers/memory-data.js';
 import { ScriptedModel } from '../helpers/scripted-model.js';
@@ -45,17 +34,29 @@ describe('fit methods reject bad hyper-parameters before training', () => {
     ['NaN lr', (l) => l.fitOneCycle(1, Number.NaN), 'fitOneCycle: expected a finite number > 0 for lrMax but received NaN'],
     ['negative lr', (l) => l.fit(1, -1e-3), /fit: expected .* for lr but received -0.001/],
     ['infinite lr', (l) => l.fitFlatCos(1, Infinity), /fitFlatCos: expected .* for lr but received Infinity/],
-    ['lr list of the wrong length', (l) => l.fit(1, [1e-3, 1e-2]), /fit: expected one value or one per parameter group \(3\) for lr but received \[0.001, 0.01\]/],
+    [
+      'lr list of the wrong length',
+      (l) => l.fit(1, [1e-3, 1e-2]),
+      /fit: expected one value or one per parameter group \(3\) for lr but received \[0.001, 0.01\]/,
+    ],
     ['NaN in an lr list', (l) => l.fit(1, [1e-3, Number.NaN, 1e-2]), 'fit: expected a finite number > 0 for lr[1] but received NaN'],
     ['lr given twice', (l) => l.fitOneCycle(1, 1e-3, { lrMax: 1e-3 }), 'fitOneCycle: lrMax given twice (as an argument and in the options)'],
     ['negative wd', (l) => l.fit(1, 1e-3, { wd: -0.1 }), 'fit: expected a finite number ≥ 0 for wd but received -0.1'],
     ['startEpoch past the end', (l) => l.fit(2, 1e-3, { startEpoch: 3 }), 'fit: expected an integer in [0, 2] for startEpoch but received 3'],
     ['non-boolean resetOpt', (l) => l.fit(1, 1e-3, { resetOpt: 'yes' as unknown as boolean }), "fit: expected true or false for resetOpt but received 'yes'"],
-    ['unknown option', (l) => l.fit(1, 1e-3, { epochs: 3 } as object), /fit: expected one of the keys wd, cbs, resetOpt, startEpoch, signal, resume .*for options but received 'epochs'/],
+    [
+      'unknown option',
+      (l) => l.fit(1, 1e-3, { epochs: 3 } as object),
+      /fit: expected one of the keys wd, cbs, resetOpt, startEpoch, signal, resume .*for options but received 'epochs'/,
+    ],
     ['not a signal', (l) => l.fit(1, 1e-3, { signal: {} as AbortSignal }), 'fit: expected an AbortSignal for signal but received an object'],
     ['pctStart above 1', (l) => l.fitOneCycle(1, { pctStart: 1.5 }), 'fitOneCycle: expected a finite number in [0, 1] for pctStart but received 1.5'],
     ['zero div', (l) => l.fitOneCycle(1, 1e-3, { div: 0 }), 'fitOneCycle: expected a finite number > 0 for div but received 0'],
-    ['two momentums', (l) => l.fitOneCycle(1, 1e-3, { moms: [0.9, 0.8] as unknown as [number, number, number] }), /fitOneCycle: expected three momentums .* for moms but received \[0.9, 0.8\]/],
+    [
+      'two momentums',
+      (l) => l.fitOneCycle(1, 1e-3, { moms: [0.9, 0.8] as unknown as [number, number, number] }),
+      /fitOneCycle: expected three momentums .* for moms but received \[0.9, 0.8\]/,
+    ],
     ['momentum above 1', (l) => l.fitOneCycle(1, 1e-3, { moms: [1.2, 0.8, 0.9] }), /fitOneCycle: expected three momentums in \[0, 1\).* for moms/],
     ['negative flat pct', (l) => l.fitFlatCos(1, { pctStart: -0.1 }), /fitFlatCos: expected .* for pctStart but received -0.1/],
     ['fineTune fractional epochs', (l) => l.fineTune(0.5), 'fineTune: expected an integer ≥ 0 for epochs but received 0.5'],
@@ -65,7 +66,11 @@ describe('fit methods reject bad hyper-parameters before training', () => {
     ['fineTune bad option', (l) => l.fineTune(1, { startEpoch: 1 } as object), /fineTune: expected one of the keys .* for options but received 'startEpoch'/],
     ['lrFind numIt 0', (l) => l.lrFind({ numIt: 0 }), 'lrFind: expected an integer ≥ 1 for numIt but received 0'],
     ['lrFind end below start', (l) => l.lrFind({ startLr: 1, endLr: 1e-3 }), 'lrFind: expected a learning rate above startLr (1) for endLr but received 0.001'],
-    ['lrFind unknown suggestion', (l) => l.lrFind({ suggestFuncs: ['best' as 'valley'] }), /lrFind: expected a list of 'valley', 'slide', 'minimum', 'steep' for suggestFuncs/],
+    [
+      'lrFind unknown suggestion',
+      (l) => l.lrFind({ suggestFuncs: ['best' as 'valley'] }),
+      /lrFind: expected a list of 'valley', 'slide', 'minimum', 'steep' for suggestFuncs/,
+    ],
     ['bad slice in options', async (l) => l.fitOneCycle(1, { lrMax: slice(1e-2, 1e-4) }), 'slice: expected a number ≤ hi (0.0001) for lo but received 0.01'],
   ];
 
@@ -84,15 +89,27 @@ describe('Learner construction checks its inputs', () => {
   });
   const cases: [string, LearnerOptions, string | RegExp][] = [
     ['a metric that throws', { metrics: [accuracy, boom] }, "Learner: metrics[1] ('boom') throws on a 2-item batch: no logits for me"],
-    ['a metric returning a string', { metrics: [metric('text', () => 'high' as unknown as number)] }, "Learner: metrics[0] ('text') must return a number, returned 'high'"],
-    ['a function instead of a metric', { metrics: [(() => 1) as unknown as typeof accuracy] }, /Learner: expected a Metric \(\{ name, compute \}\).* for metrics\[0\]/],
+    [
+      'a metric returning a string',
+      { metrics: [metric('text', () => 'high' as unknown as number)] },
+      "Learner: metrics[0] ('text') must return a number, returned 'high'",
+    ],
+    [
+      'a function instead of a metric',
+      { metrics: [(() => 1) as unknown as typeof accuracy] },
+      /Learner: expected a Metric \(\{ name, compute \}\).* for metrics\[0\]/,
+    ],
     ['zero lr', { lr: 0 }, 'Learner: expected a finite number > 0 for lr but received 0'],
     ['bad moms', { moms: [0.95, 0.85] as unknown as [number, number, number] }, /Learner: expected three momentums .* for moms/],
     ['bad wd', { wd: Number.NaN }, 'Learner: expected a finite number ≥ 0 for wd but received NaN'],
     ['unknown option', { epochs: 1 } as LearnerOptions, /Learner: expected one of the keys .* for options but received 'epochs'/],
     ['bad progress', { progress: 'loud' as 'bar' }, /Learner: expected 'auto', 'bar', 'lines', true or false for progress but received 'loud'/],
     ['bad optimizer', { optimizer: {} as ReturnType<typeof adam> }, /Learner: expected an optimizer from adam\(\) or sgd\(\) for optimizer/],
-    ['bad loss', { lossFunc: 'ce' as unknown as ReturnType<typeof crossEntropyLossFlat> }, /Learner: expected a loss from crossEntropyLossFlat\(\), focalLossFlat\(\), bceWithLogitsLossFlat\(\), mseLossFlat\(\) or l1LossFlat\(\) for lossFunc but received 'ce'/],
+    [
+      'bad loss',
+      { lossFunc: 'ce' as unknown as ReturnType<typeof crossEntropyLossFlat> },
+      /Learner: expected a loss from crossEntropyLossFlat\(\), focalLossFlat\(\), bceWithLogitsLossFlat\(\), mseLossFlat\(\) or l1LossFlat\(\) for lossFunc but received 'ce'/,
+    ],
     ['bad output', { output: {} as NodeJS.WriteStream }, /Learner: expected a stream-like object with write\(text\) for output but received an object/],
   ];
 
@@ -101,7 +118,10 @@ describe('Learner construction checks its inputs', () => {
   });
 
   it('data and model must agree on the classes', async () => {
-    await expectArgError(() => new Learner(blankDataLoaders(1, 1, { classes: 3 }), new ScriptedModel({ nOut: 2 })), 'Learner: the data has 3 classes but the model has 2 outputs');
+    await expectArgError(
+      () => new Learner(blankDataLoaders(1, 1, { classes: 3 }), new ScriptedModel({ nOut: 2 })),
+      'Learner: the data has 3 classes but the model has 2 outputs',
+    );
   });
 
   it('the model must be a ModelCore', async () => {
@@ -123,7 +143,10 @@ describe('Learner construction checks its inputs', () => {
   it('optimizer and loss factories check their values', async () => {
     await expectArgError(() => adam({ mom: 1 }), 'adam: expected a finite number in [0, 1) for mom but received 1');
     await expectArgError(() => sgd({ wd: -1 }), 'sgd: expected a finite number ≥ 0 for wd but received -1');
-    await expectArgError(() => crossEntropyLossFlat({ labelSmoothing: 1 }), /crossEntropyLossFlat: expected a finite number in \[0, 1\) for labelSmoothing but received 1/);
+    await expectArgError(
+      () => crossEntropyLossFlat({ labelSmoothing: 1 }),
+      /crossEntropyLossFlat: expected a finite number in \[0, 1\) for labelSmoothing but received 1/,
+    );
     await expectArgError(() => topKAccuracy(0), 'topKAccuracy: expected an integer ≥ 1 for k but received 0');
   });
 });

@@ -1,14 +1,6 @@
 // Statistics of augTransforms' draws under a seeded Rng: probabilities, ranges, validation.
 import { describe, expect, it } from 'vitest';
-import {
-  augTransforms,
-  Brightness,
-  Contrast,
-  type AugmentParams,
-  type AugTransformsOptions,
-  RandomResizedCropGPU,
-  Rotate,
-} from '../../src/index.js';
+import { augTransforms, Brightness, Contrast, type AugmentParams, type AugTransformsOptions, RandomResizedCropGPU, Rotate } from '../../src/index.js';
 import { replayRng, seededRng } from '../helpers/rng.js';
 
 const N = 20000;
@@ -36,7 +28,12 @@ const isIdentity = (a: Float32Array, i: number): boolean => [1, 0, 0, 0, 1, 0, 0
 describe('augTransforms draws', () => {
   it('flips half of the images, and nothing else when the rest is off', () => {
     const { affine, warp, brightness, contrast } = drawTrain({ ...NONE, doFlip: true });
-    expectFraction(count(N, (i) => at(affine, i, 0) === -1), N, 0.5, 'flipped');
+    expectFraction(
+      count(N, (i) => at(affine, i, 0) === -1),
+      N,
+      0.5,
+      'flipped',
+    );
     expect(count(N, (i) => at(affine, i, 0) === -1 || isIdentity(affine!, i))).toBe(N);
     expect(warp).toBeUndefined();
     expect(brightness).toBeUndefined();
@@ -76,9 +73,24 @@ describe('augTransforms draws', () => {
   it('changes brightness and contrast independently with pLighting, within maxLighting', () => {
     const { brightness, contrast, affine } = drawTrain({ ...NONE, maxLighting: 0.2, pLighting: 0.6 });
     const lit = (i: number): [boolean, boolean] => [brightness![i] !== 0, contrast![i] !== 1];
-    expectFraction(count(N, (i) => lit(i)[0]), N, 0.6, 'brightness');
-    expectFraction(count(N, (i) => lit(i)[1]), N, 0.6, 'contrast');
-    expectFraction(count(N, (i) => lit(i)[0] && lit(i)[1]), N, 0.36, 'both');
+    expectFraction(
+      count(N, (i) => lit(i)[0]),
+      N,
+      0.6,
+      'brightness',
+    );
+    expectFraction(
+      count(N, (i) => lit(i)[1]),
+      N,
+      0.6,
+      'contrast',
+    );
+    expectFraction(
+      count(N, (i) => lit(i)[0] && lit(i)[1]),
+      N,
+      0.36,
+      'both',
+    );
     const logit = (p: number): number => Math.log(p / (1 - p));
     const wrong = count(N, (i) => {
       const inside = Math.abs(brightness![i]!) <= logit(0.6) + 1e-6 && Math.abs(Math.log(contrast![i]!)) <= -Math.log(0.8) + 1e-6;
@@ -102,7 +114,12 @@ describe('augTransforms draws', () => {
 
   it('with batch: one draw for the whole batch', () => {
     const params = drawTrain({ batch: true }, 16, 40, 60, 7);
-    for (const [field, per] of [['affine', 9], ['warp', 8], ['brightness', 1], ['contrast', 1]] as const) {
+    for (const [field, per] of [
+      ['affine', 9],
+      ['warp', 8],
+      ['brightness', 1],
+      ['contrast', 1],
+    ] as const) {
       const a = params[field]!;
       for (let i = 1; i < 16; i++) expect(Array.from(a.subarray(i * per, i * per + per)), field).toEqual(Array.from(a.subarray(0, per)));
     }
@@ -151,7 +168,11 @@ describe('validation draws', () => {
     // The 40 × 40 window at columns 10..49: scale 39/59 and offset (2·10 + 39)/59 − 1 on x.
     const expected = [39 / 59, 0, (2 * 10 + 39) / 59 - 1, 0, 1, 0, 0, 0, 1];
     for (let i = 0; i < 3; i++) {
-      expect(Array.from(affine!.subarray(i * 9, i * 9 + 9)).map((v, k) => v - expected[k]!).every((d) => Math.abs(d) < 1e-7)).toBe(true);
+      expect(
+        Array.from(affine!.subarray(i * 9, i * 9 + 9))
+          .map((v, k) => v - expected[k]!)
+          .every((d) => Math.abs(d) < 1e-7),
+      ).toBe(true);
     }
   });
 });

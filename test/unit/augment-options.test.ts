@@ -1,16 +1,6 @@
 // Nonsense options fail early with a FasttuneError that names the option.
 import { describe, expect, it } from 'vitest';
-import {
-  augTransforms,
-  Brightness,
-  FasttuneError,
-  Normalize,
-  imagenetStats,
-  RandomResizedCropGPU,
-  Rotate,
-  Warp,
-  Zoom,
-} from '../../src/index.js';
+import { augTransforms, Brightness, FasttuneError, Normalize, imagenetStats, RandomResizedCropGPU, Rotate, Warp, Zoom } from '../../src/index.js';
 import { seededRng } from '../helpers/rng.js';
 
 function expectArgError(fn: () => unknown, message: RegExp): void {
@@ -54,7 +44,10 @@ describe('augTransforms options', () => {
   });
 
   it('refuses a second crop', () => {
-    expectArgError(() => augTransforms({ size: 24, minScale: 0.5, xtraTfms: [RandomResizedCropGPU(24)] }), /augTransforms: expected at most one RandomResizedCropGPU .* for transforms but received \['RandomResizedCropGPU', 'RandomResizedCropGPU'\]/);
+    expectArgError(
+      () => augTransforms({ size: 24, minScale: 0.5, xtraTfms: [RandomResizedCropGPU(24)] }),
+      /augTransforms: expected at most one RandomResizedCropGPU .* for transforms but received \['RandomResizedCropGPU', 'RandomResizedCropGPU'\]/,
+    );
   });
 
   it('checks the arguments of draw', () => {
@@ -76,8 +69,14 @@ describe('pieces and Normalize', () => {
     [() => Brightness({ batch: 'no' } as never), /Brightness: expected true or false for batch but received 'no'/],
     [() => RandomResizedCropGPU(0), /RandomResizedCropGPU: expected a positive integer or \[height, width\] .*for size but received 0/],
     [() => RandomResizedCropGPU(24, { ratio: [2, 1] }), /RandomResizedCropGPU: expected \[low, high\] with 0 < low ≤ high for ratio but received \[2, 1\]/],
-    [() => RandomResizedCropGPU(24, { minScale: 0.5, maxScale: 0.4 }), /RandomResizedCropGPU: expected a finite number in \[0.5, 1\] for maxScale but received 0.4/],
-    [() => Normalize.fromStats([0.5, 0.5], [0.2]), /Normalize.fromStats: expected an array of 2 numbers > 0 \(one per channel of mean\) for std but received \[0.2\]/],
+    [
+      () => RandomResizedCropGPU(24, { minScale: 0.5, maxScale: 0.4 }),
+      /RandomResizedCropGPU: expected a finite number in \[0.5, 1\] for maxScale but received 0.4/,
+    ],
+    [
+      () => Normalize.fromStats([0.5, 0.5], [0.2]),
+      /Normalize.fromStats: expected an array of 2 numbers > 0 \(one per channel of mean\) for std but received \[0.2\]/,
+    ],
     [() => Normalize.fromStats([0.5], [0]), /Normalize.fromStats: expected an array of 1 numbers > 0 .* for std but received \[0\]/],
   ])('%#', (fn, message) => {
     expectArgError(fn, message);

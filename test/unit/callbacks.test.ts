@@ -1,15 +1,7 @@
 // The training loop's events: order, callback order values, train/valid filters, async handlers,
 // the printed loop, and what each Cancel*Error skips.
 import { describe, expect, it } from 'vitest';
-import {
-  CancelBatchError,
-  CancelEpochError,
-  CancelFitError,
-  CancelTrainError,
-  CancelValidError,
-  Learner,
-  type Callback,
-} from '../../src/index.js';
+import { CancelBatchError, CancelEpochError, CancelFitError, CancelTrainError, CancelValidError, Learner, type Callback } from '../../src/index.js';
 import { CapturedOutput, eventLogger } from '../helpers/learner-kit.js';
 import { blankDataLoaders } from '../helpers/memory-data.js';
 import { ScriptedModel } from '../helpers/scripted-model.js';
@@ -101,7 +93,12 @@ describe('events', () => {
   it('an error in a callback stops the fit, names the callback and event, and skips afterFit', async () => {
     const { learn, model } = setup(3, 1);
     const log: string[] = [];
-    const bad: Callback = { name: 'Bad', afterBatch: (l) => { if (l.iter === 1) throw new TypeError('boom'); } };
+    const bad: Callback = {
+      name: 'Bad',
+      afterBatch: (l) => {
+        if (l.iter === 1) throw new TypeError('boom');
+      },
+    };
     const error = await learn.fit(1, 1e-3, { cbs: [bad, eventLogger(log)] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toBe('in callback Bad.afterBatch: boom');
@@ -133,21 +130,34 @@ describe('cancellation', () => {
   it('CancelBatchError skips the step of that batch only', async () => {
     const { learn, model } = setup(3, 1);
     const log: string[] = [];
-    const cancel = eventLogger(log, { beforeBatch: (l) => { if (l.training && l.iter === 1) throw new CancelBatchError(); } });
+    const cancel = eventLogger(log, {
+      beforeBatch: (l) => {
+        if (l.training && l.iter === 1) throw new CancelBatchError();
+      },
+    });
     await learn.fit(1, 1e-3, { cbs: [cancel] });
     expect(model.steps.length).toBe(2);
     expect(log.slice(1, 10)).toEqual([
-      'beforeEpoch', 'beforeTrain',
-      'beforeBatch:train@0', 'afterBatch:train@0',
-      'beforeBatch:train@1', 'afterCancelBatch:train@1', 'afterBatch:train@1',
-      'beforeBatch:train@2', 'afterBatch:train@2',
+      'beforeEpoch',
+      'beforeTrain',
+      'beforeBatch:train@0',
+      'afterBatch:train@0',
+      'beforeBatch:train@1',
+      'afterCancelBatch:train@1',
+      'afterBatch:train@1',
+      'beforeBatch:train@2',
+      'afterBatch:train@2',
     ]);
   });
 
   it('CancelTrainError ends training for the epoch; validation still runs', async () => {
     const { learn, model } = setup(4, 1);
     const log: string[] = [];
-    const cancel = eventLogger(log, { afterBatch: (l) => { if (l.training && l.iter === 1) throw new CancelTrainError(); } });
+    const cancel = eventLogger(log, {
+      afterBatch: (l) => {
+        if (l.training && l.iter === 1) throw new CancelTrainError();
+      },
+    });
     // Thrown from afterBatch it escapes the batch and is caught by the training phase.
     await learn.fit(1, 1e-3, { cbs: [cancel] });
     expect(model.steps.length).toBe(2);
@@ -160,7 +170,15 @@ describe('cancellation', () => {
   it('CancelValidError skips validation; its cells stay empty', async () => {
     const { learn, model } = setup(2, 2);
     const log: string[] = [];
-    await learn.fit(2, 1e-3, { cbs: [eventLogger(log, { beforeValidate: () => { throw new CancelValidError(); } })] });
+    await learn.fit(2, 1e-3, {
+      cbs: [
+        eventLogger(log, {
+          beforeValidate: () => {
+            throw new CancelValidError();
+          },
+        }),
+      ],
+    });
     expect(model.evalCalls).toBe(0);
     expect(log.filter((e) => e === 'afterCancelValidate').length).toBe(2);
     expect(log.filter((e) => e === 'afterEpoch').length).toBe(2);
@@ -175,7 +193,11 @@ describe('cancellation', () => {
     const result = await learn.validate();
     expect(log).toEqual(['beforeValidate', 'beforeBatch:valid@0', 'afterBatch:valid@0', 'beforeBatch:valid@1', 'afterBatch:valid@1', 'afterValidate']);
     expect(result).toEqual({ validLoss: 0.5, metrics: {} });
-    learn.addCb({ beforeValidate: () => { throw new CancelValidError(); } });
+    learn.addCb({
+      beforeValidate: () => {
+        throw new CancelValidError();
+      },
+    });
     expect((await learn.validate()).validLoss).toBeNaN();
     expect(model.evalCalls).toBe(2);
   });
@@ -183,19 +205,31 @@ describe('cancellation', () => {
   it('CancelEpochError ends the epoch; the next one runs', async () => {
     const { learn, model } = setup(2, 1);
     const log: string[] = [];
-    const cancel = eventLogger(log, { beforeTrain: (l) => { if (l.epoch === 0) throw new CancelEpochError(); } });
+    const cancel = eventLogger(log, {
+      beforeTrain: (l) => {
+        if (l.epoch === 0) throw new CancelEpochError();
+      },
+    });
     await learn.fit(2, 1e-3, { cbs: [cancel] });
     expect(model.steps.length).toBe(2);
     expect(log.slice(0, 5)).toEqual(['beforeFit', 'beforeEpoch', 'beforeTrain', 'afterCancelEpoch', 'afterEpoch']);
     expect(log.filter((e) => e === 'afterTrain').length).toBe(1);
     // The cancelled epoch's row is empty; the next one has its values.
-    expect(learn.recorder.values.map((r) => r.map(Number.isNaN))).toEqual([[true, true], [false, false]]);
+    expect(learn.recorder.values.map((r) => r.map(Number.isNaN))).toEqual([
+      [true, true],
+      [false, false],
+    ]);
   });
 
   it('a row never repeats the previous epoch’s values when an epoch is cancelled early', async () => {
     const { learn } = setup(2, 1);
     // Order −20: before the Recorder's beforeEpoch.
-    const skipSecond: Callback = { order: -20, beforeEpoch: (l) => { if (l.epoch === 1) throw new CancelEpochError(); } };
+    const skipSecond: Callback = {
+      order: -20,
+      beforeEpoch: (l) => {
+        if (l.epoch === 1) throw new CancelEpochError();
+      },
+    };
     await learn.fit(2, 1e-3, { cbs: [skipSecond] });
     expect(learn.recorder.values[0]?.every(Number.isFinite)).toBe(true);
     expect(learn.recorder.values[1]?.every(Number.isNaN)).toBe(true);
@@ -205,7 +239,15 @@ describe('cancellation', () => {
     const { learn, model } = setup(2, 1);
     const log: string[] = [];
     // Order 65: after the Recorder (50) has written the epoch's row, like fastai's EarlyStopping.
-    const stop = eventLogger(log, { afterEpoch: (l) => { if (l.epoch === 0) throw new CancelFitError('early stop'); } }, 65);
+    const stop = eventLogger(
+      log,
+      {
+        afterEpoch: (l) => {
+          if (l.epoch === 0) throw new CancelFitError('early stop');
+        },
+      },
+      65,
+    );
     await expect(learn.fit(3, 1e-3, { cbs: [stop] })).resolves.toBeUndefined();
     expect(model.steps.length).toBe(2);
     expect(log.slice(-3)).toEqual(['afterEpoch', 'afterCancelFit', 'afterFit']);
@@ -216,7 +258,11 @@ describe('cancellation', () => {
     const { learn } = setup(2, 1);
     const log: string[] = [];
     const reason = new RangeError('why');
-    const stop = eventLogger(log, { beforeEpoch: () => { throw new CancelFitError('stop', { cause: reason }); } });
+    const stop = eventLogger(log, {
+      beforeEpoch: () => {
+        throw new CancelFitError('stop', { cause: reason });
+      },
+    });
     await expect(learn.fit(1, 1e-3, { cbs: [stop] })).rejects.toBe(reason);
     expect(log.slice(-2)).toEqual(['afterCancelFit', 'afterFit']);
   });
@@ -225,7 +271,11 @@ describe('cancellation', () => {
 describe('AbortSignal', () => {
   it('stops between batches, runs afterFit, rejects with the reason', async () => {
     const controller = new AbortController();
-    const model = new ScriptedModel({ onTrainStep: (k) => { if (k === 2) controller.abort(); } });
+    const model = new ScriptedModel({
+      onTrainStep: (k) => {
+        if (k === 2) controller.abort();
+      },
+    });
     const learn = new Learner(blankDataLoaders(5, 1), model, { progress: false });
     const log: string[] = [];
     const error = await learn.fit(2, 1e-3, { cbs: [eventLogger(log)], signal: controller.signal }).catch((e: unknown) => e);
@@ -248,7 +298,11 @@ describe('AbortSignal', () => {
 
   it('aborting fineTune in its frozen phase skips the unfrozen phase', async () => {
     const controller = new AbortController();
-    const model = new ScriptedModel({ onTrainStep: (k) => { if (k === 1) controller.abort(); } });
+    const model = new ScriptedModel({
+      onTrainStep: (k) => {
+        if (k === 1) controller.abort();
+      },
+    });
     const learn = new Learner(blankDataLoaders(3, 1), model, { progress: false });
     await expect(learn.fineTune(2, undefined, { signal: controller.signal })).rejects.toThrow(/aborted/);
     expect(model.freezeCalls).toEqual([2]);

@@ -29,7 +29,13 @@ const CPU: NativeVersions = {
 
 function probes(overrides: Partial<DoctorProbes> = {}): DoctorProbes {
   return {
-    readRecord: () => ({ source: 'system', reason: 'system LibTorch 1.13.0 found in /usr/lib/x/cmake/Torch', torchDir: '/usr/lib/x/cmake/Torch', version: '1.13.0', tried: [] }),
+    readRecord: () => ({
+      source: 'system',
+      reason: 'system LibTorch 1.13.0 found in /usr/lib/x/cmake/Torch',
+      torchDir: '/usr/lib/x/cmake/Torch',
+      version: '1.13.0',
+      tried: [],
+    }),
     nativeVersions: async () => CPU,
     sharpVersions: async () => ({ sharp: '0.34.5', vips: '8.17.3' }),
     env: { TORCH_HOME: '/th' },
@@ -72,7 +78,11 @@ describe('fasttune CLI', () => {
   });
 
   it('shows one command’s help through --help, -h and `help <command>`', async () => {
-    for (const argv of [['echo', '--help'], ['echo', '-h'], ['help', 'echo']]) {
+    for (const argv of [
+      ['echo', '--help'],
+      ['echo', '-h'],
+      ['help', 'echo'],
+    ]) {
       const t = io();
       expect(await runCli(argv, t.io, table)).toBe(0);
       expect(t.out()).toBe(
@@ -130,9 +140,15 @@ describe('fasttune CLI', () => {
   it("speaks of flags, not of the library's option names", async () => {
     const raising = (message: string): Command => ({ ...echo, name: 'raise', run: async () => Promise.reject(new Error(message)) });
     for (const [message, shown] of [
-      ['resolvePretrained: weights file /w.pth does not exist, or pass pretrained: false to start from random weights.', '/w.pth does not exist, or pass --no-pretrained to start'],
+      [
+        'resolvePretrained: weights file /w.pth does not exist, or pass pretrained: false to start from random weights.',
+        '/w.pth does not exist, or pass --no-pretrained to start',
+      ],
       ["Pretrained weights for resnet34 could not be downloaded; or pass weights: '/path/to/r.pth'", "or pass --weights '/path/to/r.pth'"],
-      ['fromFolder: the training set has 4 images, fewer than one batch (bs 64); lower bs', 'raise: the training set has 4 images, fewer than one batch (--bs 64); lower --bs\n'],
+      [
+        'fromFolder: the training set has 4 images, fewer than one batch (bs 64); lower bs',
+        'raise: the training set has 4 images, fewer than one batch (--bs 64); lower --bs\n',
+      ],
     ] as const) {
       const t = io();
       expect(await runCli(['raise'], t.io, [raising(message)])).toBe(1);
@@ -173,7 +189,12 @@ describe('fasttune doctor', () => {
 
   it('shows the thread count and the OpenMP setting that shapes it', async () => {
     const checks = await diagnose(probes({ env: { TORCH_HOME: '/th', OMP_NUM_THREADS: '3' } }));
-    expect(byName(checks, 'Threads')).toEqual({ name: 'Threads', status: 'ok', value: '2 (LibTorch intra-op; 2 cores available)', details: ['OMP_NUM_THREADS=3'] });
+    expect(byName(checks, 'Threads')).toEqual({
+      name: 'Threads',
+      status: 'ok',
+      value: '2 (LibTorch intra-op; 2 cores available)',
+      details: ['OMP_NUM_THREADS=3'],
+    });
   });
 
   it('finds cached weights where torch.hub keeps them', async () => {
@@ -190,7 +211,9 @@ describe('fasttune doctor', () => {
   });
 
   it('reports CUDA devices and cuDNN of a CUDA build, and a CUDA build without a GPU', async () => {
-    const gpu = await diagnose(probes({ nativeVersions: async () => ({ ...CPU, libtorch: '2.5.1', cudaBuild: true, cuda: true, cudnn: true, cudaDeviceCount: 2 }) }));
+    const gpu = await diagnose(
+      probes({ nativeVersions: async () => ({ ...CPU, libtorch: '2.5.1', cudaBuild: true, cuda: true, cudnn: true, cudaDeviceCount: 2 }) }),
+    );
     expect(byName(gpu, 'Build')?.value).toBe('CUDA');
     expect(byName(gpu, 'CUDA devices')).toMatchObject({ status: 'ok', value: '2' });
     expect(byName(gpu, 'cuDNN')?.value).toBe('available');
@@ -203,13 +226,19 @@ describe('fasttune doctor', () => {
     const native = await diagnose(probes());
     expect(byName(native, 'JPEG decoding')).toMatchObject({ status: 'ok', value: 'native, libjpeg-turbo 2.1.5 (pixels as PIL decodes and resizes them)' });
     const bySharp = await diagnose(probes({ nativeVersions: async () => ({ ...CPU, jpeg: '' }) }));
-    expect(byName(bySharp, 'JPEG decoding')).toMatchObject({ status: 'warn', details: ['install libjpeg headers (Debian/Ubuntu: libjpeg-dev), then rebuild: npm rebuild fasttune'] });
+    expect(byName(bySharp, 'JPEG decoding')).toMatchObject({
+      status: 'warn',
+      details: ['install libjpeg headers (Debian/Ubuntu: libjpeg-dev), then rebuild: npm rebuild fasttune'],
+    });
     expect(exitCodeOf(bySharp)).toBe(0);
   });
 
   it('fails when the addon does not load, keeping the reasons', async () => {
     const checks = await diagnose(
-      probes({ nativeVersions: async () => Promise.reject(new Error('Could not load the fasttune native addon.\n  tried /x/fasttune.node: ENOENT\n- run npm run build:native')) }),
+      probes({
+        nativeVersions: async () =>
+          Promise.reject(new Error('Could not load the fasttune native addon.\n  tried /x/fasttune.node: ENOENT\n- run npm run build:native')),
+      }),
     );
     expect(byName(checks, 'Native addon')).toEqual({
       name: 'Native addon',

@@ -7,7 +7,7 @@ import { ImageDataLoaders } from '../../src/data/dataloaders.js';
 import { getImageFiles } from '../../src/data/files.js';
 import { loadImage } from '../../src/data/load-image.js';
 import { RandomResizedCrop, Resize } from '../../src/data/item-transforms.js';
-import { type DataLoader } from '../../src/data/loader-contract.js';
+import type { DataLoader } from '../../src/data/loader-contract.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 
 async function drain(dl: DataLoader): Promise<void> {
@@ -72,7 +72,12 @@ describe('unreadable images', () => {
 
   it("onBadImage 'error' (default): the epoch that reads it fails, naming the file", async () => {
     const files = [...(await getImageFiles(join(dir, 'train'))), bad.truncated!];
-    const dls = await ImageDataLoaders.fromLists(dir, files, files.map((_, i) => (i % 2 ? 'x' : 'y')), { bs: 1, itemTfms: Resize(8), validPct: 0 });
+    const dls = await ImageDataLoaders.fromLists(
+      dir,
+      files,
+      files.map((_, i) => (i % 2 ? 'x' : 'y')),
+      { bs: 1, itemTfms: Resize(8), validPct: 0 },
+    );
     const err = await failure(drain(dls.train));
     expect(err.message).toContain('truncated.jpg');
   });
@@ -81,22 +86,27 @@ describe('unreadable images', () => {
     const good = await getImageFiles(join(dir, 'train'));
     const files = [...good, bad.truncated!, bad.empty!, bad.garbage!, bad.text!];
     const warnings: string[] = [];
-    const dls = await ImageDataLoaders.fromLists(dir, files, files.map((_, i) => (i % 2 ? 'x' : 'y')), {
-      bs: 2,
-      itemTfms: Resize(8),
-      validPct: 0,
-      onBadImage: 'skip',
-      warn: (m) => warnings.push(m),
-    });
+    const dls = await ImageDataLoaders.fromLists(
+      dir,
+      files,
+      files.map((_, i) => (i % 2 ? 'x' : 'y')),
+      {
+        bs: 2,
+        itemTfms: Resize(8),
+        validPct: 0,
+        onBadImage: 'skip',
+        warn: (m) => warnings.push(m),
+      },
+    );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/skipping 4 unreadable images of 12/);
     for (const f of ['truncated.jpg', 'empty.jpg', 'garbage.png', 'notes.jpg']) expect(warnings[0]).toContain(f);
     expect([...dls.skipped].sort()).toEqual([bad.empty, bad.garbage, bad.text, bad.truncated].sort());
     expect(dls.train.n).toBe(8);
     await drain(dls.train);
-    await expect(
-      ImageDataLoaders.fromLists(dir, [bad.empty!], ['x'], { bs: 1, validPct: 0, onBadImage: 'skip', warn: () => {} }),
-    ).rejects.toThrow(/none of the images could be read/);
+    await expect(ImageDataLoaders.fromLists(dir, [bad.empty!], ['x'], { bs: 1, validPct: 0, onBadImage: 'skip', warn: () => {} })).rejects.toThrow(
+      /none of the images could be read/,
+    );
   });
 });
 
@@ -162,7 +172,9 @@ describe('bad folders, patterns and tables', () => {
     expect(err.message).toMatch(/row 2 .* has 'maybe' in the validation column/);
     expect((await failure(ImageDataLoaders.fromCsv(root, { csvFname: 'none.csv' }))).message).toMatch(/cannot read .*none\.csv: no such file/);
     expect((await failure(ImageDataLoaders.fromCsv(root, { labelDelim: ' ' }))).message).toMatch(/row 3 of .*labels\.csv has no label \(column 1\)/);
-    expect((await failure(ImageDataLoaders.fromCsv(root, { labelDelim: ' ', yBlock: 'category' }))).message).toMatch(/fromCsv: expected 'multiCategory' with labelDelim for yBlock/);
+    expect((await failure(ImageDataLoaders.fromCsv(root, { labelDelim: ' ', yBlock: 'category' }))).message).toMatch(
+      /fromCsv: expected 'multiCategory' with labelDelim for yBlock/,
+    );
   });
 });
 
@@ -172,7 +184,10 @@ describe('bad arguments', () => {
     [{ valBs: 1.5 }, /fromFolder: expected an integer ≥ 1 for valBs but received 1.5/],
     [{ seed: -3 }, /fromFolder: expected an integer ≥ 0 for seed but received -3/],
     [{ onBadImage: 'ignore' }, /fromFolder: expected one of 'skip', 'error' for onBadImage but received 'ignore'/],
-    [{ itemTfms: [Resize(8), Resize(9)] }, /fromFolder: expected one item transform, from Resize\(\) or RandomResizedCrop\(\) for itemTfms but received \[a ResizeTransform, a ResizeTransform\]/],
+    [
+      { itemTfms: [Resize(8), Resize(9)] },
+      /fromFolder: expected one item transform, from Resize\(\) or RandomResizedCrop\(\) for itemTfms but received \[a ResizeTransform, a ResizeTransform\]/,
+    ],
     [{ batchTfms: 42 }, /fromFolder: expected a batch transform \(e.g. augTransforms\(\)\) or Normalize.fromStats\(...\) for batchTfms but received 42/],
     [{ prefetch: -1 }, /fromFolder: expected an integer ≥ 0 for prefetch but received -1/],
     [{ cacheBytes: -1 }, /fromFolder: expected a finite number ≥ 0 for cacheBytes but received -1/],
@@ -190,12 +205,18 @@ describe('bad arguments', () => {
     expect(() => Resize(8, { method: 'fit' as never })).toThrow(/Resize: expected one of 'crop', 'pad', 'squish' for method but received 'fit'/);
     expect(() => Resize(8, { padMode: 'wrap' as never })).toThrow(/Resize: expected one of 'reflection', 'zeros', 'border' for padMode but received 'wrap'/);
     expect(() => RandomResizedCrop(8, { minScale: 0 })).toThrow(/RandomResizedCrop: expected a finite number in \(0, 1\] for minScale but received 0/);
-    expect(() => RandomResizedCrop(8, { ratio: [2, 1] })).toThrow(/RandomResizedCrop: expected \[low, high\] with 0 < low ≤ high for ratio but received \[2, 1\]/);
+    expect(() => RandomResizedCrop(8, { ratio: [2, 1] })).toThrow(
+      /RandomResizedCrop: expected \[low, high\] with 0 < low ≤ high for ratio but received \[2, 1\]/,
+    );
   });
 
   it('file lists and label functions', async () => {
-    expect((await failure(ImageDataLoaders.fromNameFunc(dir, [], () => 'x'))).message).toMatch(/fromNameFunc: expected a non-empty array of file paths for fnames but received \[\]/);
-    expect((await failure(ImageDataLoaders.fromLists(dir, ['a.png'], ['x', 'y']))).message).toMatch(/fromLists: expected an array of 1 labels \(one per file\) for labels but received \['x', 'y'\]/);
+    expect((await failure(ImageDataLoaders.fromNameFunc(dir, [], () => 'x'))).message).toMatch(
+      /fromNameFunc: expected a non-empty array of file paths for fnames but received \[\]/,
+    );
+    expect((await failure(ImageDataLoaders.fromLists(dir, ['a.png'], ['x', 'y']))).message).toMatch(
+      /fromLists: expected an array of 1 labels \(one per file\) for labels but received \['x', 'y'\]/,
+    );
     const files = await getImageFiles(join(dir, 'train'));
     const err = await failure(
       ImageDataLoaders.fromPathFunc(dir, files, (p) => {

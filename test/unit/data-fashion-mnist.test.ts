@@ -41,8 +41,12 @@ describe('fashionMnistToFolder', () => {
   });
 
   it('checks its options', async () => {
-    await expect(fashionMnistToFolder(await tempDir(), { classes: [3, 3] })).rejects.toThrow(/fashionMnistToFolder: expected distinct integers 0–9 for classes but received \[3, 3\]/);
-    await expect(fashionMnistToFolder(await tempDir(), { trainPerClass: -1 })).rejects.toThrow(/fashionMnistToFolder: expected an integer ≥ 0 for trainPerClass but received -1/);
+    await expect(fashionMnistToFolder(await tempDir(), { classes: [3, 3] })).rejects.toThrow(
+      /fashionMnistToFolder: expected distinct integers 0–9 for classes but received \[3, 3\]/,
+    );
+    await expect(fashionMnistToFolder(await tempDir(), { trainPerClass: -1 })).rejects.toThrow(
+      /fashionMnistToFolder: expected an integer ≥ 0 for trainPerClass but received -1/,
+    );
     expect(fashionMnistClasses).toHaveLength(10);
   });
 });

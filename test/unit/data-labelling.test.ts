@@ -67,7 +67,9 @@ describe('name and path labelling', () => {
     expect(dls.train.n + dls.valid.n).toBe(5);
     expect(dls.valid.n).toBe(1);
     const labels = [...dls.train.items, ...dls.valid.items].map((i) => dls.vocab[i.label]);
-    expect(labels.sort()).toEqual(['Abyssinian', 'Abyssinian', 'great_pyrenees', 'great_pyrenees', 'yorkshire_terrier'].filter((l) => dls.vocab.includes(l)).sort());
+    expect(labels.sort()).toEqual(
+      ['Abyssinian', 'Abyssinian', 'great_pyrenees', 'great_pyrenees', 'yorkshire_terrier'].filter((l) => dls.vocab.includes(l)).sort(),
+    );
     // the global flag does not make matching stateful
     const again = await ImageDataLoaders.fromNameRe(root, files, /^(.*)_\d+\.jpg$/g, { ...opts, bs: 1, seed: 42 });
     expect(names(again.train.items)).toEqual(names(dls.train.items));
@@ -90,10 +92,15 @@ describe('name and path labelling', () => {
     expect(byName.vocab).toEqual(['cat', 'dog']);
     expect(byName.train.items.filter((i) => i.label === 0).map((i) => basename(i.path))).toEqual(['Abyssinian_1.jpg', 'Abyssinian_12.jpg']);
     const seen: string[] = [];
-    await ImageDataLoaders.fromPathFunc(root, files, (p) => {
-      seen.push(p);
-      return 'x';
-    }, { ...opts, bs: 1, validPct: 0 });
+    await ImageDataLoaders.fromPathFunc(
+      root,
+      files,
+      (p) => {
+        seen.push(p);
+        return 'x';
+      },
+      { ...opts, bs: 1, validPct: 0 },
+    );
     expect(seen).toEqual(files);
   });
 
@@ -109,7 +116,15 @@ describe('name and path labelling', () => {
     await writeTree(csvRoot, { imgs: 4 });
     const lines = ['name,label,is_valid', 'imgs_0,b,False', '"imgs_1",a,false', 'imgs_2,"b",True', 'imgs_3,a,0'];
     await writeFile(join(csvRoot, 'labels.csv'), lines.join('\r\n') + '\r\n');
-    const dls = await ImageDataLoaders.fromCsv(csvRoot, { ...opts, bs: 1, fnCol: 'name', labelCol: 'label', folder: 'imgs', suff: '.png', validCol: 'is_valid' });
+    const dls = await ImageDataLoaders.fromCsv(csvRoot, {
+      ...opts,
+      bs: 1,
+      fnCol: 'name',
+      labelCol: 'label',
+      folder: 'imgs',
+      suff: '.png',
+      validCol: 'is_valid',
+    });
     expect(dls.vocab).toEqual(['a', 'b']);
     expect(names(dls.train.items)).toEqual(['imgs_0.png', 'imgs_1.png', 'imgs_3.png']);
     expect(names(dls.valid.items)).toEqual(['imgs_2.png']);
@@ -120,7 +135,17 @@ describe('name and path labelling', () => {
     const csvRoot = await tempDir();
     await writeTree(csvRoot, { imgs: 5 });
     await writeFile(join(csvRoot, 'data.tsv'), [0, 1, 2, 3, 4].map((i) => `c${i % 2}\timgs/imgs_${i}.png`).join('\n'));
-    const dls = await ImageDataLoaders.fromCsv(csvRoot, { ...opts, bs: 1, csvFname: 'data.tsv', header: false, delimiter: '\t', fnCol: 1, labelCol: 0, validPct: 0.4, seed: 1 });
+    const dls = await ImageDataLoaders.fromCsv(csvRoot, {
+      ...opts,
+      bs: 1,
+      csvFname: 'data.tsv',
+      header: false,
+      delimiter: '\t',
+      fnCol: 1,
+      labelCol: 0,
+      validPct: 0.4,
+      seed: 1,
+    });
     expect(dls.train.n + dls.valid.n).toBe(5);
     expect(dls.valid.n).toBe(2);
   });
@@ -166,7 +191,9 @@ describe('vocab and splits', () => {
 
   it('IndexSplitter validates its indices, against the items when it splits', () => {
     expect(() => IndexSplitter([0, -1])).toThrow(/IndexSplitter: expected an integer ≥ 0 for validIndices\[1\] but received -1/);
-    expect(() => IndexSplitter([0, 3])(['a', 'b', 'c'])).toThrow(/IndexSplitter: expected indices below 3 \(the number of items\) for validIndices but received 3/);
+    expect(() => IndexSplitter([0, 3])(['a', 'b', 'c'])).toThrow(
+      /IndexSplitter: expected indices below 3 \(the number of items\) for validIndices but received 3/,
+    );
     expect(IndexSplitter([2])(['a', 'b', 'c'])).toEqual({ train: [0, 1], valid: [2] });
   });
 
@@ -184,7 +211,12 @@ describe('item order', () => {
     const labels = files.map((_, i) => `c${i % 2}`);
     const shuffledIdx = [3, 0, 5, 1, 4, 2];
     const a = await ImageDataLoaders.fromLists(root, files, labels, { bs: 1, validPct: 0.34, seed: 9 });
-    const b = await ImageDataLoaders.fromLists(root, shuffledIdx.map((i) => files[i]!), shuffledIdx.map((i) => labels[i]!), { bs: 1, validPct: 0.34, seed: 9 });
+    const b = await ImageDataLoaders.fromLists(
+      root,
+      shuffledIdx.map((i) => files[i]!),
+      shuffledIdx.map((i) => labels[i]!),
+      { bs: 1, validPct: 0.34, seed: 9 },
+    );
     expect(b.valid.items).toEqual(a.valid.items);
     expect(b.train.items).toEqual(a.train.items);
     const split = RandomSplitter(0.34, 9)(files);

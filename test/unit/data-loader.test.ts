@@ -12,7 +12,7 @@ import { FasttuneError } from '../../src/core/errors.js';
 import { ImageDataLoaders } from '../../src/data/dataloaders.js';
 import { loadImage } from '../../src/data/load-image.js';
 import { RandomResizedCrop, Resize } from '../../src/data/item-transforms.js';
-import { type Batch, type DataLoader } from '../../src/data/loader-contract.js';
+import type { Batch, DataLoader } from '../../src/data/loader-contract.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 
 /** A stand-in for augTransforms: records its calls, draws one number per image in training. */
@@ -34,7 +34,12 @@ async function epoch(dl: DataLoader): Promise<Batch[]> {
 }
 
 const summary = (batches: Batch[]) =>
-  batches.map((b) => ({ shape: b.shape, labels: Array.from(b.labels), images: Buffer.from(b.images).toString('base64'), aug: Array.from(b.augment?.brightness ?? []) }));
+  batches.map((b) => ({
+    shape: b.shape,
+    labels: Array.from(b.labels),
+    images: Buffer.from(b.images).toString('base64'),
+    aug: Array.from(b.augment?.brightness ?? []),
+  }));
 
 let root: string;
 beforeAll(async () => {
@@ -100,8 +105,7 @@ describe('batches', () => {
 });
 
 describe('determinism', () => {
-  const load = (seed: number, extra: object = {}) =>
-    ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(16), batchTfms: fakeAug(12), seed, ...extra });
+  const load = (seed: number, extra: object = {}) => ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(16), batchTfms: fakeAug(12), seed, ...extra });
 
   it('the same seed gives the same files, order, crops and augment draws, whatever the concurrency', async () => {
     const slow = await load(7, { decodeSlots: 1, prefetch: 0, cacheBytes: 0, decodeWorkers: 0 });
@@ -166,7 +170,9 @@ describe('batch transforms and presizing', () => {
     expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: null })).normalize).toBeNull();
     const custom = { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.25, 0.25, 0.25] as [number, number, number] };
     expect((await ImageDataLoaders.fromFolder(root, { bs: 2, itemTfms: Resize(8), normalize: custom })).normalize).toMatchObject(custom);
-    await expect(ImageDataLoaders.fromFolder(root, { bs: 2, normalize: { mean: [1], std: [1] } as never })).rejects.toThrow(/fromFolder: expected 'imagenet', null, or \{ mean: \[r, g, b\], std: \[r, g, b\] \} with positive std for normalize but received an object/);
+    await expect(ImageDataLoaders.fromFolder(root, { bs: 2, normalize: { mean: [1], std: [1] } as never })).rejects.toThrow(
+      /fromFolder: expected 'imagenet', null, or \{ mean: \[r, g, b\], std: \[r, g, b\] \} with positive std for normalize but received an object/,
+    );
   });
 
   it("takes fastai's batchTfms: [...augTransforms(), Normalize.fromStats(...)] as the loaders' normalization", async () => {
@@ -189,7 +195,9 @@ describe('batch transforms and presizing', () => {
     const other = Normalize.fromStats(imagenetStats.mean, imagenetStats.std);
     await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [stats, other] })).rejects.toThrow(/expected one Normalize .* for batchTfms/);
     const grey = Normalize.fromStats([0.5], [0.25]);
-    await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [grey] })).rejects.toThrow(/expected a Normalize with three channels \(r, g, b\) for batchTfms\[0\] but received 'a Normalize of 1 channel'/);
+    await expect(ImageDataLoaders.fromFolder(root, { ...base, batchTfms: [grey] })).rejects.toThrow(
+      /expected a Normalize with three channels \(r, g, b\) for batchTfms\[0\] but received 'a Normalize of 1 channel'/,
+    );
   });
 
   it('pad and squish give the requested size; no item transform needs equal sizes', async () => {

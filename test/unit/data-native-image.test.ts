@@ -32,8 +32,21 @@ describe('native image path', () => {
   // Sizes around every shrink-on-load threshold (2, 3, 4, 5, 8, 9 × the target), odd sizes,
   // smaller than the target, and tall as well as wide.
   const sizes: Array<[number, number]> = [
-    [500, 375], [375, 500], [448, 336], [449, 337], [671, 503], [672, 504], [897, 673], [1121, 841],
-    [1792, 1344], [2017, 1513], [150, 100], [224, 224], [333, 251], [1003, 97], [61, 1203],
+    [500, 375],
+    [375, 500],
+    [448, 336],
+    [449, 337],
+    [671, 503],
+    [672, 504],
+    [897, 673],
+    [1121, 841],
+    [1792, 1344],
+    [2017, 1513],
+    [150, 100],
+    [224, 224],
+    [333, 251],
+    [1003, 97],
+    [61, 1203],
   ];
   const specs: BaseSpec[] = [
     { width: 224, height: 224, fit: 'outside', withoutEnlargement: false },
@@ -93,7 +106,9 @@ describe('native image path', () => {
     await expect(decodeImage(path, specs[0]!, limits)).rejects.toThrow(
       expect.objectContaining({
         code: 'E_IO',
-        message: expect.stringMatching(/ribbon\.jpg: its 60000 × 2 pixels would make a 6720000 × 224 image for this transform, more than the maxPixels limit \(178956970\)/),
+        message: expect.stringMatching(
+          /ribbon\.jpg: its 60000 × 2 pixels would make a 6720000 × 224 image for this transform, more than the maxPixels limit \(178956970\)/,
+        ),
       }),
     );
     // Without a transform it is an ordinary image.
@@ -104,7 +119,9 @@ describe('native image path', () => {
     const decode = native().decodeJpegBase!;
     const path = await writeJpeg('args.jpg', 40, 30);
     const bad = (spec: unknown, input: unknown = path) => decode(input as string, spec as BaseSpec, 1e9);
-    expect(() => bad({ width: 0, height: 10, fit: 'outside' })).toThrow(expect.objectContaining({ code: 'E_ARG', message: expect.stringMatching(/spec\.width/) }));
+    expect(() => bad({ width: 0, height: 10, fit: 'outside' })).toThrow(
+      expect.objectContaining({ code: 'E_ARG', message: expect.stringMatching(/spec\.width/) }),
+    );
     expect(() => bad({ width: 10, height: 10, fit: 'cover' })).toThrow(/spec\.fit must be outside, inside or fill, got cover/);
     expect(() => bad(7)).toThrow(/spec must be an object or null/);
     expect(() => bad(null, 42)).toThrow(/input must be a file path or a Uint8Array/);
@@ -119,9 +136,10 @@ describe('native image path', () => {
     const same = await resample(image, { left: 1, top: 1, width: 2, height: 2 }, 2, 2);
     expect([...same]).toEqual([...image.data.subarray(15, 21), ...image.data.subarray(27, 33)]);
     expect((await resample(image, { left: 0, top: 0, width: 4, height: 3 }, 7, 5)).length).toBe(7 * 5 * 3);
-    const call = (win: [number, number, number, number], w = 2, h = 2, data = image.data) =>
-      native().resampleWindow(data, 4, 3, win, w, h);
-    expect(() => call([3, 0, 2, 1])).toThrow(expect.objectContaining({ code: 'E_ARG', message: expect.stringMatching(/window width must be an integer from 1 to 1/) }));
+    const call = (win: [number, number, number, number], w = 2, h = 2, data = image.data) => native().resampleWindow(data, 4, 3, win, w, h);
+    expect(() => call([3, 0, 2, 1])).toThrow(
+      expect.objectContaining({ code: 'E_ARG', message: expect.stringMatching(/window width must be an integer from 1 to 1/) }),
+    );
     expect(() => call([0, -1, 1, 1])).toThrow(/window top must be an integer from 0 to 2/);
     expect(() => call([0, 0, 1, 1], 0)).toThrow(/outWidth must be an integer/);
     expect(() => call([0, 0, 1, 1], 2, 2, image.data.subarray(1))).toThrow(/pixels must hold width × height × 3 bytes/);

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImageDataLoaders } from '../../src/data/dataloaders.js';
 import { Resize } from '../../src/data/item-transforms.js';
-import { type Batch } from '../../src/data/loader-contract.js';
+import type { Batch } from '../../src/data/loader-contract.js';
 import { tempDir, writeTree } from '../helpers/images.js';
 
 let dir: string;
@@ -18,7 +18,12 @@ beforeAll(async () => {
 
 async function read(path: string) {
   const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, at: (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)) };
+  return {
+    data,
+    width: info.width,
+    height: info.height,
+    at: (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)),
+  };
 }
 
 describe('showBatch', () => {

@@ -18,7 +18,13 @@ describe('decode workers', () => {
       expect(await pool.ready()).toBe(false);
       const decoder = new PoolDecoder(pool, 1, { maxPixels: 1e8, cacheBytes: 1e8, slots: 2 });
       const tfm = Resize(8);
-      const out = await decoder.render({ items: paths.map((path, i) => ({ slot: i, index: i, path })), transform: tfm.config, split: 'valid', seed: 0, stream: [0] });
+      const out = await decoder.render({
+        items: paths.map((path, i) => ({ slot: i, index: i, path })),
+        transform: tfm.config,
+        split: 'valid',
+        seed: 0,
+        stream: [0],
+      });
       expect(out.length).toBe(3 * 8 * 8 * 3);
       expect(decoder.workers).toBe(0);
       expect(decoder.cacheInfo().images).toBe(3);

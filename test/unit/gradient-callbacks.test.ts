@@ -39,7 +39,10 @@ describe('GradientClip', () => {
     const { learn, model } = learner(4, 2);
     await learn.fit(1, 1e-3, { cbs: [new GradientClip(0.5), new GradientAccumulation(4)] });
     expect(model.accumulated).toEqual([0.5, 0.5]);
-    expect(model.stepOptions).toEqual([{ lossFactor: 0.5, clipNorm: 0.5 }, { lossFactor: 0.5, clipNorm: 0.5 }]);
+    expect(model.stepOptions).toEqual([
+      { lossFactor: 0.5, clipNorm: 0.5 },
+      { lossFactor: 0.5, clipNorm: 0.5 },
+    ]);
   });
 
   it('defaults to fastai’s max_norm 1 and checks it', () => {
@@ -56,7 +59,10 @@ describe('fitSgdr', () => {
     expect(lrs).toHaveLength(7 * 4);
     // fastai: combine_scheds([1/7, 2/7, 4/7], [SchedCos(lr_max, 0)] * 3) at each batch's position
     // (its float32 phase bounds put position 12/28 at the end of the second cycle, as here).
-    const sched = combineScheds([1 / 7, 2 / 7, 4 / 7], [1, 2, 3].map(() => (p: number) => schedCos(1e-2, 0, p)));
+    const sched = combineScheds(
+      [1 / 7, 2 / 7, 4 / 7],
+      [1, 2, 3].map(() => (p: number) => schedCos(1e-2, 0, p)),
+    );
     lrs.forEach((lr, i) => expect(lr, `step ${i}`).toBe(sched(i / 28)));
     expect(lrs[0]).toBe(1e-2);
     expect(lrs[4]).toBe(1e-2);

@@ -131,7 +131,10 @@ describe('LibTorch resolution order', () => {
 
     const other = fakeMachine({
       env: { FASTTUNE_PYTHON: '/opt/py' },
-      programs: { '/opt/py': { status: 1, stdout: '', stderr: 'Traceback\nSegmentation fault\n' }, '/usr/bin/python3': { status: 0, stdout: 'hello\n', stderr: '' } },
+      programs: {
+        '/opt/py': { status: 1, stdout: '', stderr: 'Traceback\nSegmentation fault\n' },
+        '/usr/bin/python3': { status: 0, stdout: 'hello\n', stderr: '' },
+      },
     });
     const outcome = await STEPS[1].run(other.ctx);
     expect(outcome.skipped).toBe('/opt/py: exited with 1 (Segmentation fault); python3: not found on PATH; /usr/bin/python3: unexpected answer (hello)');
@@ -203,7 +206,10 @@ describe('LibTorch resolution order', () => {
 });
 
 describe('LibTorch archive choice', () => {
-  const smi = (stdout: string): Machine => ({ onPath: { 'nvidia-smi': '/usr/bin/nvidia-smi' }, programs: { '/usr/bin/nvidia-smi': { status: 0, stdout, stderr: '' } } });
+  const smi = (stdout: string): Machine => ({
+    onPath: { 'nvidia-smi': '/usr/bin/nvidia-smi' },
+    programs: { '/usr/bin/nvidia-smi': { status: 0, stdout, stderr: '' } },
+  });
 
   it('picks the pinned CPU archive without an NVIDIA driver', () => {
     const { archive } = chooseArchive(fakeMachine({}).ctx);
@@ -236,7 +242,9 @@ describe('LibTorch archive choice', () => {
     const mirror = chooseArchive(fakeMachine({ env: { FASTTUNE_LIBTORCH_URL: 'https://mirror/x.zip' } }).ctx).archive;
     const pinned = chooseArchive(fakeMachine({}).ctx).archive;
     expect(mirror).toMatchObject({ url: 'https://mirror/x.zip', sha256: pinned.sha256, key: pinned.key });
-    const custom = chooseArchive(fakeMachine({ env: { FASTTUNE_LIBTORCH_URL: 'https://mirror/x.zip', FASTTUNE_LIBTORCH_SHA256: 'AB'.repeat(32) } }).ctx).archive;
+    const custom = chooseArchive(
+      fakeMachine({ env: { FASTTUNE_LIBTORCH_URL: 'https://mirror/x.zip', FASTTUNE_LIBTORCH_SHA256: 'AB'.repeat(32) } }).ctx,
+    ).archive;
     expect(custom).toMatchObject({ sha256: 'ab'.repeat(32), key: `custom-${'ab'.repeat(6)}`, version: null });
   });
 

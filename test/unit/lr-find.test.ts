@@ -55,7 +55,11 @@ describe('lrFind', () => {
 
   it('restores the model when aborted, and rejects with the reason', async () => {
     const controller = new AbortController();
-    const model = new ScriptedModel({ onTrainStep: (k) => { if (k === 4) controller.abort(new Error('stop')); } });
+    const model = new ScriptedModel({
+      onTrainStep: (k) => {
+        if (k === 4) controller.abort(new Error('stop'));
+      },
+    });
     const learn = new Learner(blankDataLoaders(3, 1), model, { progress: false });
     await expect(learn.lrFind({ signal: controller.signal })).rejects.toThrow('stop');
     expect(model.log).toEqual(['snapshot', 'restore']);

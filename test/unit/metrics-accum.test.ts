@@ -96,14 +96,20 @@ function expectArgError(make: () => unknown, message: RegExp): void {
 
 describe('metric arguments', () => {
   it('unknown averages, options and thresholds outside (0, 1) name the argument', () => {
-    expectArgError(() => F1Score({ average: 'samples' as never }), /F1Score: expected one of 'binary', 'micro', 'macro', 'weighted' for average but received 'samples'/);
+    expectArgError(
+      () => F1Score({ average: 'samples' as never }),
+      /F1Score: expected one of 'binary', 'micro', 'macro', 'weighted' for average but received 'samples'/,
+    );
     expectArgError(() => FBeta(-1), /FBeta: expected a finite number ≥ 0 for beta but received -1/);
     expectArgError(() => RocAuc({ multiClass: 'ovo', average: 'micro' }), /RocAuc: expected one of 'macro', 'weighted' for average but received 'micro'/);
     expectArgError(() => RocAucMulti({ average: 'binary' as never }), /RocAucMulti: expected .* for average but received 'binary'/);
     expectArgError(() => accuracyMulti({ thresh: 1 }), /accuracyMulti: expected a finite number in \(0, 1\) for thresh but received 1/);
     expectArgError(() => F1ScoreMulti({ thresh: 0 }), /F1ScoreMulti: expected a finite number in \(0, 1\) for thresh but received 0/);
     expectArgError(() => F1Score({ avg: 'macro' } as never), /F1Score: expected one of the keys .* for options but received 'avg'/);
-    expectArgError(() => accumMetric('x', () => 0, { targetKind: 'labels' as never }), /accumMetric: expected 'category', 'multiCategory' or 'regression' for targetKind but received 'labels'/);
+    expectArgError(
+      () => accumMetric('x', () => 0, { targetKind: 'labels' as never }),
+      /accumMetric: expected 'category', 'multiCategory' or 'regression' for targetKind but received 'labels'/,
+    );
     const odd = { name: 'odd', compute: () => 0, targetKind: 'labels' } as unknown as Metric;
     expectArgError(() => learner(2, [odd]), /Learner: expected 'category', 'multiCategory' or 'regression' for metrics\[0\].targetKind but received 'labels'/);
     // Without the sigmoid the threshold applies to raw outputs: any finite number.
@@ -111,7 +117,10 @@ describe('metric arguments', () => {
   });
 
   it("'binary' and RocAucBinary need two classes: the Learner refuses them before training", () => {
-    expectArgError(() => learner(3, [F1Score()]), /metrics\[0\] \('f1_score'\) throws .*F1Score: expected 'micro', 'macro' or 'weighted' for 3 classes \('binary' needs 2\) for average but received 'binary'/);
+    expectArgError(
+      () => learner(3, [F1Score()]),
+      /metrics\[0\] \('f1_score'\) throws .*F1Score: expected 'micro', 'macro' or 'weighted' for 3 classes \('binary' needs 2\) for average but received 'binary'/,
+    );
     expectArgError(() => learner(3, [accuracy, RocAucBinary()]), /metrics\[1\] \('roc_auc_score'\) throws .*RocAucBinary: expected two outputs per item/);
   });
 
@@ -119,10 +128,19 @@ describe('metric arguments', () => {
     const outputs = Float32Array.from([0.2, -1, 3, 0.5]);
     const classes = Int32Array.from([0, 1]);
     const floats = Float32Array.from([0, 1, 1, 0]);
-    expectArgError(() => F1Score().compute(outputs, floats, 2), /F1Score: expected class indices \(an Int32Array, single-label targets\) for targets but received a Float32Array of 4/);
+    expectArgError(
+      () => F1Score().compute(outputs, floats, 2),
+      /F1Score: expected class indices \(an Int32Array, single-label targets\) for targets but received a Float32Array of 4/,
+    );
     expectArgError(() => accuracy.compute(outputs, floats, 2), /accuracy: expected class indices/);
-    expectArgError(() => accuracyMulti().compute(outputs, classes, 2), /accuracyMulti: expected multi-hot targets \(a Float32Array, n × k\) for targets but received an? Int32Array/);
-    expectArgError(() => F1ScoreMulti().compute(outputs, Float32Array.from([0, 1, 0.5, 0]), 2), /F1ScoreMulti: expected multi-hot targets \(every value 0 or 1\) for targets but received 0.5/);
+    expectArgError(
+      () => accuracyMulti().compute(outputs, classes, 2),
+      /accuracyMulti: expected multi-hot targets \(a Float32Array, n × k\) for targets but received an? Int32Array/,
+    );
+    expectArgError(
+      () => F1ScoreMulti().compute(outputs, Float32Array.from([0, 1, 0.5, 0]), 2),
+      /F1ScoreMulti: expected multi-hot targets \(every value 0 or 1\) for targets but received 0.5/,
+    );
     expectArgError(() => rmse.compute(outputs, classes, 2), /rmse: expected regression targets .* for targets but received/);
     expectArgError(() => mae.compute(outputs, Float32Array.from([1, 2]), 2), /mae: expected 4 values \(one per output\) for targets/);
     expectArgError(() => R2Score().compute(outputs, classes, 2), /R2Score: expected regression targets/);

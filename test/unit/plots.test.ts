@@ -53,7 +53,9 @@ describe('plotLrFind', () => {
     const words = texts(svg);
     expect(words).toEqual(expect.arrayContaining(['Learning Rate', 'Loss', 'suggestions', '1e-7', '1e-3']));
     expect(words.filter((t) => /^(valley|slide|minimum|steep): /.test(t)).sort()).toEqual(
-      Object.entries(found).map(([name, lr]) => `${name}: ${lr.toExponential(2)}`).sort(),
+      Object.entries(found)
+        .map(([name, lr]) => `${name}: ${lr.toExponential(2)}`)
+        .sort(),
     );
     expect(marks(svg, 'layer_1_marks')).toBe(4);
     await expectPng(await learn.recorder.plotLrFind(join(dir, 'lr.png')));

@@ -86,7 +86,9 @@ describe('resolvePretrained', () => {
     const ext = await failure(resolvePretrained({ arch: 'resnet34', weights: './weights.bin' }));
     expect(ext.message).toMatch(/resolvePretrained: expected a file ending in \.pth, \.pt, \.safetensors for weights but received '.*weights\.bin'/);
     const arch = await failure(resolvePretrained({ arch: 'vgg16' as 'resnet34' }));
-    expect(arch.message).toBe("resolvePretrained: expected one of 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'convnext_tiny' for arch but received 'vgg16'");
+    expect(arch.message).toBe(
+      "resolvePretrained: expected one of 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'convnext_tiny' for arch but received 'vgg16'",
+    );
     const typo = await failure(resolvePretrained({ arch: 'resnet34', weight: 'DEFAULT' } as never));
     expect(typo.message).toMatch(/resolvePretrained: expected one of the keys .* \(did you mean 'weights'\?\) for options but received 'weight'/);
   });

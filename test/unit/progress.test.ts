@@ -16,7 +16,14 @@ function setup(progress: ProgressMode, { isTTY = false, trainBatches = 8 } = {})
 describe('results table', () => {
   it('formats times as mm:ss, h:mm:ss from an hour, seconds truncated', () => {
     expect([0, 59.9, 61, 600, 3599.99, 3600, 3725, 36000].map(formatTime)).toEqual([
-      '00:00', '00:59', '01:01', '10:00', '59:59', '1:00:00', '1:02:05', '10:00:00',
+      '00:00',
+      '00:59',
+      '01:01',
+      '10:00',
+      '59:59',
+      '1:00:00',
+      '1:02:05',
+      '10:00:00',
     ]);
   });
 
@@ -39,7 +46,12 @@ describe('results table', () => {
     await learn.fineTune(2);
     const headers = output.lines().filter((l) => l.startsWith('epoch     train_loss'));
     expect(headers).toHaveLength(2);
-    expect(output.lines().filter((l) => /^\d /.test(l)).map((l) => l[0])).toEqual(['0', '0', '1']);
+    expect(
+      output
+        .lines()
+        .filter((l) => /^\d /.test(l))
+        .map((l) => l[0]),
+    ).toEqual(['0', '0', '1']);
   });
 });
 

@@ -1,17 +1,6 @@
 // Annealers, their combination, and spreading values over parameter groups (pure functions).
 import { describe, expect, it } from 'vitest';
-import {
-  combineScheds,
-  combinedCos,
-  schedCos,
-  schedExp,
-  schedLin,
-  schedNo,
-  schedPoly,
-  slice,
-  Learner,
-  type HyperValue,
-} from '../../src/index.js';
+import { combineScheds, combinedCos, schedCos, schedExp, schedLin, schedNo, schedPoly, slice, Learner, type HyperValue } from '../../src/index.js';
 import { blankDataLoaders } from '../helpers/memory-data.js';
 import { ScriptedModel } from '../helpers/scripted-model.js';
 
@@ -27,7 +16,7 @@ describe('annealers (§5.1)', () => {
   it('have their shapes at mid-course', () => {
     expect(schedLin(2, 8, 0.5)).toBe(5);
     expect(schedCos(2, 8, 0.5)).toBeCloseTo(5, 12);
-    expect(schedCos(2, 8, 0.25)).toBeCloseTo(2 + 6 * (1 - Math.SQRT1_2) / 2, 12);
+    expect(schedCos(2, 8, 0.25)).toBeCloseTo(2 + (6 * (1 - Math.SQRT1_2)) / 2, 12);
     expect(schedExp(2, 8, 0.5)).toBeCloseTo(4, 12);
     expect(schedNo(2, 8, 0.7)).toBe(2);
     expect(schedPoly(2, 8, 0.5, 2)).toBe(2 + 6 * 0.25);

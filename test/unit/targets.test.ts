@@ -41,7 +41,10 @@ describe('multi-label targets', () => {
     expect(lists.targetKind).toBe('multiCategory');
     expect(lists.vocab).toEqual(['x', 'y']);
     lists.close();
-    const named = await ImageDataLoaders.fromNameFunc(dir, files, (name) => (name === 'img0.png' ? ['p', 'q'] : ['q']), { ...common, splitter: () => ({ train: [0, 1, 2], valid: [3] }) });
+    const named = await ImageDataLoaders.fromNameFunc(dir, files, (name) => (name === 'img0.png' ? ['p', 'q'] : ['q']), {
+      ...common,
+      splitter: () => ({ train: [0, 1, 2], valid: [3] }),
+    });
     expect(named.targetKind).toBe('multiCategory');
     expect(named.vocab).toEqual(['p', 'q']);
     named.close();
@@ -58,7 +61,10 @@ describe('multi-label targets', () => {
   it('a validation label missing from the training labels is named with its file', async () => {
     const { dir, files } = await images(4);
     const labels = [['x'], ['x', 'y'], ['y'], ['x', 'zebra']];
-    await rejects(ImageDataLoaders.fromLists(dir, files, labels, { ...common, splitter: () => ({ train: [0, 1, 2], valid: [3] }) }), /validation label 'zebra' \(.*img3\.png\) does not occur in the training set/);
+    await rejects(
+      ImageDataLoaders.fromLists(dir, files, labels, { ...common, splitter: () => ({ train: [0, 1, 2], valid: [3] }) }),
+      /validation label 'zebra' \(.*img3\.png\) does not occur in the training set/,
+    );
   });
 
   it('a threshold outside (0, 1) is refused, naming it', () => {
@@ -71,7 +77,11 @@ describe('multi-label targets', () => {
 describe('regression targets', () => {
   it("fromLists with yBlock 'regression': one output, the values in the batches", async () => {
     const { dir, files } = await images(4);
-    const dls = await ImageDataLoaders.fromLists(dir, files, [0.5, -1, 2.25, 3], { ...common, yBlock: 'regression', splitter: () => ({ train: [0, 1], valid: [2, 3] }) });
+    const dls = await ImageDataLoaders.fromLists(dir, files, [0.5, -1, 2.25, 3], {
+      ...common,
+      yBlock: 'regression',
+      splitter: () => ({ train: [0, 1], valid: [2, 3] }),
+    });
     expect(dls.targetKind).toBe('regression');
     expect(dls.vocab).toEqual([]);
     expect(dls.c).toBe(1);
@@ -86,12 +96,18 @@ describe('regression targets', () => {
     expect(dls.c).toBe(1);
     dls.close();
     await writeFile(join(dir, 'labels.csv'), `name,y\n${files[0]},1.5\n${files[1]},NaN\n${files[2]},-0.5\n`);
-    await rejects(ImageDataLoaders.fromCsv(dir, { ...common, yBlock: 'regression' }), /row 3 of .*labels\.csv has regression target 'NaN'; expected a finite number/);
+    await rejects(
+      ImageDataLoaders.fromCsv(dir, { ...common, yBlock: 'regression' }),
+      /row 3 of .*labels\.csv has regression target 'NaN'; expected a finite number/,
+    );
   });
 
   it('NaN or non-numeric targets from a list or a function name the item', async () => {
     const { dir, files } = await images(3);
     await rejects(ImageDataLoaders.fromLists(dir, files, [1, Number.NaN, 2], { ...common, yBlock: 'regression' }), /labels\[1\] has regression target NaN/);
-    await rejects(ImageDataLoaders.fromNameFunc(dir, files, () => 'heavy', { ...common, yBlock: 'regression' }), /img0\.png has regression target 'heavy'/);
+    await rejects(
+      ImageDataLoaders.fromNameFunc(dir, files, () => 'heavy', { ...common, yBlock: 'regression' }),
+      /img0\.png has regression target 'heavy'/,
+    );
   });
 });

@@ -1,15 +1,7 @@
 // Tracker callbacks on scripted validation losses: early stopping (patience, minDelta, direction,
 // messages), the monitored column, best carried over fits or not, idle during lrFind.
 import { describe, expect, it } from 'vitest';
-import {
-  EarlyStoppingCallback,
-  Learner,
-  SaveModelCallback,
-  TerminateOnNaNCallback,
-  TrackerCallback,
-  metric,
-  type EvalResult,
-} from '../../src/index.js';
+import { EarlyStoppingCallback, Learner, SaveModelCallback, TerminateOnNaNCallback, TrackerCallback, metric, type EvalResult } from '../../src/index.js';
 import { CapturedOutput } from '../helpers/learner-kit.js';
 import { blankDataLoaders } from '../helpers/memory-data.js';
 import { ScriptedModel } from '../helpers/scripted-model.js';
@@ -98,7 +90,9 @@ describe('TrackerCallback', () => {
     expect(() => new EarlyStoppingCallback({ patience: 0 })).toThrow(/patience/);
     expect(() => new EarlyStoppingCallback({ minDelta: -1 })).toThrow(/minDelta/);
     expect(() => new EarlyStoppingCallback({ monitor: 'x', comp: 'bigger' as 'less' })).toThrow(/comp/);
-    expect(() => new EarlyStoppingCallback({ patiense: 2 } as never)).toThrow(/EarlyStoppingCallback: expected one of the keys .* \(did you mean 'patience'\?\) for options but received 'patiense'/);
+    expect(() => new EarlyStoppingCallback({ patiense: 2 } as never)).toThrow(
+      /EarlyStoppingCallback: expected one of the keys .* \(did you mean 'patience'\?\) for options but received 'patiense'/,
+    );
     expect(() => new SaveModelCallback({ everyEpoch: true, atEnd: true })).toThrow(/everyEpoch and atEnd cannot both be set/);
     expect(() => new SaveModelCallback({ everyEpoch: 0 })).not.toThrow();
     expect(() => new SaveModelCallback({ everyEpoch: -2 })).toThrow(/everyEpoch/);

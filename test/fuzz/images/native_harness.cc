@@ -37,8 +37,12 @@ std::vector<uint8_t> ReadFile(const char* path) {
 void Corrupt(std::vector<uint8_t>& b, std::mt19937& rng) {
   switch (rng() % 4) {
     case 0: b.resize(rng() % b.size()); break;
-    case 1: for (int k = 0, n = 1 + rng() % 8; k < n; ++k) b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8)); break;
-    case 2: for (int k = 0, n = 1 + rng() % 4; k < n; ++k) b[rng() % b.size()] = static_cast<uint8_t>(rng()); break;
+    case 1:
+      for (int k = 0, n = 1 + rng() % 8; k < n; ++k) b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+      break;
+    case 2:
+      for (int k = 0, n = 1 + rng() % 4; k < n; ++k) b[rng() % b.size()] = static_cast<uint8_t>(rng());
+      break;
     default: break;  // intact
   }
 }
@@ -59,7 +63,9 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> bytes = files[rng() % files.size()];
     if (bytes.size() > 4) Corrupt(bytes, rng);
     std::optional<BaseSpec> spec;
-    if (rng() % 4) spec = BaseSpec{1 + static_cast<int>(rng() % 300), 1 + static_cast<int>(rng() % 300), static_cast<Fit>(rng() % 3), rng() % 2 == 0};
+    if (rng() % 4)
+      spec = BaseSpec{1 + static_cast<int>(rng() % 300), 1 + static_cast<int>(rng() % 300), static_cast<Fit>(rng() % 3),
+                      rng() % 2 == 0};
     std::optional<RgbImage> base;
     try {
       base = DecodeJpegBase(bytes, spec, 1 << 24);
@@ -78,7 +84,8 @@ int main(int argc, char** argv) {
       RgbImage window = WindowRgbx(base->pixels.get(), base->width, left, top, w, h);
       const RgbImage out = ResampleBilinear(std::move(window), out_w, out_h);
       if (out.width != out_w || out.height != out_h || out.channels != 3) {
-        std::fprintf(stderr, "case %d: resampled to %dx%dx%d instead of %dx%dx3\n", i, out.width, out.height, out.channels, out_w, out_h);
+        std::fprintf(stderr, "case %d: resampled to %dx%dx%d instead of %dx%dx3\n", i, out.width, out.height,
+                     out.channels, out_w, out_h);
         return 1;
       }
     }

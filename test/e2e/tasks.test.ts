@@ -77,17 +77,20 @@ describe('multi-label end to end', () => {
     const metrics = [accuracyMulti(), F1ScoreMulti()];
     using learn = await visionLearner(dls, resnet34, { pretrained: false, device: 'cpu', seed: 3, metrics, output: new CapturedOutput(), progress: false });
     expect(learn.lossFunc).toMatchObject({ kind: 'bceWithLogits', thresh: 0.5 });
-    await learn.fitOneCycle(3, 1e-2);
+    const losses: number[] = [];
+    await learn.fitOneCycle(4, 3e-3, { cbs: [{ name: 'KeepLosses', afterBatch: (l) => void (l.training && losses.push(l.loss)) }] });
     await expectMetricsOnTargets(learn, metrics, ['accuracy_multi', 'f1_score']);
-    // Training brings the (smoothed) loss down; a fresh body's eval-mode statistics make a few-step
-    // validation loss a poor judge, so it only has to be finite.
-    expect(learn.recorder.losses.at(-1)).toBeLessThan(learn.recorder.losses[0] as number);
+    // Training brings the batch losses down (first epoch against the last); a fresh body's eval-mode
+    // statistics make a few-step validation loss a poor judge, so it only has to be finite.
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const perEpoch = losses.length / 4;
+    expect(mean(losses.slice(-perEpoch))).toBeLessThan(mean(losses.slice(0, perEpoch)));
     expect(Number.isFinite((await learn.validate()).validLoss)).toBe(true);
 
     const preds = await learn.getPreds({ withDecoded: true, withLoss: true });
     expect(preds.targetValues).toHaveLength(16 * 3);
     expect(Array.from(preds.targetValues as Float32Array).every((v) => v === 0 || v === 1)).toBe(true);
-    expect(preds.probs.every((p) => p > 0 && p < 1)).toBe(true);
+    expect(preds.probs.every((p) => p >= 0 && p <= 1)).toBe(true);
     expect(Array.from(preds.decoded as Int32Array)).toEqual(Array.from(preds.probs, (p) => (p > 0.5 ? 1 : 0)));
     expect(preds.losses).toHaveLength(16);
     expect(preds.losses?.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
@@ -145,17 +148,23 @@ describe('regression end to end', () => {
       progress: false,
     });
     expect(learn.lossFunc.kind).toBe('mse');
-    await learn.fitOneCycle(3, 1e-2);
+    const losses: number[] = [];
+    await learn.fitOneCycle(4, 3e-3, { cbs: [{ name: 'KeepLosses', afterBatch: (l) => void (l.training && losses.push(l.loss)) }] });
     await expectMetricsOnTargets(learn, metrics, ['_rmse', 'r2_score']);
-    // Training brings the (smoothed) loss down; a fresh body's eval-mode statistics make a few-step
-    // validation loss a poor judge, so it only has to be finite.
-    expect(learn.recorder.losses.at(-1)).toBeLessThan(learn.recorder.losses[0] as number);
+    // Training brings the batch losses down (first epoch against the last); a fresh body's eval-mode
+    // statistics make a few-step validation loss a poor judge, so it only has to be finite.
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const perEpoch = losses.length / 4;
+    expect(mean(losses.slice(-perEpoch))).toBeLessThan(mean(losses.slice(0, perEpoch)));
     expect(Number.isFinite((await learn.validate()).validLoss)).toBe(true);
 
     const preds = await learn.getPreds();
     expect(preds.nOut).toBe(1);
-    expectClose(preds.targetValues as Float32Array, Float32Array.from(values.slice(48)), { atol: 0, rtol: 0 }, 'targets');
-    expect(preds.probs.every((v) => v > 0 && v < 1)).toBe(true); // the sigmoid range
+    // Items are ordered by path; each target is its file's value.
+    const byFile = new Map(files.map((f, i) => [join(dir, f), values[i] as number]));
+    const expected = dls.valid.items.map((item) => byFile.get(item.path) as number);
+    expectClose(preds.targetValues as Float32Array, Float32Array.from(expected), { atol: 0, rtol: 0 }, 'targets');
+    expect(preds.probs.every((v) => v >= 0 && v <= 1)).toBe(true); // the sigmoid range
 
     const file = join(dir, 'regress.safetensors');
     await learn.export(file);

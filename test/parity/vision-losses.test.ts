@@ -9,6 +9,7 @@ import type { LossSpec } from '../../src/model/types.js';
 import { expectClose } from '../helpers/close.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
 import { onReferenceThreads } from '../helpers/model.js';
+import { itemLosses } from '../../src/learner/predictions.js';
 
 const ref = fixture('vision_losses', 'losses');
 const weightsFile = join(fixturesDir, 'vision_losses', 'weights.safetensors');
@@ -115,4 +116,22 @@ describe('native losses vs PyTorch', () => {
       );
     });
   });
+});
+
+describe('per-item losses (getPreds withLoss) vs PyTorch', () => {
+  const logits = ref.get('items.logits').data as Float32Array;
+  const labels = ref.get('items.labels').data as Int32Array;
+  const cases: Array<[string, LossSpec, Float32Array | undefined]> = [
+    ['ce_weight_smooth', crossEntropyLossFlat({ weight: meta.weight, labelSmoothing: 0.1 }), undefined],
+    ['focal_weight', focalLossFlat({ gamma: 1.5, weight: meta.weight }), undefined],
+    ['bce_weight', bceWithLogitsLossFlat({ weight: meta.weight }), ref.get('items.multi_hot').data as Float32Array],
+    ['mse', mseLossFlat(), ref.get('items.values').data as Float32Array],
+    ['l1', l1LossFlat(), ref.get('items.values').data as Float32Array],
+  ];
+  for (const [name, loss, values] of cases) {
+    it(name, () => {
+      const actual = itemLosses(loss, logits, meta.nOut, values ? new Int32Array(labels.length).fill(-1) : labels, values);
+      expectClose(actual, ref.get(`items.${name}`).data as Float32Array, { atol: 1e-6, rtol: 1e-5 }, name);
+    });
+  }
 });

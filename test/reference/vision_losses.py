@@ -123,6 +123,20 @@ with torch.no_grad():
 for n in ("0.0.weight", "1.6.weight", "1.8.weight"):
     tensors[f"clip.after.{n}"] = m.state_dict()[n]
 
+# Per-item losses (get_preds with_loss) of fixed outputs: reduction 'none'; BCE, MSE and L1 averaged
+# over each item's outputs.
+logits = torch.randn(6, N_OUT, generator=g) * 2
+item_labels = torch.randint(0, N_OUT, (6,), generator=g)
+item_hot = (torch.rand(6, N_OUT, generator=g) < 0.4).float()
+item_values = torch.randn(6, N_OUT, generator=g)
+tensors.update({"items.logits": logits, "items.labels": item_labels.int(), "items.multi_hot": item_hot, "items.values": item_values})
+ce_items = lambda w=None, ls=0.0: F.cross_entropy(logits, item_labels, weight=w, label_smoothing=ls, reduction="none")
+tensors["items.ce_weight_smooth"] = ce_items(weight, 0.1)
+tensors["items.focal_weight"] = (1 - torch.exp(-ce_items(weight))) ** 1.5 * ce_items(weight)
+tensors["items.bce_weight"] = F.binary_cross_entropy_with_logits(logits, item_hot, weight=weight, reduction="none").mean(1)
+tensors["items.mse"] = F.mse_loss(logits, item_values, reduction="none").mean(1)
+tensors["items.l1"] = F.l1_loss(logits, item_values, reduction="none").mean(1)
+
 write_safetensors(os.path.join(out, "losses.safetensors"), tensors,
                   {"dropSeed": DROP_SEED, "nOut": N_OUT, "weight": WEIGHT, "yRange": list(Y_RANGE), "clip": CLIP, "lr": LR,
                    "cases": list(CASES)})

@@ -43,7 +43,6 @@ describe('getPreds', () => {
       [{ act: 'relu' }, /getPreds: expected 'softmax', 'sigmoid', 'none' or a function .* for act/],
       [{ withLoss: 'yes' }, /getPreds: expected true or false for withLoss/],
       [{ ds: 'test' }, /getPreds: expected 'valid', 'train' or a DataLoader for ds/],
-      [{ ds: 'train' }, /ds 'train' needs loaders that can be re-made unshuffled/],
       [{ shuffle: true }, /getPreds: expected one of the keys .* for options but received 'shuffle'/],
     ];
     for (const [options, message] of cases) {
@@ -52,6 +51,17 @@ describe('getPreds', () => {
       expect((error as FasttuneError).code).toBe('E_ARG');
       expect((error as Error).message).toMatch(message);
     }
+    expect(model.evalCalls).toBe(0);
+  });
+
+  it("refuses ds 'train' when the training loader cannot be re-made unshuffled", async () => {
+    const { learn, model } = setup();
+    const fixedOrder = new LabelledLoader([Int32Array.from([0, 1])]); // no derive(): its order is its own
+    learn.dls = { ...learn.dls, train: fixedOrder };
+    const error = await learn.getPreds({ ds: 'train' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FasttuneError);
+    expect((error as FasttuneError).code).toBe('E_ARG');
+    expect((error as Error).message).toMatch(/getPreds: ds 'train' needs loaders that can be re-made unshuffled/);
     expect(model.evalCalls).toBe(0);
   });
 

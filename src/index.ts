@@ -88,7 +88,7 @@ export type {
 // The Learner and its training loop
 export { Learner } from './learner/learner.js';
 export type { LearnerOptions, FitOptions, FitOneCycleOptions, FitFlatCosOptions, FitSgdrOptions, FineTuneOptions, LrFindOptions } from './learner/options.js';
-export type { BatchStep } from './learner/learner.js';
+export type { BatchStep, LearnerState, RecorderState } from './learner/learner-state.js';
 export {
   CancelError,
   CancelBatchError,
@@ -105,7 +105,7 @@ export { slice, type Slice, type HyperValue } from './learner/hypers.js';
 export { schedLin, schedCos, schedExp, schedNo, schedPoly, combineScheds, combinedCos, type Schedule } from './learner/schedule.js';
 export { ParamScheduler, type HyperName, type HyperSchedules } from './learner/param-scheduler.js';
 export { Recorder, type ValidationResult } from './learner/recorder.js';
-export type { ProgressMode, ProgressOutput } from './learner/progress.js';
+export type { ProgressMode, ProgressOutput } from './learner/learner-state.js';
 export { TerminateOnNaNCallback } from './learner/terminate-on-nan.js';
 export {
   TrackerCallback,

@@ -2,7 +2,7 @@
 // tenth of them with the learning rate and smoothed loss reached, so that a long search shows life.
 import type { Callback } from '../learner/callback.js';
 import type { Learner } from '../learner/learner.js';
-import type { ProgressOutput } from '../learner/progress.js';
+import type { ProgressOutput } from '../learner/learner-state.js';
 
 /** Idle outside `lrFind`; kept on the Learner so that `train --lr-find` reports the same way. */
 export function lrFindProgress(output: ProgressOutput): Callback {

@@ -8,7 +8,7 @@ import { getImageFiles } from '../data/files.js';
 import { Resize } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import type { Callback } from '../learner/callback.js';
-import type { ProgressOutput } from '../learner/progress.js';
+import type { ProgressOutput } from '../learner/learner-state.js';
 import type { DeviceName } from '../model/vision-model.js';
 import { checkArchitecture } from '../vision/architectures.js';
 import { visionLearner, type VisionLearner } from '../vision/vision-learner.js';

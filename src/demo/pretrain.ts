@@ -10,7 +10,7 @@ import { Resize } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import { writeWeights, type WeightsTensor } from '../io/weights.js';
 import { errorRate } from '../learner/metrics.js';
-import type { ProgressOutput } from '../learner/progress.js';
+import type { ProgressOutput } from '../learner/learner-state.js';
 import { resnet34 } from '../vision/architectures.js';
 import { visionLearner } from '../vision/vision-learner.js';
 import type { Stages } from './stages.js';

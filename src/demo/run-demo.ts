@@ -8,7 +8,7 @@ import { applyAugment } from '../augment/apply.js';
 import { augTransforms } from '../augment/aug-transforms.js';
 import { ImageDataLoaders } from '../data/dataloaders.js';
 import { Resize } from '../data/item-transforms.js';
-import type { ProgressOutput } from '../learner/progress.js';
+import type { ProgressOutput } from '../learner/learner-state.js';
 import { getNumThreads, versions } from '../runtime.js';
 import { libraryVersion } from '../core/version.js';
 import { afterTraining } from './after-training.js';

@@ -1,6 +1,6 @@
 // The demo's console: a heading per stage, what the stage took, and the plain lines in between.
 import { performance } from 'node:perf_hooks';
-import type { ProgressOutput } from '../learner/progress.js';
+import type { ProgressOutput } from '../learner/learner-state.js';
 
 /** How long one stage took. */
 export interface StageTiming {

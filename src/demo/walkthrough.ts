@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { DataLoaders } from '../data/loader-contract.js';
 import { slice } from '../learner/hypers.js';
 import { errorRate } from '../learner/metrics.js';
-import type { ProgressOutput } from '../learner/progress.js';
+import type { ProgressOutput } from '../learner/learner-state.js';
 import { resnet34 } from '../vision/architectures.js';
 import { visionLearner, type VisionLearner } from '../vision/vision-learner.js';
 import { formatSeconds, type Stages } from './stages.js';

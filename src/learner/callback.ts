@@ -1,6 +1,6 @@
 // Callbacks: typed objects with optional event methods that receive the Learner, fastai's events
 // and order values, and the exceptions that cancel a part of the training loop.
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 
 /**
  * The events of the training loop, in the order fastai fires them. Each batch is one native call
@@ -33,19 +33,21 @@ export type EventName = (typeof EVENTS)[number];
 export const BATCH_EVENTS: readonly EventName[] = ['beforeBatch', 'afterCancelBatch', 'afterBatch'];
 
 /** An event handler: may be async; the loop awaits it before going on. */
-export type EventHandler = (learn: Learner) => void | Promise<void>;
+export type EventHandler = (learn: LearnerState) => void | Promise<void>;
 
 /**
- * A callback: any object with some of the event methods. Lower `order` runs first within an
- * event (fastai's values: TrainEval −10, TerminateOnNaN −9, Recorder 50, ParamScheduler and
- * Progress 60, trackers 60, SaveModel 61); callbacks of equal order run in the order they were
- * added. Throw one of the `Cancel*Error` classes to skip the rest of a phase.
+ * A callback: any object with some of the event methods, each given the Learner (typed as
+ * {@link LearnerState}, the part the loop keeps; a handler may declare `learn: Learner` to reach
+ * the rest). Lower `order` runs first within an event (fastai's values: TrainEval −10,
+ * TerminateOnNaN −9, Recorder 50, ParamScheduler and Progress 60, trackers 60, SaveModel 61);
+ * callbacks of equal order run in the order they were added. Throw one of the `Cancel*Error`
+ * classes to skip the rest of a phase.
  *
  * @example
  * const printLoss: Callback = { name: 'PrintLoss', afterEpoch: (learn) => console.log(learn.smoothLoss) };
  * await learn.fit(1, 1e-3, { cbs: [printLoss] });
  */
-export type Callback = {
+export interface Callback {
   /** Shown by `showTrainingLoop`; defaults to the class name. */
   readonly name?: string;
   /** Position within an event (default 0). */
@@ -54,7 +56,23 @@ export type Callback = {
   readonly runTrain?: boolean;
   /** Run the batch events during validation (default true). */
   readonly runValid?: boolean;
-} & { readonly [E in EventName]?: EventHandler };
+  // Method signatures (not EventHandler properties) so a handler may take the whole Learner.
+  beforeFit?(learn: LearnerState): void | Promise<void>;
+  beforeEpoch?(learn: LearnerState): void | Promise<void>;
+  beforeTrain?(learn: LearnerState): void | Promise<void>;
+  beforeBatch?(learn: LearnerState): void | Promise<void>;
+  afterCancelBatch?(learn: LearnerState): void | Promise<void>;
+  afterBatch?(learn: LearnerState): void | Promise<void>;
+  afterCancelTrain?(learn: LearnerState): void | Promise<void>;
+  afterTrain?(learn: LearnerState): void | Promise<void>;
+  beforeValidate?(learn: LearnerState): void | Promise<void>;
+  afterCancelValidate?(learn: LearnerState): void | Promise<void>;
+  afterValidate?(learn: LearnerState): void | Promise<void>;
+  afterCancelEpoch?(learn: LearnerState): void | Promise<void>;
+  afterEpoch?(learn: LearnerState): void | Promise<void>;
+  afterCancelFit?(learn: LearnerState): void | Promise<void>;
+  afterFit?(learn: LearnerState): void | Promise<void>;
+}
 
 /** The name a callback is listed under. */
 export function callbackName(cb: Callback): string {

@@ -3,7 +3,7 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { checkBoolean, checkString } from '../core/validate.js';
 import type { Callback } from './callback.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 
 /** Options of {@link CSVLogger}; the defaults are fastai's. */
 export interface CSVLoggerOptions {
@@ -32,11 +32,11 @@ export class CSVLogger implements Callback {
   }
 
   /** Where the log goes for `learn`. */
-  path(learn: Learner): string {
+  path(learn: LearnerState): string {
     return isAbsolute(this.fname) ? this.fname : join(learn.path, this.fname);
   }
 
-  async beforeFit(learn: Learner): Promise<void> {
+  async beforeFit(learn: LearnerState): Promise<void> {
     if (learn.lrFinder) return;
     const path = this.path(learn);
     await mkdir(dirname(path), { recursive: true });
@@ -44,7 +44,7 @@ export class CSVLogger implements Callback {
     await this.write(`${learn.recorder.metricNames.join(',')}\n`);
   }
 
-  async afterEpoch(learn: Learner): Promise<void> {
+  async afterEpoch(learn: LearnerState): Promise<void> {
     if (!this.file) return;
     const row = learn.recorder.values.at(-1) ?? [];
     const time = learn.recorder.log.at(-1) ?? '';

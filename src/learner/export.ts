@@ -7,7 +7,7 @@ import { FasttuneError } from '../core/errors.js';
 import { libraryVersion } from '../core/version.js';
 import type { DataLoader } from '../data/loader-contract.js';
 import { EXPORT_FORMAT_VERSION, exportMetadataEntries, type ExportMetadata, type ExportedLoss } from './export-metadata.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 import { validResizeOf } from './valid-resize.js';
 import { activationOf } from './predictions.js';
 import type { LossSpec } from '../model/types.js';
@@ -35,7 +35,7 @@ function exportedLoss(loss: LossSpec): ExportedLoss {
 }
 
 /** The metadata `learn.export` writes for `learn`. */
-async function exportMetadata(learn: Learner): Promise<ExportMetadata> {
+async function exportMetadata(learn: LearnerState): Promise<ExportMetadata> {
   const { architecture } = learn.model;
   if (!architecture)
     throw new FasttuneError('export: this model does not describe its architecture (a VisionModel from createVisionModel or visionLearner does)', 'E_ARG');
@@ -65,7 +65,7 @@ async function exportMetadata(learn: Learner): Promise<ExportMetadata> {
  * `loadLearner` needs. Written to a temporary file and renamed, so a crash never leaves half a
  * file behind. Resolves to the path.
  */
-export async function exportLearner(learn: Learner, path: string): Promise<string> {
+export async function exportLearner(learn: LearnerState, path: string): Promise<string> {
   checkString('export', 'path', path);
   const { model } = learn;
   if (!model.saveWeights) throw new FasttuneError('export: this model cannot write its weights (a VisionModel can)', 'E_ARG');

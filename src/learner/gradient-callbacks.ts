@@ -2,7 +2,7 @@
 // does with its gradients (learn.step); accumulating, scaling and clipping happen in that step.
 import { checkInteger, checkNumber } from '../core/validate.js';
 import type { Callback } from './callback.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 
 /**
  * fastai's GradientAccumulation: steps the optimizer only once `nAcc` items (not batches) have
@@ -26,7 +26,7 @@ export class GradientAccumulation implements Callback {
     this.count = 0;
   }
 
-  beforeBatch(learn: Learner): void {
+  beforeBatch(learn: LearnerState): void {
     const bs = learn.batch?.labels.length ?? 0;
     learn.step.lossFactor *= bs / this.nAcc;
     this.count += bs;
@@ -46,7 +46,7 @@ export class GradientClip implements Callback {
     this.maxNorm = checkNumber('GradientClip', 'maxNorm', maxNorm, { min: 0, minOpen: true });
   }
 
-  beforeBatch(learn: Learner): void {
+  beforeBatch(learn: LearnerState): void {
     learn.step.clipNorm = this.maxNorm;
   }
 }

@@ -11,7 +11,7 @@ import type { Batch, DataLoader } from '../data/loader-contract.js';
 import { FasttuneError } from '../core/errors.js';
 import { writeImageGrid, type GridCell } from '../plot/image-grid.js';
 import { displayedBatch } from './display.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 import {
   aboveThreshold,
   activate,
@@ -92,7 +92,7 @@ export interface ShowResultsOptions {
 }
 
 /** `ds` of a prediction method: a split of the Learner's data or a loader such as `dls.testDl(files)`. */
-function checkDataset(where: string, learn: Learner, ds: unknown): DataLoader {
+function checkDataset(where: string, learn: LearnerState, ds: unknown): DataLoader {
   if (ds === undefined || ds === 'valid' || ds === 'train') {
     const dl = ds === 'train' ? learn.dls.train : learn.dls.valid;
     if (dl.n === 0) {
@@ -110,7 +110,7 @@ function checkDataset(where: string, learn: Learner, ds: unknown): DataLoader {
 }
 
 /** The loader of `ds`, unshuffled and without drop-last where it can be re-made so. */
-export function predictionLoader(learn: Learner, where: string, ds: unknown = 'valid'): DataLoader {
+export function predictionLoader(learn: LearnerState, where: string, ds: unknown = 'valid'): DataLoader {
   const dl = checkDataset(where, learn, ds);
   if (ds !== 'valid' && ds !== 'train') return dl;
   if (dl.derive) return dl.derive({ shuffle: false, dropLast: false });
@@ -121,7 +121,7 @@ export function predictionLoader(learn: Learner, where: string, ds: unknown = 'v
 }
 
 /** The validation item transform and batch transform of the Learner's data, if any. */
-function validTransforms(learn: Learner): { itemTfm: ItemTransform | undefined; batchTfm: BatchTransform | undefined } {
+function validTransforms(learn: LearnerState): { itemTfm: ItemTransform | undefined; batchTfm: BatchTransform | undefined } {
   const { options } = learn.dls.valid;
   return { itemTfm: options?.itemTfm, batchTfm: options?.batchTfm };
 }
@@ -129,7 +129,7 @@ function validTransforms(learn: Learner): { itemTfm: ItemTransform | undefined; 
 /**
  * fastai's `get_preds`: the model in eval mode over every item of `ds`, in order.
  */
-export async function getPreds(learn: Learner, options: GetPredsOptions = {}): Promise<Predictions> {
+export async function getPreds(learn: LearnerState, options: GetPredsOptions = {}): Promise<Predictions> {
   const o = checkOptions('getPreds', options, ['ds', 'withLoss', 'withDecoded', 'act', 'signal']);
   const withLoss = o.withLoss === undefined ? false : checkBoolean('getPreds', 'withLoss', o.withLoss);
   const withDecoded = o.withDecoded === undefined ? false : checkBoolean('getPreds', 'withDecoded', o.withDecoded);
@@ -143,7 +143,7 @@ export async function getPreds(learn: Learner, options: GetPredsOptions = {}): P
  * fastai's `predict`: one image (a file path, a Buffer of an image file, or a sharp pipeline)
  * through the validation item transform and the validation resize of the batch transforms.
  */
-export async function predict(learn: Learner, item: ImageInput): Promise<Prediction> {
+export async function predict(learn: LearnerState, item: ImageInput): Promise<Prediction> {
   const { itemTfm, batchTfm } = validTransforms(learn);
   const image = await loadImage(item, itemTfm ? { itemTfms: itemTfm, split: 'valid' } : {});
   const nOut = learn.model.nOut;
@@ -159,7 +159,7 @@ function formatValue(v: number): string {
 }
 
 /** An item's target as text (as `predict` writes its label), or undefined when unlabelled. */
-function targetText(learn: Learner, label: number, row: Float32Array | undefined): string | undefined {
+function targetText(learn: LearnerState, label: number, row: Float32Array | undefined): string | undefined {
   if (activationOf(learn.lossFunc) === 'softmax') return label < 0 ? undefined : (learn.dls.vocab[label] ?? String(label));
   if (row === undefined) return undefined;
   if (activationOf(learn.lossFunc) === 'none') return Array.from(row, formatValue).join(' ');
@@ -167,7 +167,7 @@ function targetText(learn: Learner, label: number, row: Float32Array | undefined
 }
 
 /** One row of outputs as `predict` returns it, by the loss's kind. */
-function decodePrediction(learn: Learner, logits: Float32Array): Prediction {
+function decodePrediction(learn: LearnerState, logits: Float32Array): Prediction {
   const { vocab } = learn.dls;
   const loss = learn.lossFunc;
   const act = activationOf(loss);
@@ -197,7 +197,7 @@ export interface PredictBatchOptions {
  * (in the order given). An item that cannot be read fails alone; its result says why.
  */
 export async function predictBatch(
-  learn: Learner,
+  learn: LearnerState,
   items: readonly ImageInput[],
   options: PredictBatchOptions = {},
 ): Promise<PromiseSettledResult<Prediction>[]> {
@@ -239,7 +239,7 @@ export async function predictBatch(
  * fastai's `tta`: `n` passes over `ds` with the training transforms (random item crops and batch
  * augmentation, model in eval mode), averaged, blended with a pass with the validation transforms.
  */
-export async function tta(learn: Learner, options: TtaOptions = {}): Promise<TtaResult> {
+export async function tta(learn: LearnerState, options: TtaOptions = {}): Promise<TtaResult> {
   const o = checkOptions('tta', options, ['ds', 'n', 'beta', 'useMax', 'signal']);
   const n = o.n === undefined ? 4 : checkInteger('tta', 'n', o.n, { min: 1 });
   const beta = o.beta === undefined ? 0.25 : checkProbability('tta', 'beta', o.beta);
@@ -266,7 +266,7 @@ export async function tta(learn: Learner, options: TtaOptions = {}): Promise<Tta
  * fastai's `show_results`: a PNG grid of the first `maxN` items of `ds` with their actual label
  * and the prediction (green when right, red when wrong).
  */
-export async function showResults(learn: Learner, file: string, options: ShowResultsOptions = {}): Promise<string> {
+export async function showResults(learn: LearnerState, file: string, options: ShowResultsOptions = {}): Promise<string> {
   const o = checkOptions('showResults', options, ['ds', 'maxN', 'ncols']);
   checkString('showResults', 'file', file);
   const maxN = o.maxN === undefined ? 9 : checkInteger('showResults', 'maxN', o.maxN, { min: 1 });

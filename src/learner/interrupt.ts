@@ -2,7 +2,7 @@
 import { checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
 import { CancelFitError, type Callback } from './callback.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 import { saveState, type ResumePoint } from './persistence.js';
 
 /** The exit code a process stopped by SIGINT conventionally reports (128 + 2). */
@@ -63,7 +63,7 @@ export class SaveOnInterruptCallback implements Callback {
   readonly signals: readonly NodeJS.Signals[];
   /** The signal received during the current fit, if any. */
   received: NodeJS.Signals | undefined;
-  private learn: Learner | undefined;
+  private learn: LearnerState | undefined;
   private readonly listener = (signal: NodeJS.Signals) => this.onSignal(signal);
 
   constructor(options: SaveOnInterruptOptions = {}) {
@@ -76,14 +76,14 @@ export class SaveOnInterruptCallback implements Callback {
     this.signals = [...signals];
   }
 
-  beforeFit(learn: Learner): void {
+  beforeFit(learn: LearnerState): void {
     if (learn.lrFinder) return; // lrFind restores the weights anyway
     this.received = undefined;
     this.learn = learn;
     this.listen(true);
   }
 
-  async afterBatch(learn: Learner): Promise<void> {
+  async afterBatch(learn: LearnerState): Promise<void> {
     if (this.received === undefined || this.learn !== learn) return;
     const signal = this.received;
     this.listen(false);
@@ -117,7 +117,7 @@ export class SaveOnInterruptCallback implements Callback {
 }
 
 /** Where to continue after the batch that just ended. */
-function resumePointAfterBatch(learn: Learner): ResumePoint {
+function resumePointAfterBatch(learn: LearnerState): ResumePoint {
   const loaderEpoch = learn.dls.train.epoch;
   const settable = loaderEpoch !== undefined;
   if (learn.training) {

@@ -70,20 +70,14 @@ import {
 import { ParamScheduler } from './param-scheduler.js';
 import { loadState, loadStateWithResumePoint, saveState, type LoadOptions, type ResumePoint, type SaveOptions } from './persistence.js';
 import type { Predictions } from './predictions.js';
-import { ProgressCallback, checkProgressMode, type ProgressMode, type ProgressOutput } from './progress.js';
+import type { BatchStep, LearnerState, ProgressMode, ProgressOutput } from './learner-state.js';
+import { ProgressCallback, checkProgressMode } from './progress.js';
 import { Recorder, type ValidationResult } from './recorder.js';
 import { combineScheds, combinedCos, schedCos } from './schedule.js';
 import { SUGGESTION_NAMES, suggestLearningRates, type SuggestionName } from './suggestions.js';
 import { TerminateOnNaNCallback } from './terminate-on-nan.js';
 import { TrainEvalCallback } from './train-eval.js';
 import type { ImageInput } from '../data/decode-image.js';
-
-/** See {@link Learner.step}. */
-export interface BatchStep {
-  accumulate: boolean;
-  lossFactor: number;
-  clipNorm: number;
-}
 
 /** How each phase of the loop is announced and which exception cancels it. */
 const PHASES = {
@@ -108,7 +102,7 @@ const PHASES = {
  * const { valley } = await learn.lrFind();
  * await learn.fitOneCycle(6, { lrMax: slice(valley / 10, valley) });
  */
-export class Learner {
+export class Learner implements LearnerState {
   #dls: DataLoaders;
   readonly model: ModelCore;
   readonly lossFunc: LossSpec;

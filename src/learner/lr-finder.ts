@@ -1,7 +1,7 @@
 // The learning-rate range test run by Learner.lrFind: an exponential sweep of the learning rate
 // over training batches, stopped when the smoothed loss diverges.
 import { CancelFitError, CancelValidError, type Callback } from './callback.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 import { schedExp } from './schedule.js';
 
 export interface LRFinderOptions {
@@ -28,13 +28,13 @@ export class LRFinder implements Callback {
     this.best = Number.POSITIVE_INFINITY;
   }
 
-  beforeBatch(learn: Learner): void {
+  beforeBatch(learn: LearnerState): void {
     const { startLr, endLr, numIt } = this.options;
     const lr = schedExp(startLr, endLr, learn.trainIter / numIt);
     for (const group of learn.hypers ?? []) group.lr = lr;
   }
 
-  afterBatch(learn: Learner): void {
+  afterBatch(learn: LearnerState): void {
     const loss = learn.smoothLoss;
     if (loss < this.best) this.best = loss;
     if (this.options.stopDiv && loss > 4 * this.best) throw new CancelFitError('the loss diverged');

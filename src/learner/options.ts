@@ -7,7 +7,7 @@ import type { Callback } from './callback.js';
 import type { HyperValue } from './hypers.js';
 import type { Metric } from './metrics.js';
 import type { OptimizerSpec } from './optimizer.js';
-import type { ProgressMode, ProgressOutput } from './progress.js';
+import type { ProgressMode, ProgressOutput } from './learner-state.js';
 import type { SuggestionName } from './suggestions.js';
 
 /** Options of the {@link Learner} constructor; defaults are fastai's. */

@@ -2,7 +2,7 @@
 import { checkOptions, invalidParameterError } from '../core/validate.js';
 import type { GroupHypers } from '../model/types.js';
 import type { Callback } from './callback.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 import type { Schedule } from './schedule.js';
 
 /** A hyper-parameter a schedule can drive. */
@@ -38,7 +38,7 @@ export class ParamScheduler implements Callback {
     this.scheds = scheds;
   }
 
-  beforeFit(learn: Learner): void {
+  beforeFit(learn: LearnerState): void {
     this.hps = {};
     for (const [name, sched] of this.entries()) {
       if (Array.isArray(sched) && sched.length !== learn.model.nGroups) {
@@ -53,7 +53,7 @@ export class ParamScheduler implements Callback {
     }
   }
 
-  beforeBatch(learn: Learner): void {
+  beforeBatch(learn: LearnerState): void {
     const hypers = learn.hypers ?? [];
     const pos = learn.pctTrain;
     for (const [name, sched] of this.entries()) {
@@ -63,13 +63,13 @@ export class ParamScheduler implements Callback {
     }
   }
 
-  afterBatch(learn: Learner): void {
+  afterBatch(learn: LearnerState): void {
     const last = learn.hypers?.at(-1);
     if (!last) return;
     for (const [name] of this.entries()) this.hps[name]?.push(last[name]);
   }
 
-  afterFit(learn: Learner): void {
+  afterFit(learn: LearnerState): void {
     learn.recorder.hps = this.hps;
   }
 

@@ -9,7 +9,7 @@ import { FasttuneError } from '../core/errors.js';
 import { readWeights, writeWeights, type WeightsTensor } from '../io/weights.js';
 import type { GroupHypers, ModelCore } from '../model/types.js';
 import { libraryVersion } from '../core/version.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 
 /** Options of `learn.save`. */
 export interface SaveOptions {
@@ -71,17 +71,17 @@ function persistent(model: ModelCore, where: string): PersistentModel {
 }
 
 /** `path/modelDir/name.safetensors` (a name that is already a path to a .safetensors file is kept). */
-function statePath(learn: Learner, name: string, where = 'save'): string {
+function statePath(learn: LearnerState, name: string, where = 'save'): string {
   checkString(where, 'name', name);
   return resolve(learn.path, learn.modelDir, name.endsWith('.safetensors') ? name : `${name}.safetensors`);
 }
 
-function trainEpochOf(learn: Learner): number | null {
+function trainEpochOf(learn: LearnerState): number | null {
   return learn.dls.train.epoch ?? null;
 }
 
 /** fastai's `learn.save`; resolves to the file written. */
-export async function saveState(learn: Learner, name: string, options: SaveOptions = {}, resumePoint: ResumePoint | null = null): Promise<string> {
+export async function saveState(learn: LearnerState, name: string, options: SaveOptions = {}, resumePoint: ResumePoint | null = null): Promise<string> {
   const o = checkOptions('save', options, ['withOpt']);
   const withOpt = o.withOpt === undefined ? true : checkBoolean('save', 'withOpt', o.withOpt);
   const model = persistent(learn.model, 'save');
@@ -162,13 +162,13 @@ function parseResumePoint(r: FieldReader): ResumePoint | null {
  * metadata are checked before anything changes; the weights, then the optimizer state, are each
  * loaded all or nothing (the native side checks every name and shape first).
  */
-export async function loadState(learn: Learner, name: string, options: LoadOptions = {}): Promise<string> {
+export async function loadState(learn: LearnerState, name: string, options: LoadOptions = {}): Promise<string> {
   return (await loadStateWithResumePoint(learn, name, options)).path;
 }
 
 /** {@link loadState}, also returning where an interrupted fit stopped (null for a plain save). */
 export async function loadStateWithResumePoint(
-  learn: Learner,
+  learn: LearnerState,
   name: string,
   options: LoadOptions = {},
   { where = 'load', needResumePoint = false }: { where?: string; needResumePoint?: boolean } = {},

@@ -3,21 +3,8 @@
 import { invalidParameterError } from '../core/validate.js';
 import { performance } from 'node:perf_hooks';
 import type { Callback } from './callback.js';
-import type { Learner } from './learner.js';
+import type { LearnerState, ProgressMode } from './learner-state.js';
 import { formatHeader, formatRow, formatTime } from './table.js';
-
-/** Where progress goes: `process.stdout` by default; anything with `write` will do. */
-export interface ProgressOutput {
-  write(text: string): unknown;
-  /** A terminal: the bar is redrawn in place. */
-  isTTY?: boolean;
-}
-
-/**
- * `'auto'` (or `true`): a live bar on a terminal, plain lines otherwise; `'bar'` / `'lines'` force
- * one; `false`: silent (the Recorder still records everything).
- */
-export type ProgressMode = 'auto' | 'bar' | 'lines' | boolean;
 
 export function checkProgressMode(where: string, name: string, value: unknown): ProgressMode {
   if (value === 'auto' || value === 'bar' || value === 'lines' || typeof value === 'boolean') return value;
@@ -44,20 +31,20 @@ export class ProgressCallback implements Callback {
   private nextLine = 0;
   private barShown = false;
 
-  beforeFit(learn: Learner): void {
+  beforeFit(learn: LearnerState): void {
     if (this.mode(learn) === 'off') return;
     learn.output.write(`${formatHeader(learn.recorder.metricNames)}\n`);
   }
 
-  beforeTrain(learn: Learner): void {
+  beforeTrain(learn: LearnerState): void {
     this.start(learn, 'train');
   }
 
-  beforeValidate(learn: Learner): void {
+  beforeValidate(learn: LearnerState): void {
     this.start(learn, 'valid');
   }
 
-  afterBatch(learn: Learner): void {
+  afterBatch(learn: LearnerState): void {
     const mode = this.mode(learn);
     if (mode === 'off') return;
     this.done += 1;
@@ -74,32 +61,32 @@ export class ProgressCallback implements Callback {
     }
   }
 
-  afterTrain(learn: Learner): void {
+  afterTrain(learn: LearnerState): void {
     this.clearBar(learn);
   }
 
-  afterValidate(learn: Learner): void {
+  afterValidate(learn: LearnerState): void {
     this.clearBar(learn);
   }
 
-  afterEpoch(learn: Learner): void {
+  afterEpoch(learn: LearnerState): void {
     if (this.mode(learn) === 'off') return;
     this.clearBar(learn);
     learn.output.write(`${formatRow(learn.recorder.log, learn.recorder.metricNames)}\n`);
   }
 
-  afterFit(learn: Learner): void {
+  afterFit(learn: LearnerState): void {
     this.clearBar(learn);
   }
 
-  private mode(learn: Learner): 'off' | 'bar' | 'lines' {
+  private mode(learn: LearnerState): 'off' | 'bar' | 'lines' {
     const mode = learn.progress;
     if (mode === false) return 'off';
     if (mode === 'bar' || mode === 'lines') return mode;
     return learn.output.isTTY ? 'bar' : 'lines';
   }
 
-  private start(learn: Learner, phase: string): void {
+  private start(learn: LearnerState, phase: string): void {
     this.phase = phase;
     this.done = 0;
     this.total = learn.dl?.length ?? 0;
@@ -114,7 +101,7 @@ export class ProgressCallback implements Callback {
     return (Math.floor(done / quarter) + 1) * quarter;
   }
 
-  private status(learn: Learner, now: number, withBar: boolean): string {
+  private status(learn: LearnerState, now: number, withBar: boolean): string {
     const elapsed = (now - this.started) / 1000;
     const rate = elapsed > 0 ? this.done / elapsed : 0;
     const left = rate > 0 ? (this.total - this.done) / rate : 0;
@@ -125,7 +112,7 @@ export class ProgressCallback implements Callback {
     return `${head}${bar} ${this.done}/${this.total} [${formatTime(elapsed)}<${formatTime(left)}, ${rate.toFixed(2)} it/s]${loss}`;
   }
 
-  private clearBar(learn: Learner): void {
+  private clearBar(learn: LearnerState): void {
     if (!this.barShown) return;
     learn.output.write('\r\x1b[2K');
     this.barShown = false;

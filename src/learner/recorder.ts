@@ -8,7 +8,7 @@ import { SmoothedLoss, WeightedMean } from './averages.js';
 import { EpochMetrics } from './metrics-epoch.js';
 import type { GroupHypers } from '../core/hypers.js';
 import type { Callback } from './callback.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 import type { HyperName } from './param-scheduler.js';
 import type { Suggestion } from './suggestions.js';
 import { formatTime, formatValue } from './table.js';
@@ -74,7 +74,7 @@ export class Recorder implements Callback {
     this.smooth = new SmoothedLoss(beta);
   }
 
-  beforeFit(learn: Learner): void {
+  beforeFit(learn: LearnerState): void {
     this.losses = [];
     this.lrs = [];
     this.moms = [];
@@ -87,11 +87,11 @@ export class Recorder implements Callback {
     this.smooth.reset();
   }
 
-  beforeEpoch(learn: Learner): void {
+  beforeEpoch(learn: LearnerState): void {
     this.startEpoch(learn);
   }
 
-  afterBatch(learn: Learner): void {
+  afterBatch(learn: LearnerState): void {
     if (learn.training) this.recordTrainBatch(learn);
     else this.recordValidBatch(learn);
   }
@@ -106,7 +106,7 @@ export class Recorder implements Callback {
     this.trainCancelled = false;
   }
 
-  beforeValidate(learn: Learner): void {
+  beforeValidate(learn: LearnerState): void {
     this.validLoss = new WeightedMean();
     this.epochMetrics = new EpochMetrics(learn.metrics);
     this.lastValidation = undefined;
@@ -116,7 +116,7 @@ export class Recorder implements Callback {
     this.validCancelled = true;
   }
 
-  afterValidate(learn: Learner): void {
+  afterValidate(learn: LearnerState): void {
     if (this.validCancelled) {
       this.validCancelled = false;
       this.lastValidation = undefined;
@@ -128,7 +128,7 @@ export class Recorder implements Callback {
     this.validRow = [this.validLoss.value, ...values];
   }
 
-  afterEpoch(learn: Learner): void {
+  afterEpoch(learn: LearnerState): void {
     const row = [this.trainLoss, ...this.validRow];
     this.values.push(row);
     this.iters.push(this.losses.length);
@@ -154,13 +154,13 @@ export class Recorder implements Callback {
     return writeChart(lrFindChart(this, options), file);
   }
 
-  private startEpoch(learn: Learner): void {
+  private startEpoch(learn: LearnerState): void {
     this.epochStart = performance.now();
     this.trainLoss = Number.NaN;
     this.validRow = Array<number>(1 + learn.metrics.length).fill(Number.NaN);
   }
 
-  private recordTrainBatch(learn: Learner): void {
+  private recordTrainBatch(learn: LearnerState): void {
     this.smooth.add(learn.loss);
     learn.smoothLoss = this.smooth.value;
     this.losses.push(this.smooth.value);
@@ -171,7 +171,7 @@ export class Recorder implements Callback {
     this.hypers.push(groups.map((h) => ({ ...h })));
   }
 
-  private recordValidBatch(learn: Learner): void {
+  private recordValidBatch(learn: LearnerState): void {
     const batch = learn.batch;
     const logits = learn.pred;
     if (!batch || !logits) return;

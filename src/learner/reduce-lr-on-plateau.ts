@@ -1,7 +1,7 @@
 // fastai's ReduceLROnPlateau: divides every group's learning rate when the monitored value has not
 // improved for `patience` epochs.
 import { checkNumber, checkInteger } from '../core/validate.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 import { TrackerCallback, type TrackerOptions } from './trackers.js';
 
 /** Options of {@link ReduceLROnPlateau}; the defaults are fastai's. */
@@ -35,12 +35,12 @@ export class ReduceLROnPlateau extends TrackerCallback {
     this.minLr = options.minLr === undefined ? 0 : checkNumber('ReduceLROnPlateau', 'minLr', options.minLr, { min: 0 });
   }
 
-  override beforeFit(learn: Learner): void {
+  override beforeFit(learn: LearnerState): void {
     this.wait = 0;
     super.beforeFit(learn);
   }
 
-  override afterEpoch(learn: Learner): void {
+  override afterEpoch(learn: LearnerState): void {
     if (!this.active(learn)) return;
     super.afterEpoch(learn);
     if (this.newBest) {

@@ -1,7 +1,7 @@
 // Stops a fit whose loss is no longer a finite number, instead of training on garbage.
 import { FasttuneError } from '../core/errors.js';
 import { CancelFitError, type Callback } from './callback.js';
-import type { Learner } from './learner.js';
+import type { LearnerState } from './learner-state.js';
 
 /**
  * A default callback: after every batch (training and validation) a NaN or infinite loss cancels
@@ -14,7 +14,7 @@ export class TerminateOnNaNCallback implements Callback {
   readonly name = 'TerminateOnNaN';
   readonly order = -9;
 
-  afterBatch(learn: Learner): void {
+  afterBatch(learn: LearnerState): void {
     if (learn.lrFinder || Number.isFinite(learn.loss)) return;
     const phase = learn.training ? 'training' : 'validation';
     const lr = learn.hypers?.at(-1)?.lr;

@@ -3,6 +3,7 @@
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { FasttuneError } from '../core/errors.js';
 import { CancelFitError, type Callback } from './callback.js';
+import type { LearnerState } from './learner-state.js';
 import type { Learner } from './learner.js';
 
 /** 'less' or 'greater' is better; a function `(value, best) => improved` for anything else. */
@@ -54,11 +55,11 @@ export class TrackerCallback implements Callback {
   }
 
   /** False while the LR finder runs: trackers watch real fits only. */
-  protected active(learn: Learner): boolean {
+  protected active(learn: LearnerState): boolean {
     return learn.lrFinder === undefined;
   }
 
-  beforeFit(learn: Learner): void {
+  beforeFit(learn: LearnerState): void {
     if (!this.active(learn)) return;
     if (this.resetOnFit || this.best === undefined) this.best = this.lessIsBetter ? Infinity : -Infinity;
     this.column = learn.recorder.metricNames.slice(1).indexOf(this.monitor);
@@ -68,7 +69,7 @@ export class TrackerCallback implements Callback {
     }
   }
 
-  afterEpoch(learn: Learner): void {
+  afterEpoch(learn: LearnerState): void {
     if (!this.active(learn)) return;
     const value = learn.recorder.values.at(-1)?.[this.column] ?? Number.NaN;
     this.newBest = this.comp(value - this.minDelta, this.best as number);
@@ -103,12 +104,12 @@ export class EarlyStoppingCallback extends TrackerCallback {
     this.patience = options.patience === undefined ? 1 : checkInteger('EarlyStoppingCallback', 'patience', options.patience, { min: 1 });
   }
 
-  override beforeFit(learn: Learner): void {
+  override beforeFit(learn: LearnerState): void {
     this.wait = 0;
     super.beforeFit(learn);
   }
 
-  override afterEpoch(learn: Learner): void {
+  override afterEpoch(learn: LearnerState): void {
     if (!this.active(learn)) return;
     super.afterEpoch(learn);
     if (this.newBest) {

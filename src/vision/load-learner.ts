@@ -5,7 +5,7 @@ import { itemTransformFromConfig } from '../data/item-transforms.js';
 import { FasttuneError } from '../core/errors.js';
 import { checkOptions, checkString } from '../core/validate.js';
 import { checkLoss } from '../learner/loss.js';
-import type { ProgressOutput } from '../learner/progress.js';
+import type { ProgressOutput } from '../learner/learner-state.js';
 import { createVisionModel, type DeviceName } from '../model/vision-model.js';
 import { checkArchitecture } from './architectures.js';
 import { VisionLearner } from './vision-learner.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run lint`: every check runs, whatever the ones before it found, and the exit code is 1 if
 // any failed. Biome (format and lint rules, test/lint/biome.jsonc), clang-format over the C++
-// (native/.clang-format), madge for import cycles in src/ (runtime imports; package.json "madge"),
+// (native/.clang-format), madge for import cycles in src/ (type imports included; package.json "madge"),
 // and the layer order of src/ (test/lint/layers.mjs).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

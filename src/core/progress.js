@@ -40,7 +40,7 @@ function describe(label, received, total) {
  * Returns `{ update({ received, total }), done() }` writing to `stream`.
  * `total` is 0 when the server did not say how big the file is.
  * @param {string} label
- * @param {{ stream?: NodeJS.WritableStream & { isTTY?: boolean }, tty?: boolean, now?: () => number }} [options]
+ * @param {{ stream?: { write(text: string): unknown, isTTY?: boolean }, tty?: boolean, now?: () => number }} [options]
  * @returns {Progress}
  */
 export function createProgress(label, { stream = process.stderr, tty = Boolean(stream.isTTY), now = Date.now } = {}) {

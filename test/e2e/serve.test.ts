@@ -81,7 +81,11 @@ interface Answer {
   };
 }
 
-async function post(url: string, body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/octet-stream' }): Promise<Answer> {
+async function post(
+  url: string,
+  body: NonNullable<RequestInit['body']>,
+  headers: Record<string, string> = { 'content-type': 'application/octet-stream' },
+): Promise<Answer> {
   const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(30_000) });
   return { status: res.status, headers: res.headers, json: (await res.json()) as Answer['json'] };
 }

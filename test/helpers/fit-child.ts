@@ -21,7 +21,9 @@ const { learn } = run;
 const announce: Callback = {
   name: 'Announce',
   order: 54,
-  afterBatch: (l) => say(`batch ${l.training ? 'train' : 'valid'} ${l.epoch} ${l.iter}`),
+  afterBatch: (l) => {
+    say(`batch ${l.training ? 'train' : 'valid'} ${l.epoch} ${l.iter}`);
+  },
 };
 const cbs = [new SaveOnInterruptCallback(), announce];
 

@@ -1,6 +1,5 @@
 // Brings the PyTorch reference fixtures up to date once per test run (all of them, or only those
 // named in FASTTUNE_FIXTURES, comma-separated, e.g. on a GPU machine that runs a few suites).
-// @ts-expect-error plain ESM script without type declarations
 import { ensureFixtures } from '../reference/fixtures.mjs';
 
 export default function setup(): void {

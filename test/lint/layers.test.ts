@@ -1,7 +1,6 @@
 // The layer check on made-up sources: which imports it lets through and which it names.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without type declarations
 import { violationsOf } from './layers.mjs';
 
 type Violation = { line: number; specifier: string; reason: string };

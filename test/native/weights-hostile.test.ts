@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FasttuneError, readWeights } from '../../src/index.js';
 import { fixturesDir } from '../helpers/fixtures.js';
-// @ts-expect-error plain ESM script without type declarations
 import { crc32, readZip, writeZip } from '../fuzz/weights/zip.mjs';
 
 type ZipEntry = { name: string; data: Buffer; method?: number; flags?: number; offset?: number; localName?: string };

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readWeights, type WeightsContents } from '../../src/index.js';
 import { fixture, fixturesDir, type FixtureArray } from '../helpers/fixtures.js';
-// @ts-expect-error plain ESM script without type declarations
 import { readZip, writeZip } from '../fuzz/weights/zip.mjs';
 
 const saved = join(fixturesDir, 'torch_checkpoints');

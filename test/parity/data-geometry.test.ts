@@ -20,7 +20,7 @@ function replay(draws: number[]): Rng & { used: number } {
   };
 }
 
-const asWindow = ([left, top, width, height]: number[]) => ({ left, top, width, height });
+const asWindow = ([left = 0, top = 0, width = 0, height = 0]: number[]) => ({ left, top, width, height });
 
 describe('Resize window (fastai crop / pad / squish)', () => {
   const cases = ref.meta.resize as Array<{ w: number; h: number; size: [number, number]; method: ResizeMethod; pcts: [number, number]; window: number[] }>;

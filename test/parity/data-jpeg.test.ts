@@ -39,7 +39,7 @@ describe('JPEG bases vs fastai/PIL, byte for byte', () => {
     for (const input of [path, readFileSync(path)]) {
       const got = await loadImage(input, { itemTfms, split: 'valid' });
       expect([got.height, got.width, 3]).toEqual(expected.shape);
-      expect(maxDiff(got.data, expected.data)).toBe(0);
+      expect(maxDiff(got.data, expected.data as ArrayLike<number>)).toBe(0);
     }
   });
 });

@@ -94,7 +94,7 @@ describe('load', () => {
     const run = await smallLearner(images, { seed: 1, modelSeed: 1, path: dir });
     try {
       const inputs = Array.from({ length: 32 }, (_, i) => files[i % files.length] as string);
-      const inTurn = [];
+      const inTurn: Awaited<ReturnType<typeof run.learn.predict>>[] = [];
       for (const f of inputs) inTurn.push(await run.learn.predict(f));
       const together = await Promise.all(inputs.map((f) => run.learn.predict(f)));
       together.forEach((p, i) => {

@@ -3,7 +3,6 @@
 // `node test/soak/soak.mjs` runs thousands of steps and tens of thousands of predict calls.
 import { describe, expect, it } from 'vitest';
 import { createVisionModel, liveNativeObjects } from '../../src/index.js';
-// @ts-expect-error plain ESM script without type declarations
 import { soak as runSoak } from '../soak/soak.mjs';
 
 interface Sample {

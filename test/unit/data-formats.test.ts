@@ -55,7 +55,7 @@ describe('formats', () => {
   it('16-bit images are scaled to 8 bits', async () => {
     const path = join(dir, 'deep.png');
     const values = new Uint16Array(4 * 4 * 3).map((_, i) => [1000, 30000, 65535][i % 3]!);
-    await sharp(values, { raw: { width: 4, height: 4, channels: 3, depth: 'ushort' } })
+    await sharp(values, { raw: { width: 4, height: 4, channels: 3, depth: 'ushort' } as sharp.CreateRaw })
       .toColourspace('rgb16')
       .png()
       .toFile(path);

@@ -23,8 +23,8 @@ interface Machine {
   /** Answers by executable path; a function may change the machine (apt-get installing). */
   programs?: Record<string, RunResult | ((args: string[]) => RunResult)>;
   root?: boolean;
-  platform?: string;
-  arch?: string;
+  platform?: NodeJS.Platform;
+  arch?: NodeJS.Architecture;
 }
 
 const SYSTEM_DIR = '/usr/lib/x86_64-linux-gnu/cmake/Torch';
@@ -35,8 +35,8 @@ function fakeMachine(m: Machine) {
   const log: string[] = [];
   const ctx = {
     env: { FASTTUNE_OFFLINE: '1', ...m.env },
-    platform: m.platform ?? 'linux',
-    arch: m.arch ?? 'x64',
+    platform: m.platform ?? ('linux' as NodeJS.Platform),
+    arch: m.arch ?? ('x64' as NodeJS.Architecture),
     homedir: '/home/u',
     exists: (p: string) => files.has(p),
     readText: (p: string) => m.texts?.[p] ?? null,
@@ -45,7 +45,8 @@ function fakeMachine(m: Machine) {
       calls.push({ cmd, args });
       const program = m.programs?.[cmd];
       if (!program) return { status: null, stdout: '', stderr: '', error: Object.assign(new Error('spawn ENOENT'), { code: 'ENOENT' }) };
-      return typeof program === 'function' ? program(args) : program;
+      const answer = typeof program === 'function' ? program(args) : program;
+      return { error: undefined, ...answer };
     },
     isRoot: () => m.root ?? false,
     log: (line: string) => log.push(line),
@@ -54,6 +55,13 @@ function fakeMachine(m: Machine) {
     downloadOptions: {},
   };
   return { ctx, files, calls, log };
+}
+
+/** The archive chosen on a machine, failing the test when none was. */
+function archiveFor(ctx: ReturnType<typeof fakeMachine>['ctx']) {
+  const { archive, skipped } = chooseArchive(ctx);
+  if (!archive) throw new Error(`no archive chosen: ${skipped}`);
+  return archive;
 }
 
 const torchAnswer = (info: object): RunResult => ({ status: 0, stdout: `${JSON.stringify(info)}\n`, stderr: '' });
@@ -136,8 +144,9 @@ describe('LibTorch resolution order', () => {
         '/usr/bin/python3': { status: 0, stdout: 'hello\n', stderr: '' },
       },
     });
-    const outcome = await STEPS[1].run(other.ctx);
-    expect(outcome.skipped).toBe('/opt/py: exited with 1 (Segmentation fault); python3: not found on PATH; /usr/bin/python3: unexpected answer (hello)');
+    const pythonStep = STEPS.find((step: { name: string }) => step.name === 'Python torch');
+    const outcome = await pythonStep?.run(other.ctx);
+    expect(outcome?.skipped).toBe('/opt/py: exited with 1 (Segmentation fault); python3: not found on PATH; /usr/bin/python3: unexpected answer (hello)');
   });
 
   it('3. finds the multiarch cmake/Torch of libtorch-dev', async () => {
@@ -212,7 +221,7 @@ describe('LibTorch archive choice', () => {
   });
 
   it('picks the pinned CPU archive without an NVIDIA driver', () => {
-    const { archive } = chooseArchive(fakeMachine({}).ctx);
+    const archive = archiveFor(fakeMachine({}).ctx);
     expect(archive).toMatchObject({ variant: 'cpu', key: `${archive.version}-cpu`, why: 'no NVIDIA driver found' });
     expect(archive.url).toMatch(/^https:\/\/download\.pytorch\.org\/libtorch\/cpu\/libtorch-.*%2Bcpu\.zip$/);
     expect(archive.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -221,7 +230,7 @@ describe('LibTorch archive choice', () => {
   it('picks the pinned CUDA archive when nvidia-smi reports a CUDA 12 driver', () => {
     const machine = fakeMachine(smi('| NVIDIA-SMI 550.54.15   Driver Version: 550.54.15   CUDA Version: 12.4 |'));
     expect(detectNvidia(machine.ctx)).toEqual({ present: true, via: 'nvidia-smi', cuda: '12.4' });
-    const { archive } = chooseArchive(machine.ctx);
+    const archive = archiveFor(machine.ctx);
     expect(archive).toMatchObject({ variant: 'cu124', why: 'NVIDIA driver found (nvidia-smi, CUDA 12.4)' });
     expect(archive.url).toMatch(/\/libtorch\/cu124\/libtorch-.*%2Bcu124\.zip$/);
     expect(archive.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -230,17 +239,17 @@ describe('LibTorch archive choice', () => {
   it('takes /proc/driver/nvidia as a driver too', () => {
     const machine = fakeMachine({ files: ['/proc/driver/nvidia/version'] });
     expect(detectNvidia(machine.ctx)).toEqual({ present: true, via: '/proc/driver/nvidia', cuda: null });
-    expect(chooseArchive(machine.ctx).archive.variant).toBe('cu124');
+    expect(archiveFor(machine.ctx).variant).toBe('cu124');
   });
 
   it('asks for a checksum for an older driver that needs an unpinned build', () => {
-    const { archive } = chooseArchive(fakeMachine(smi('CUDA Version: 11.4')).ctx);
+    const archive = archiveFor(fakeMachine(smi('CUDA Version: 11.4')).ctx);
     expect(archive).toMatchObject({ variant: 'cu118', sha256: null });
   });
 
   it('keeps the pinned checksum for a mirror URL, and a given one gets its own cache folder', () => {
-    const mirror = chooseArchive(fakeMachine({ env: { FASTTUNE_LIBTORCH_URL: 'https://mirror/x.zip' } }).ctx).archive;
-    const pinned = chooseArchive(fakeMachine({}).ctx).archive;
+    const mirror = archiveFor(fakeMachine({ env: { FASTTUNE_LIBTORCH_URL: 'https://mirror/x.zip' } }).ctx);
+    const pinned = archiveFor(fakeMachine({}).ctx);
     expect(mirror).toMatchObject({ url: 'https://mirror/x.zip', sha256: pinned.sha256, key: pinned.key });
     const custom = chooseArchive(
       fakeMachine({ env: { FASTTUNE_LIBTORCH_URL: 'https://mirror/x.zip', FASTTUNE_LIBTORCH_SHA256: 'AB'.repeat(32) } }).ctx,

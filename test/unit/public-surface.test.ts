@@ -3,6 +3,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as api from '../../src/index.js';
 import type {
+  ArchName,
   Architecture,
   DataLoaders,
   FitOneCycleOptions,
@@ -173,7 +174,7 @@ describe('the public surface', () => {
   });
 
   it('pins the signatures of the main entry points', () => {
-    expectTypeOf(api.visionLearner).parameters.toEqualTypeOf<[DataLoaders, Architecture | 'resnet34', VisionLearnerOptions?]>();
+    expectTypeOf(api.visionLearner).parameters.toEqualTypeOf<[DataLoaders, Architecture | ArchName, VisionLearnerOptions?]>();
     expectTypeOf(api.visionLearner).returns.toEqualTypeOf<Promise<VisionLearner>>();
     expectTypeOf<Learner['fitOneCycle']>().parameters.toEqualTypeOf<[number, (HyperValue | FitOneCycleOptions)?, FitOneCycleOptions?]>();
     expectTypeOf<Learner['fitOneCycle']>().returns.toEqualTypeOf<Promise<void>>();
@@ -183,7 +184,7 @@ describe('the public surface', () => {
     expectTypeOf(api.createPredictionServer).returns.toEqualTypeOf<PredictionServer>();
     expectTypeOf<Awaited<ReturnType<Learner['predictBatch']>>>().toEqualTypeOf<PromiseSettledResult<Prediction>[]>();
     expectTypeOf<Awaited<ReturnType<Learner['predict']>>>().toEqualTypeOf<Prediction>();
-    expectTypeOf<Prediction>().toEqualTypeOf<{ label: string; index: number; probs: Float32Array }>();
+    expectTypeOf<Prediction>().toEqualTypeOf<{ label: string; index: number; probs: Float32Array; labels?: string[]; values?: Float32Array }>();
     expectTypeOf(api.ImageDataLoaders.fromFolder).parameters.toEqualTypeOf<[string, FromFolderOptions?]>();
     expectTypeOf(api.ImageDataLoaders.fromFolder).returns.toEqualTypeOf<Promise<ImageDataLoaders>>();
   });

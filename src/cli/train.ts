@@ -2,8 +2,6 @@
 // with a pretrained body, fine_tune (or one cycle), then one exported model file.
 import { resolve } from 'node:path';
 import type { Callback } from '../learner/callback.js';
-import { slice } from '../learner/hypers.js';
-import type { Learner } from '../learner/learner.js';
 import { EXIT, type Command, UsageError } from './command.js';
 import { checkModelOptions, choiceOf, DATA_OPTIONS, metricsOption, numberOption } from './options.js';
 
@@ -112,7 +110,8 @@ export const trainCommand: Command = {
             if (values['one-cycle']) {
               await learn.fitOneCycle(epochs, { ...(lr !== undefined && { lrMax: lr }), cbs, ...(resume && { resume }) });
             } else {
-              await fineTunePhases(learn, { epochs, baseLr: lr ?? 2e-3, cbs, resume, say: (line) => stdout.write(`${line}\n`) });
+              const labels = phaseLabels(epochs, (line) => stdout.write(`${line}\n`));
+              await learn.fineTune(epochs, { ...(lr !== undefined && { baseLr: lr }), cbs: [...cbs, labels], ...(resume && { resume }) });
             }
           } catch (error) {
             if (!(error instanceof FitInterruptedError)) throw error;
@@ -134,29 +133,15 @@ export const trainCommand: Command = {
   },
 };
 
-/**
- * fastai's fine_tune (one frozen epoch at slice(baseLr), then `epochs` unfrozen at
- * slice(baseLr/200, baseLr/2)), phase by phase: each is labelled, and a checkpoint saved in either
- * resumes it (a checkpoint with frozen groups was saved in the first).
- */
-async function fineTunePhases(
-  learn: Learner,
-  { epochs, baseLr, cbs, resume, say }: { epochs: number; baseLr: number; cbs: Callback[]; resume: string | undefined; say: (line: string) => void },
-): Promise<void> {
-  let resumeFrozen = false;
-  if (resume !== undefined) {
-    await learn.load(resume);
-    resumeFrozen = learn.frozenTo > 0;
-  }
-  if (resume === undefined || resumeFrozen) {
-    say('phase 1 of 2: body frozen, training the head (1 epoch)');
-    learn.freeze();
-    await learn.fitOneCycle(1, { lrMax: slice(baseLr), pctStart: 0.99, cbs, ...(resumeFrozen && { resume }) });
-  }
-  say(`phase 2 of 2: unfrozen, training every layer (${epochs} epoch${epochs > 1 ? 's' : ''})`);
-  learn.unfreeze();
-  const half = baseLr / 2;
-  await learn.fitOneCycle(epochs, { lrMax: slice(half / 100, half), pctStart: 0.3, div: 5, cbs, ...(resume !== undefined && !resumeFrozen && { resume }) });
+/** Labels the two phases of fineTune as each starts (after a resume, the phase the checkpoint is in). */
+function phaseLabels(epochs: number, say: (line: string) => void): Callback {
+  return {
+    name: 'PhaseLabels',
+    beforeFit: (learn) => {
+      if (learn.frozenTo > 0) say('phase 1 of 2: body frozen, training the head (1 epoch)');
+      else say(`phase 2 of 2: unfrozen, training every layer (${epochs} epoch${epochs > 1 ? 's' : ''})`);
+    },
+  };
 }
 
 /** The command line without --nproc-per-node and its value (what each rank runs). */

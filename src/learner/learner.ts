@@ -372,12 +372,13 @@ export class Learner implements LearnerState {
       'divFinal',
       'moms',
       'baseLr',
+      'resume',
     ]);
     let base = o.baseLr === undefined ? 2e-3 : checkNumber('fineTune', 'baseLr', o.baseLr, { min: 0, minOpen: true });
     const freezeEpochs = o.freezeEpochs === undefined ? 1 : checkInteger('fineTune', 'freezeEpochs', o.freezeEpochs, { min: 0 });
     const lrMult = o.lrMult === undefined ? 100 : checkNumber('fineTune', 'lrMult', o.lrMult, { min: 0, minOpen: true });
     // Options for both phases; `div` and `pctStart` only shape the unfrozen one (as in fastai).
-    const shared = { wd: o.wd, cbs: o.cbs, resetOpt: o.resetOpt, signal: o.signal, divFinal: o.divFinal, moms: o.moms };
+    const shared = { wd: o.wd, cbs: o.cbs, resetOpt: o.resetOpt, signal: o.signal, divFinal: o.divFinal, moms: o.moms, resume: o.resume };
     // Both phases are planned (and so validated) before the first one starts.
     const frozenPhase = planOneCycle('fineTune', freezeEpochs, { ...shared, lrMax: slice(base), pctStart: 0.99 }, this.fitContext(), this.moms);
     base /= 2;
@@ -388,11 +389,20 @@ export class Learner implements LearnerState {
       this.fitContext(),
       this.moms,
     );
+    const withoutResume = (plan: OneCyclePlan): OneCyclePlan => ({ ...plan, fit: { ...plan.fit, resume: undefined } });
     await this.exclusive(async () => {
-      this.freeze();
-      await this.runOneCycle(frozenPhase);
+      // A checkpoint saved with frozen groups was written in the frozen phase; else that phase is done.
+      let frozenPhaseLeft = true;
+      if (o.resume !== undefined) {
+        await loadState(this, o.resume as string);
+        frozenPhaseLeft = this.frozenTo > 0;
+      }
+      if (frozenPhaseLeft) {
+        this.freeze();
+        await this.runOneCycle(frozenPhase);
+      }
       this.unfreeze();
-      await this.runOneCycle(unfrozenPhase);
+      await this.runOneCycle(o.resume !== undefined && frozenPhaseLeft ? withoutResume(unfrozenPhase) : unfrozenPhase);
     });
   }
 

@@ -94,6 +94,11 @@ export interface FitFlatCosOptions extends FitOptions {
 
 /** Options of `learn.fineTune`; defaults are fastai's `fine_tune`. */
 export interface FineTuneOptions extends Omit<FitOneCycleOptions, 'lrMax' | 'startEpoch' | 'resume'> {
+  /**
+   * A checkpoint written by {@link SaveOnInterruptCallback} during this same `fineTune` call: a
+   * checkpoint with frozen groups resumes the frozen phase, any other the unfrozen one.
+   */
+  resume?: string;
   /** Epochs with the body frozen (default 1). */
   freezeEpochs?: number;
   /** The first group's peak is baseLr/2/lrMult in the unfrozen phase (default 100). */

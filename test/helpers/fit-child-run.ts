@@ -21,10 +21,17 @@ export interface FitChildOptions {
   onLine?: (line: string, proc: ChildProcess) => void;
   /** A file-size limit (`ulimit -f`, KiB) standing in for a full disk. */
   limitKiB?: number;
+  /** 'fineTune' trains with fineTune(1) instead of fitOneCycle(2). */
+  fitKind?: 'fitOneCycle' | 'fineTune';
 }
 
-export function runFitChild(images: string, workdir: string, mode: string, { onLine, limitKiB }: FitChildOptions = {}): Promise<ChildRun> {
-  const args = ['--import', join(root, 'test', 'helpers', 'ts-register.mjs'), child, images, workdir, mode];
+export function runFitChild(
+  images: string,
+  workdir: string,
+  mode: string,
+  { onLine, limitKiB, fitKind = 'fitOneCycle' }: FitChildOptions = {},
+): Promise<ChildRun> {
+  const args = ['--import', join(root, 'test', 'helpers', 'ts-register.mjs'), child, images, workdir, mode, fitKind];
   const env = { ...process.env, FASTTUNE_NUM_THREADS: '1' };
   const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env };
   // `exec` keeps the pid, so a signal reaches node rather than the shell.

@@ -1,6 +1,7 @@
 // A training process for the interruption tests, started with test/helpers/ts-register.mjs:
-//   fit-child.ts <images> <workdir> <mode>
-// mode 'full': fitOneCycle(2) uninterrupted, then learn.save('final');
+//   fit-child.ts <images> <workdir> <mode> [fineTune]
+// mode 'full': fitOneCycle(2) (or with 'fineTune': fineTune(1), a frozen and an unfrozen fit)
+// uninterrupted, then learn.save('final');
 // mode 'interrupt': the same fit with SaveOnInterruptCallback, announcing each batch on stdout;
 // mode 'resume': the same fit resumed from 'interrupted', then learn.save('final').
 // mode 'save-loop' / 'export-loop': trains one batch, then saves / exports 'target' over and
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { CancelFitError, FitInterruptedError, INTERRUPTED_EXIT_CODE, SaveOnInterruptCallback, type Callback } from '../../src/index.js';
 import { smallLearner } from './image-learner.js';
 
-const [images, workdir, mode] = process.argv.slice(2) as [string, string, string];
+const [images, workdir, mode, fitKind] = process.argv.slice(2) as [string, string, string, string | undefined];
 const say = (line: string) => writeSync(1, `${line}\n`);
 
 const run = await smallLearner(images, { path: workdir, seed: 3 });
@@ -26,16 +27,18 @@ const announce: Callback = {
   },
 };
 const cbs = [new SaveOnInterruptCallback(), announce];
+const fit = (options: { cbs?: Callback[]; resume?: string } = {}) =>
+  fitKind === 'fineTune' ? learn.fineTune(1, { baseLr: 2e-3, ...options }) : learn.fitOneCycle(2, 2e-3, options);
 
 try {
   if (mode === 'full') {
-    await learn.fitOneCycle(2, 2e-3);
+    await fit({ cbs: [announce] });
     say(`result ${JSON.stringify({ saved: await learn.save('final') })}`);
   } else if (mode === 'interrupt') {
-    await learn.fitOneCycle(2, 2e-3, { cbs });
+    await fit({ cbs });
     say(`result ${JSON.stringify({ interrupted: false })}`);
   } else if (mode === 'resume') {
-    await learn.fitOneCycle(2, 2e-3, { cbs, resume: 'interrupted' });
+    await fit({ cbs, resume: 'interrupted' });
     say(`result ${JSON.stringify({ saved: await learn.save('final') })}`);
   } else if (mode === 'full-disk') {
     process.on('SIGXFSZ', () => {}); // a write past the limit then fails with EFBIG instead of killing us

@@ -19,58 +19,76 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+// fineTune is interrupted in its second (unfrozen) fit: the resumed run skips the frozen one.
+const CASES = [
+  { fitKind: 'fitOneCycle', killAt: 1, nEpoch: 2 },
+  { fitKind: 'fineTune', killAt: 2, nEpoch: 1 },
+] as const;
+
 describe('SIGINT during fit', () => {
-  it('stops after the batch, saves a checkpoint, exits 130; resuming ends with the same weights as an uninterrupted fit', async () => {
-    const fullDir = join(dir, 'full');
-    const partDir = join(dir, 'part');
-    const [full, interrupted] = await Promise.all([
-      runFitChild(images, fullDir, 'full'),
-      runFitChild(images, partDir, 'interrupt', {
-        onLine: (line, proc) => {
-          if (line === 'batch train 0 1') proc.kill('SIGINT');
-        },
-      }),
-    ]);
-    expect(full.code, full.stderr).toBe(0);
-    expect(interrupted.signal, interrupted.stderr).toBeNull();
-    expect(interrupted.code, interrupted.stderr).toBe(130);
-    const result = interrupted.result as { interrupted: boolean; checkpoint: string; code: string; point: { epoch: number; iter: number; nEpoch: number } };
-    expect(result.interrupted).toBe(true);
-    expect(result.code).toBe('E_INTERRUPTED');
-    expect(result.checkpoint).toBe(join(partDir, 'models', 'interrupted.safetensors'));
-    // Stopped at the end of the batch the signal arrived in: the last batch trained is the one
-    // before the resume point, and no batch ran after it.
-    const batches = interrupted.lines.filter((l) => l.startsWith('batch '));
-    const [, phase, epoch, iter] = (batches.at(-1) as string).split(' ');
-    // After a training batch: the next one; after a validation batch: the next epoch.
-    const expected = phase === 'train' ? { epoch: Number(epoch), iter: Number(iter) + 1 } : { epoch: Number(epoch) + 1, iter: 0 };
-    expect(result.point).toMatchObject({ nEpoch: 2, ...expected });
-    expect(result.point.epoch * 10 + result.point.iter).toBeGreaterThanOrEqual(2);
+  it.each(CASES)(
+    '$fitKind: stops after the batch, saves a checkpoint, exits 130; resuming ends with the same weights as an uninterrupted fit',
+    async ({ fitKind, killAt, nEpoch }) => {
+      const fullDir = join(dir, `full-${fitKind}`);
+      const partDir = join(dir, `part-${fitKind}`);
+      let seen = 0;
+      const [full, interrupted] = await Promise.all([
+        runFitChild(images, fullDir, 'full', { fitKind }),
+        runFitChild(images, partDir, 'interrupt', {
+          fitKind,
+          onLine: (line, proc) => {
+            if (line === 'batch train 0 1' && ++seen === killAt) proc.kill('SIGINT');
+          },
+        }),
+      ]);
+      expect(full.code, full.stderr).toBe(0);
+      expect(interrupted.signal, interrupted.stderr).toBeNull();
+      expect(interrupted.code, interrupted.stderr).toBe(130);
+      const result = interrupted.result as { interrupted: boolean; checkpoint: string; code: string; point: { epoch: number; iter: number; nEpoch: number } };
+      expect(result.interrupted).toBe(true);
+      expect(result.code).toBe('E_INTERRUPTED');
+      expect(result.checkpoint).toBe(join(partDir, 'models', 'interrupted.safetensors'));
+      // Stopped at the end of the batch the signal arrived in: the last batch trained is the one
+      // before the resume point, and no batch ran after it.
+      const batches = interrupted.lines.filter((l) => l.startsWith('batch '));
+      const [, phase, epoch, iter] = (batches.at(-1) as string).split(' ');
+      // After a training batch: the next one; after a validation batch: the next epoch.
+      const expected = phase === 'train' ? { epoch: Number(epoch), iter: Number(iter) + 1 } : { epoch: Number(epoch) + 1, iter: 0 };
+      expect(result.point).toMatchObject({ nEpoch, ...expected });
+      expect(result.point.epoch * 10 + result.point.iter).toBeGreaterThanOrEqual(2);
 
-    const resumed = await runFitChild(images, partDir, 'resume');
-    expect(resumed.code, resumed.stderr).toBe(0);
-    // It trained exactly the batches the interrupted run had left.
-    const trained = resumed.lines.filter((l) => l.startsWith('batch train'));
-    expect(trained[0]).toBe(`batch train ${result.point.epoch} ${result.point.iter}`);
+      const resumed = await runFitChild(images, partDir, 'resume', { fitKind });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      // It trained exactly the batches the interrupted run had left.
+      const trained = resumed.lines.filter((l) => l.startsWith('batch train'));
+      expect(trained[0]).toBe(`batch train ${result.point.epoch} ${result.point.iter}`);
+      const trainedInFull = full.lines.filter((l) => l.startsWith('batch train')).length;
+      const trainedBefore = interrupted.lines.filter((l) => l.startsWith('batch train')).length;
+      expect(trained.length).toBe(trainedInFull - trainedBefore);
 
-    const a = await readWeights(join(fullDir, 'models', 'final.safetensors'));
-    const b = await readWeights(join(partDir, 'models', 'final.safetensors'));
-    expect(b.tensors.map((t) => t.name)).toEqual(a.tensors.map((t) => t.name));
-    let differing = 0;
-    a.tensors.forEach((t, i) => {
-      if (
-        Buffer.compare(
-          Buffer.from((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength),
-          Buffer.from((b.tensors[i]!.data as Uint8Array).buffer, (b.tensors[i]!.data as Uint8Array).byteOffset, (b.tensors[i]!.data as Uint8Array).byteLength),
-        ) !== 0
-      )
-        differing++;
-    });
-    console.info(
-      `interrupt: stopped at epoch ${result.point.epoch} batch ${result.point.iter}; ${a.tensors.length} tensors (weights, optimizer state, dropout generator), ${differing} differ`,
-    );
-    expect(differing).toBe(0);
-  });
+      const a = await readWeights(join(fullDir, 'models', 'final.safetensors'));
+      const b = await readWeights(join(partDir, 'models', 'final.safetensors'));
+      expect(b.tensors.map((t) => t.name)).toEqual(a.tensors.map((t) => t.name));
+      let differing = 0;
+      a.tensors.forEach((t, i) => {
+        if (
+          Buffer.compare(
+            Buffer.from((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength),
+            Buffer.from(
+              (b.tensors[i]!.data as Uint8Array).buffer,
+              (b.tensors[i]!.data as Uint8Array).byteOffset,
+              (b.tensors[i]!.data as Uint8Array).byteLength,
+            ),
+          ) !== 0
+        )
+          differing++;
+      });
+      console.info(
+        `interrupt (${fitKind}): stopped at epoch ${result.point.epoch} batch ${result.point.iter}; ${a.tensors.length} tensors (weights, optimizer state, dropout generator), ${differing} differ`,
+      );
+      expect(differing).toBe(0);
+    },
+  );
 });
 
 describe('SaveOnInterruptCallback in process', () => {

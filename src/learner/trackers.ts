@@ -77,32 +77,22 @@ export class TrackerCallback implements Callback {
   }
 }
 
-/** Options of {@link EarlyStoppingCallback}. */
-export interface EarlyStoppingOptions extends TrackerOptions {
-  /** Epochs without improvement before stopping (default 1). */
-  patience?: number;
-}
-
 /**
- * fastai's EarlyStoppingCallback: cancels the fit (which then resolves normally, the schedule cut
- * short) after `patience` epochs without improvement, printing
- * `No improvement since epoch N: early stopping`.
- *
- * @example
- * await learn.fitOneCycle(20, 1e-3, { cbs: [new EarlyStoppingCallback({ monitor: 'error_rate', patience: 3 })] });
+ * A tracker that counts the epochs without improvement (`wait`) and acts once they reach
+ * `patience` (EarlyStopping, ReduceLROnPlateau).
  */
-export class EarlyStoppingCallback extends TrackerCallback {
-  readonly name = 'EarlyStoppingCallback';
-  /** After SaveModelCallback (61), so that a model saved every epoch includes the last one. */
-  override readonly order = 63;
+export abstract class PatienceTracker extends TrackerCallback {
   readonly patience: number;
-  /** Epochs since the last improvement. */
+  /** Epochs since the last improvement (or since the tracker last acted). */
   wait = 0;
 
-  constructor(options: EarlyStoppingOptions = {}) {
-    super(options, 'EarlyStoppingCallback', ['patience']);
-    this.patience = options.patience === undefined ? 1 : checkInteger('EarlyStoppingCallback', 'patience', options.patience, { min: 1 });
+  constructor(options: TrackerOptions & { patience?: number }, where: string, extraKeys: readonly string[], minPatience: number) {
+    super(options, where, ['patience', ...extraKeys]);
+    this.patience = options.patience === undefined ? 1 : checkInteger(where, 'patience', options.patience, { min: minPatience });
   }
+
+  /** Called after an epoch that brought the wait to `patience`. */
+  protected abstract outOfPatience(learn: LearnerState): void;
 
   override beforeFit(learn: LearnerState): void {
     this.wait = 0;
@@ -117,10 +107,36 @@ export class EarlyStoppingCallback extends TrackerCallback {
       return;
     }
     this.wait += 1;
-    if (this.wait >= this.patience) {
-      learn.output.write(`No improvement since epoch ${learn.epoch - this.wait}: early stopping\n`);
-      throw new CancelFitError('early stopping');
-    }
+    if (this.wait >= this.patience) this.outOfPatience(learn);
+  }
+}
+
+/** Options of {@link EarlyStoppingCallback}. */
+export interface EarlyStoppingOptions extends TrackerOptions {
+  /** Epochs without improvement before stopping (default 1). */
+  patience?: number;
+}
+
+/**
+ * fastai's EarlyStoppingCallback: cancels the fit (which then resolves normally, the schedule cut
+ * short) after `patience` epochs without improvement, printing
+ * `No improvement since epoch N: early stopping`.
+ *
+ * @example
+ * await learn.fitOneCycle(20, 1e-3, { cbs: [new EarlyStoppingCallback({ monitor: 'error_rate', patience: 3 })] });
+ */
+export class EarlyStoppingCallback extends PatienceTracker {
+  readonly name = 'EarlyStoppingCallback';
+  /** After SaveModelCallback (61), so that a model saved every epoch includes the last one. */
+  override readonly order = 63;
+
+  constructor(options: EarlyStoppingOptions = {}) {
+    super(options, 'EarlyStoppingCallback', [], 1);
+  }
+
+  protected outOfPatience(learn: LearnerState): void {
+    learn.output.write(`No improvement since epoch ${learn.epoch - this.wait}: early stopping\n`);
+    throw new CancelFitError('early stopping');
   }
 }
 

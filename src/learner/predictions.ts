@@ -67,10 +67,18 @@ export function argmaxRows(values: Float32Array, nOut: number): Int32Array {
 }
 
 /**
- * Cross-entropy per item, `nn.CrossEntropyLoss(reduction='none', label_smoothing=ε)`:
- * `(1−ε)·(−log p_target) + (ε/C)·Σ_c −log p_c`, log-probabilities from a stable log-softmax.
+ * Cross-entropy per item, `nn.CrossEntropyLoss(weight, label_smoothing=ε, reduction='none')`:
+ * `w_y·(1−ε)·(−log p_y) + (ε/C)·Σ_c w_c·(−log p_c)` (w = 1 without weights), log-probabilities
+ * from a stable log-softmax.
  */
-export function crossEntropyPerItem(logits: Float32Array, targets: Int32Array, nOut: number, labelSmoothing = 0): Float32Array {
+export function crossEntropyPerItem(
+  logits: Float32Array,
+  targets: Int32Array,
+  nOut: number,
+  labelSmoothing = 0,
+  weight: readonly number[] | null = null,
+): Float32Array {
+  const wOf = (c: number) => (weight ? (weight[c] as number) : 1);
   const out = new Float32Array(targets.length);
   for (let r = 0; r < targets.length; r++) {
     const row = logits.subarray(r * nOut, (r + 1) * nOut);
@@ -80,13 +88,15 @@ export function crossEntropyPerItem(logits: Float32Array, targets: Int32Array, n
     for (const v of row) sum += Math.exp(v - max);
     const logSum = max + Math.log(sum);
     const target = targets[r] as number;
-    const nll = logSum - (row[target] as number);
+    const nll = wOf(target) * (logSum - (row[target] as number));
     if (labelSmoothing === 0) {
       out[r] = nll;
       continue;
     }
     let smooth = 0;
-    for (const v of row) smooth += logSum - v;
+    row.forEach((v, c) => {
+      smooth += wOf(c) * (logSum - v);
+    });
     out[r] = (1 - labelSmoothing) * nll + (labelSmoothing / nOut) * smooth;
   }
   return out;
@@ -195,10 +205,7 @@ export function itemLosses(loss: LossSpec, logits: Float32Array, nOut: number, t
   const n = targets.length;
   const w = loss.weight ?? null;
   if (loss.kind === 'crossEntropy' || loss.kind === 'focal') {
-    const ce =
-      loss.kind === 'crossEntropy' && w === null
-        ? crossEntropyPerItem(logits, targets, nOut, loss.labelSmoothing)
-        : weightedCrossEntropy(logits, targets, nOut, w, loss.labelSmoothing);
+    const ce = crossEntropyPerItem(logits, targets, nOut, loss.labelSmoothing, w);
     if (loss.kind === 'crossEntropy') return ce;
     const gamma = loss.gamma ?? 2;
     return ce.map((c) => (1 - Math.exp(-c)) ** gamma * c);
@@ -215,27 +222,6 @@ export function itemLosses(loss: LossSpec, logits: Float32Array, nOut: number, t
       else sum += (w?.[j] ?? 1) * (Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x))));
     }
     out[r] = sum / nOut;
-  }
-  return out;
-}
-
-/** `nn.CrossEntropyLoss(weight, label_smoothing, reduction='none')`: w_y·(1−ε)·NLL + (ε/C)·Σ_c w_c·(−log p_c). */
-function weightedCrossEntropy(logits: Float32Array, targets: Int32Array, nOut: number, weight: readonly number[] | null, labelSmoothing: number): Float32Array {
-  const out = new Float32Array(targets.length);
-  for (let r = 0; r < targets.length; r++) {
-    const row = logits.subarray(r * nOut, (r + 1) * nOut);
-    let max = -Infinity;
-    for (const v of row) max = Math.max(max, v);
-    let sum = 0;
-    for (const v of row) sum += Math.exp(v - max);
-    const logSum = max + Math.log(sum);
-    const target = targets[r] as number;
-    const wOf = (c: number) => (weight ? (weight[c] as number) : 1);
-    let smooth = 0;
-    row.forEach((v, c) => {
-      smooth += wOf(c) * (logSum - v);
-    });
-    out[r] = (1 - labelSmoothing) * wOf(target) * (logSum - (row[target] as number)) + (labelSmoothing / nOut) * smooth;
   }
   return out;
 }

@@ -3,26 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fuzzWeights as fuzz } from '../fuzz/weights.mjs';
+import { fuzzWeights } from '../fuzz/weights.mjs';
 
-interface Case {
-  index: number;
-  how: string;
-  exit?: string | number;
-  stderr?: string;
-  error?: string;
-}
-interface FuzzResult {
-  cases: number;
-  read: number;
-  refused: number;
-  wrong: Case[];
-  crashes: Case[];
-  hangs: Case[];
-  byHow: Record<string, { read: number; refused: number; failed: number }>;
-  seconds: number;
-}
-const fuzzWeights = fuzz as (options: object) => Promise<FuzzResult>;
 const crashDir = mkdtempSync(join(tmpdir(), 'fasttune-fuzz-crashes-'));
 
 describe('weights fuzzing', () => {

@@ -4,26 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fuzzImages as fuzz } from '../fuzz/images.mjs';
+import { fuzzImages } from '../fuzz/images.mjs';
 
-interface Case {
-  index: number;
-  how: string;
-  exit?: string | number;
-  stderr?: string;
-  error?: string;
-}
-interface FuzzResult {
-  cases: number;
-  read: number;
-  refused: number;
-  wrong: Case[];
-  crashes: Case[];
-  hangs: Case[];
-  byHow: Record<string, { read: number; refused: number; failed: number }>;
-  seconds: number;
-}
-const fuzzImages = fuzz as (options: object) => Promise<FuzzResult>;
 const COUNT = 600;
 
 describe('image fuzzing', () => {

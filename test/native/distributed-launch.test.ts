@@ -1,8 +1,8 @@
 // `fasttune launch` supervising two ranks on loopback: a rank killed mid-epoch is named and the
 // other stopped; Ctrl-C stops every rank. Each wait is bounded and no rank outlives the test.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
 
 const pids = new Set<number>();
 afterAll(() => {
@@ -15,23 +15,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function freePort(): Promise<number> {
-  // Below Linux's ephemeral range (32768+): a rank connecting before rank 0 listens could
-  // otherwise be handed the very port as its own and connect to itself.
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const server = createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, () => resolve(true));
-    });
-    if (free) {
-      await new Promise((resolve) => server.close(resolve));
-      return port;
-    }
   }
 }
 

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
 import { createVisionModel } from '../../src/model/vision-model.js';
 import { syntheticBatch } from '../helpers/model.js';
 
@@ -15,24 +16,6 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  // Below Linux's ephemeral range (32768+): a rank connecting before rank 0 listens could
-  // otherwise be handed the very port as its own and connect to itself.
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const server = createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, () => resolve(true));
-    });
-    if (free) {
-      await new Promise((resolve) => server.close(resolve));
-      return port;
-    }
-  }
-}
 
 interface Rank {
   child: ChildProcess;

@@ -3,10 +3,14 @@
 // weights, runs one backward on its own batch (the Reducer averages the gradients) and writes its
 // parameters and gradients to `<out>.rank<R>.bin`. `join`: joins and leaves (start-up faults).
 // `learner`: learn.distributed around a fit (see learnerRun). `other-model`: rank 1 builds a model with another head. `hang`: joins, then runs backward passes until killed or failed (a lost rank).
+// `twin`: three steps from test/reference/ddp_twin.py's model and batches (see twinRun).
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GroupHypers } from '../../src/core/hypers.js';
 import { createVisionModel } from '../../src/model/vision-model.js';
 import { initProcessGroup } from '../../src/model/process-group.js';
 import { Learner } from '../../src/learner/learner.js';
+import { fixturesDir, readSafetensors } from './fixtures.js';
 import { CapturedOutput } from './learner-kit.js';
 import { noiseDataLoaders } from './memory-data.js';
 
@@ -24,6 +28,7 @@ const rank = Number(process.env.RANK);
 
 async function main(): Promise<void> {
   if (mode === 'learner') return learnerRun(out as string); // learn.distributed joins by itself
+  if (mode === 'twin') return twinRun(out as string);
   const group = await initProcessGroup();
   if (mode === 'join') {
     await group.barrier();
@@ -45,6 +50,34 @@ async function main(): Promise<void> {
   const grads = (await model.gradients()).map((g) => g.data ?? new Float32Array());
   const parts = [...weights, ...grads].map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength));
   writeFileSync(`${out}.rank${rank}.bin`, Buffer.concat(parts));
+  group.close();
+}
+
+/**
+ * The fasttune side of test/reference/ddp_twin.py: the same initial model and per-rank batches,
+ * three Adam steps; writes the final weights and buffers to `<out>.rank<R>.safetensors`.
+ */
+async function twinRun(out: string): Promise<void> {
+  const dir = join(fixturesDir, 'ddp_twin');
+  const data = readSafetensors(join(dir, 'data.safetensors'));
+  const group = await initProcessGroup();
+  using model = await createVisionModel({ nOut: data.meta.nOut as number, device: 'cpu', ps: 0 });
+  await model.loadWeights(join(dir, 'initial.pth'), { part: 'full' });
+  await model.distribute(group);
+  const images = data.get(`rank${rank}.images`);
+  const labels = data.get(`rank${rank}.labels`);
+  const [steps, n, size] = images.shape as [number, number, number];
+  const hypers = Array.from({ length: model.nGroups }, () => data.meta.hypers as GroupHypers);
+  const perStep = n * size * size * 3;
+  for (let step = 0; step < steps; step++) {
+    const batch = {
+      images: (images.data as Uint8Array).subarray(step * perStep, (step + 1) * perStep),
+      shape: [n, size, size, 3] as [number, number, number, number],
+      labels: Int32Array.from((labels.data as BigInt64Array).subarray(step * n, (step + 1) * n), Number),
+    };
+    await model.trainStep(batch, hypers);
+  }
+  await model.saveWeights(`${out}.rank${rank}.safetensors`);
   group.close();
 }
 

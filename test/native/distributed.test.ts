@@ -1,5 +1,5 @@
 // Data parallel on c10d with two processes on loopback: DDP's gradient averaging and its start-up
-// and lost-rank faults, each wait bounded and no process left behind.
+// and lost-rank faults, and a PyTorch DDP twin; each wait bounded and no process left behind.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,9 +8,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { createVisionModel } from '../../src/model/vision-model.js';
-import { syntheticBatch } from '../helpers/model.js';
+import { readWeights } from '../../src/io/weights.js';
+import { expectClose } from '../helpers/close.js';
+import { fixture } from '../helpers/fixtures.js';
+import { diffs, syntheticBatch } from '../helpers/model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fasttune-dist-'));
+/** Final weights against PyTorch DDP: per tensor, relative to the tensor's largest entry. */
+const TWIN_TOL = 1e-5;
 const children = new Set<ChildProcess>();
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
@@ -106,6 +111,35 @@ describe('data parallel with two processes (Gloo on 127.0.0.1)', () => {
     expect(one?.printed).toBe('');
     // Validation losses and metrics agree; the training loss is each rank's own (rank 0's is shown).
     expect(one?.values.map((row) => row.slice(1))).toEqual(zero?.values.map((row) => row.slice(1)));
+  }, 180_000);
+
+  it('ends three Adam steps with the weights and buffers of PyTorch DDP (Gloo, two processes, same model and batches)', async () => {
+    const port = await freePort();
+    const out = join(dir, 'twin');
+    const threads = { FASTTUNE_NUM_THREADS: '1', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }; // as the reference's ranks
+    const ranks = [0, 1].map((r) => startRank('twin', { ...env(r, 2, port), ...threads }, out));
+    for (const r of await Promise.all(ranks.map((x) => x.done))) expect(r.code, r.stderr).toBe(0);
+    const [zero, one] = await Promise.all([0, 1].map((r) => readWeights(`${out}.rank${r}.safetensors`)));
+    const ref = fixture('ddp_twin', 'final');
+    // Every rank holds the same weights; the buffers are each rank's own (rank 0's are DDP's).
+    for (const [i, t] of (one?.tensors ?? []).entries()) {
+      if (!t.name.endsWith('weight') && !t.name.endsWith('bias')) continue;
+      expect(differing(t.data as Float32Array, zero?.tensors[i]?.data as Float32Array), t.name).toBe(0);
+    }
+    let worst = 0;
+    for (const t of zero?.tensors ?? []) {
+      const expected = ref.get(t.name).data;
+      if (t.dtype === 'I64') {
+        expect(t.data, t.name).toEqual(expected);
+        continue;
+      }
+      const e = expected as Float32Array;
+      const scale = e.reduce((m, x) => Math.max(m, Math.abs(x)), 0) || 1;
+      expectClose(t.data as Float32Array, e, { atol: TWIN_TOL * scale, rtol: 0 }, t.name);
+      worst = Math.max(worst, diffs(t.data as Float32Array, e, 0).abs / scale);
+    }
+    expect(zero?.tensors.length).toBe(ref.tensors.size);
+    console.info(`ddp twin: ${zero?.tensors.length} tensors after 3 steps on 2 ranks; worst |diff| / tensor max ${worst.toExponential(2)}`);
   }, 180_000);
 
   it('a rank killed mid-epoch stops the other within the timeout, naming the failure', async () => {

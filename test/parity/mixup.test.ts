@@ -128,7 +128,8 @@ describe('native checks of the mix draws', () => {
 
   it('refuses draws that do not fit the batch, past the TypeScript checks, and keeps working', async () => {
     const m = await native().createVisionModel(raw);
-    const bad = (mix: object) => m.accumulateStep({ ...base, mix: mix as MixParams });
+    // The binding throws argument errors synchronously; async turns them into rejections.
+    const bad = async (mix: object) => m.accumulateStep({ ...base, mix: mix as MixParams });
     expect((await failure(bad({ shuffle: shuffle.subarray(1), lam }))).message).toMatch(/mix\.shuffle must hold one index per image \(4\)/);
     expect((await failure(bad({ shuffle: Int32Array.from([0, 0, 1, 2]), lam }))).message).toMatch(/mix\.shuffle must be a permutation of 0 … 3/);
     expect((await failure(bad({ shuffle: Int32Array.from([0, 1, 2, 4]), lam }))).message).toMatch(/permutation/);
@@ -137,7 +138,7 @@ describe('native checks of the mix draws', () => {
     expect((await failure(bad({ shuffle, lam: [0.5, 0.5, 0.5, 0.5] }))).message).toMatch(/batch\.mix\.lam must be a Float32Array/);
     expect((await failure(bad({ shuffle, lam, box: [4, 0, 2, 8] }))).message).toMatch(/mix\.box must be \[x1, y1, x2, y2\] with 0 ≤ x1 ≤ x2/);
     expect((await failure(bad({ shuffle, lam, box: [0, 0, 33, 8] }))).message).toMatch(/mix\.box \[0, 0, 33, 8\] does not fit the 32 x 32 input/);
-    expect((await failure(m.evalStep({ ...base, mix: { shuffle, lam } }))).message).toMatch(/apply to training steps only/);
+    expect((await failure((async () => m.evalStep({ ...base, mix: { shuffle, lam } }))())).message).toMatch(/apply to training steps only/);
     expect(Number.isFinite(await m.accumulateStep({ ...base, mix: { shuffle, lam, box: [0, 0, 32, 32] } }))).toBe(true);
     m.dispose();
   });

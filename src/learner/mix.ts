@@ -1,5 +1,5 @@
 // fastai's MixUp and CutMix (fastai/callback/mixup.py). Each training batch's draws are made
-// here, from a seeded stream, and handed to the native step in learn.step.mix: the step mixes the
+// here, from a stream keyed by seed, fit, epoch and batch, and handed to the native step in learn.step.mix: the step mixes the
 // normalized images on the device and makes the loss follow the mix (per-item losses lerped for
 // class-index losses, fastai's y_int; the targets lerped for BCE and regression).
 import { beta, roundHalfEven } from '../augment/draws.js';
@@ -11,7 +11,11 @@ import type { LearnerState } from './learner-state.js';
 
 /** Options of {@link MixUp} and {@link CutMix}. */
 export interface MixOptions {
-  /** Seeds the draws (λ, the permutation, CutMix's box): the same seed gives the same draws. Default: random. */
+  /**
+   * Seeds the draws (λ, the permutation, CutMix's box): a batch's draws depend on the seed, the
+   * fit's number among this callback's fits, the epoch and the batch's index only, so the same
+   * seed gives the same draws and a resumed fit draws what the interrupted one would have. Default: random.
+   */
   seed?: number;
 }
 
@@ -38,13 +42,17 @@ abstract class MixHandler implements Callback {
   readonly runValid = false;
   readonly alpha: number;
   readonly seed: number;
-  readonly #rng: StreamRng;
+  /** Fits this callback has run in. */
+  #fits = 0;
 
   constructor(where: string, alpha: number, options: MixOptions | undefined) {
     this.alpha = checkNumber(where, 'alpha', alpha, { min: 0, minOpen: true });
     const o = checkOptions(where, options, ['seed']);
     this.seed = o.seed === undefined ? randomSeed() : checkInteger(where, 'options.seed', o.seed, { min: 0 });
-    this.#rng = new StreamRng(this.seed);
+  }
+
+  beforeFit(): void {
+    this.#fits++;
   }
 
   beforeBatch(learn: LearnerState): void {
@@ -52,7 +60,7 @@ abstract class MixHandler implements Callback {
     if (!batch || batch.labels.length === 0) return;
     const [n, h, w] = batch.shape;
     const [height, width] = batch.augment?.size ?? [h, w];
-    learn.step.mix = this.draw(n, height, width, this.#rng);
+    learn.step.mix = this.draw(n, height, width, new StreamRng(this.seed, this.#fits, learn.epoch, learn.iter));
   }
 
   /** One batch's draws for n images whose network input is height × width. */

@@ -45,11 +45,11 @@ class MixRecorder extends ScriptedModel {
 
 const SIZE = 12;
 
-async function fitWith(cb: MixUp | CutMix, batches = 6, bs = 8): Promise<MixRecorder> {
+async function fitWith(cb: MixUp | CutMix, batches = 6, bs = 8, fits: Array<{ nEpoch: number; startEpoch?: number }> = [{ nEpoch: 1 }]): Promise<MixRecorder> {
   const model = new MixRecorder();
   const dls = noiseDataLoaders({ nTrain: batches * bs, nValid: 2 * bs, bs, size: SIZE, classes: 2 });
   const learn = new Learner(dls, model, { output: new CapturedOutput(), progress: false });
-  await learn.fit(1, 1e-3, { cbs: [cb] });
+  for (const { nEpoch, startEpoch } of fits) await learn.fit(nEpoch, 1e-3, { cbs: [cb], ...(startEpoch !== undefined && { startEpoch }) });
   return model;
 }
 
@@ -114,6 +114,15 @@ describe('MixUp draws', () => {
     const c = await fitWith(new MixUp(0.4, { seed: 8 }));
     expect(b.trained).toEqual(a.trained);
     expect(c.trained).not.toEqual(a.trained);
+  });
+
+  it("a batch's draws depend on the fit's number, the epoch and the batch: a fit started at epoch 1 draws the full fit's second epoch", async () => {
+    const twice = await fitWith(new MixUp(0.4, { seed: 5 }), 3, 4, [{ nEpoch: 1 }, { nEpoch: 1 }]);
+    expect(twice.trained.slice(3)).not.toEqual(twice.trained.slice(0, 3)); // a second fit draws anew
+    const full = await fitWith(new MixUp(0.4, { seed: 5 }), 3, 4, [{ nEpoch: 2 }]);
+    const resumed = await fitWith(new MixUp(0.4, { seed: 5 }), 3, 4, [{ nEpoch: 2, startEpoch: 1 }]);
+    expect(resumed.trained).toEqual(full.trained.slice(3));
+    expect(full.trained.slice(3)).not.toEqual(full.trained.slice(0, 3));
   });
 
   it('refuses a bad alpha or seed, in the one message shape', () => {

@@ -1,7 +1,8 @@
 // fastai's MixUp and CutMix (fastai/callback/mixup.py). Each training batch's draws are made
-// here, from a stream keyed by seed, fit, epoch and batch, and handed to the native step in learn.step.mix: the step mixes the
-// normalized images on the device and makes the loss follow the mix (per-item losses lerped for
-// class-index losses, fastai's y_int; the targets lerped for BCE and regression).
+// here, from a stream keyed by seed, fit, epoch and batch, and handed to the native step in
+// learn.step.mix: the step mixes the normalized images on the device and makes the loss follow the
+// mix (per-item losses lerped for class-index losses, fastai's y_int; the targets lerped for BCE
+// and regression).
 import { beta, roundHalfEven } from '../augment/draws.js';
 import type { MixParams } from '../core/batch.js';
 import { randomSeed, StreamRng, shuffled } from '../core/rng.js';

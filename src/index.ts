@@ -20,6 +20,7 @@ export {
 
 // Data
 export type { Batch, DataLoader, DataLoaders } from './data/loader-contract.js';
+export type { MixParams } from './core/batch.js';
 export type { TargetKind } from './data/targets.js';
 export type { RawTarget } from './data/labels.js';
 export { ImageDataLoaders, type ImageDataLoadersOptions, type FromFolderOptions, type FromCsvOptions, type SplitOptions } from './data/dataloaders.js';
@@ -119,6 +120,7 @@ export {
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './learner/reduce-lr-on-plateau.js';
 export { CSVLogger, type CSVLoggerOptions } from './learner/csv-logger.js';
 export { GradientAccumulation, GradientClip } from './learner/gradient-callbacks.js';
+export { MixUp, CutMix, type MixOptions } from './learner/mix.js';
 export { SaveOnInterruptCallback, FitInterruptedError, INTERRUPTED_EXIT_CODE, type SaveOnInterruptOptions } from './learner/interrupt.js';
 export { accuracy, errorRate, topKAccuracy, metric, accumMetric, type Metric, type Targets } from './learner/metrics.js';
 export {

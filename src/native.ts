@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FasttuneError } from './core/errors.js';
 import { withOpenMpDefaults } from './core/openmp.js';
-import type { AugmentParams } from './core/batch.js';
+import type { AugmentParams, MixParams } from './core/batch.js';
 
 /** Element types of weight files, by their safetensors names. */
 export type WeightsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -82,6 +82,7 @@ export interface NativeBatch {
   labels: Int32Array;
   targets?: Float32Array;
   augment?: AugmentParams;
+  mix?: MixParams;
 }
 
 export interface NativeLossSpec {

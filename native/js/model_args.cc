@@ -75,6 +75,41 @@ train::LossSpec LossSpecFromJs(const Napi::Value& value) {
   return loss;
 }
 
+// { shuffle: Int32Array, lam: Float32Array, box?: [x1, y1, x2, y2] } for n images (undefined or
+// null: no mix), copied and checked.
+std::optional<train::MixParams> OptionalMixFromJs(const Napi::Value& value, int64_t n) {
+  if (value.IsUndefined() || value.IsNull()) return std::nullopt;
+  const Napi::Object o = ObjectArg(value, "batch.mix");
+  const Napi::Value shuffle = o.Get("shuffle");
+  const Napi::Value lam = o.Get("lam");
+  if (!shuffle.IsTypedArray() || shuffle.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw CodedError(kArg, "batch.mix.shuffle must be an Int32Array");
+  if (!lam.IsTypedArray() || lam.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw CodedError(kArg, "batch.mix.lam must be a Float32Array");
+  const auto length = [](const Napi::Value& v) {
+    return static_cast<int64_t>(v.As<Napi::TypedArray>().ElementLength());
+  };
+  train::MixParams mix;
+  mix.shuffle =
+      TensorFromTypedArray(shuffle.As<Napi::TypedArray>(), {length(shuffle)}, "batch.mix.shuffle").to(torch::kInt64);
+  mix.lam = TensorFromTypedArray(lam.As<Napi::TypedArray>(), {length(lam)}, "batch.mix.lam");
+  const Napi::Value box = o.Get("box");
+  if (!box.IsUndefined() && !box.IsNull()) {
+    if (!box.IsArray() || box.As<Napi::Array>().Length() != 4)
+      throw CodedError(kArg, "batch.mix.box must be [x1, y1, x2, y2]");
+    std::array<int64_t, 4> corners{};
+    for (uint32_t i = 0; i < 4; ++i) {
+      const Napi::Value c = box.As<Napi::Array>().Get(i);
+      const double v = c.IsNumber() ? c.As<Napi::Number>().DoubleValue() : NAN;
+      if (!(v == std::floor(v) && std::abs(v) < 1e9)) throw CodedError(kArg, "batch.mix.box must hold 4 integers");
+      corners[i] = static_cast<int64_t>(v);
+    }
+    mix.box = corners;
+  }
+  train::CheckMix(mix, n);
+  return mix;
+}
+
 }  // namespace
 
 train::StepOptions StepOptionsFromJs(const Napi::Value& value) {
@@ -183,6 +218,7 @@ train::Batch BatchFromJs(const Napi::Value& value, bool withLabels) {
   }
   const auto array = labels.As<Napi::TypedArray>();
   batch.labels = TensorFromTypedArray(array, {static_cast<int64_t>(array.ElementLength())}, "batch.labels");
+  batch.mix = OptionalMixFromJs(o.Get("mix"), batch.images.size(0));
   return batch;
 }
 

@@ -16,7 +16,7 @@ namespace fasttune::js {
 train::VisionModelOptions ModelOptionsFromJs(const Napi::Value& value);
 
 // { images: Uint8Array, shape: [n, h, w, 3], labels: Int32Array, targets?: Float32Array,
-// augment?: AugmentParams }, copied.
+// augment?: AugmentParams, mix?: { shuffle, lam, box? } (with labels only) }, copied.
 train::Batch BatchFromJs(const Napi::Value& value, bool withLabels);
 
 // An optional AugmentParams for n images of h x w (undefined or null: none), copied.

@@ -197,7 +197,8 @@ torch::Tensor VisionModel::Loss(const torch::Tensor& logits, const torch::Tensor
 std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch& batch, double lossFactor) {
   const torch::Tensor targets = Targets(batch);
   WeightsChanged();  // train mode moves the BatchNorm statistics; the step moves the weights
-  const torch::Tensor input = Input(batch.images, batch.augment);
+  torch::Tensor input = Input(batch.images, batch.augment);
+  if (batch.mix) input = MixImages(input, *batch.mix);  // after normalization, as fastai's MixHandler
   torch::Tensor logits;
   torch::Tensor loss;
   try {
@@ -206,7 +207,7 @@ std::pair<torch::Tensor, torch::Tensor> VisionModel::ForwardBackward(const Batch
     {
       AutocastScope autocast(device_.type(), precision_);
       logits = Forward(input, true);
-      loss = Loss(logits, targets);
+      loss = batch.mix ? MixedLoss(loss_, lossWeight_, logits, targets, *batch.mix) : Loss(logits, targets);
     }
     if (parallel_) parallel_->BeforeBackward();
     const double factor = lossFactor * (scaler_ ? scaler_->scale() : 1.0);
@@ -253,6 +254,7 @@ void VisionModel::SyncBuffersForEval() {
 }
 
 StepOutput VisionModel::EvalStep(const Batch& batch) {
+  if (batch.mix) throw CodedError(kArg, "MixUp and CutMix draws apply to training steps only, not evalStep");
   const torch::Tensor targets = Targets(batch);
   SyncBuffersForEval();
   c10::InferenceMode inference;

@@ -23,6 +23,7 @@
 #include "train/autocast.h"
 #include "train/grad_scaler.h"
 #include "train/loss.h"
+#include "train/mix.h"
 #include "train/optimizer.h"
 #include "train/preprocess.h"
 
@@ -52,13 +53,14 @@ struct VisionModelOptions {
 };
 
 // Pixels (uint8 n x h x w x 3, CPU), class indices (n, CPU, any integer type) or float targets
-// (n x nOut: multi-hot or values, for the losses that read them) and the batch augmentation drawn
-// for them (none: the pixels go in as they are).
+// (n x nOut: multi-hot or values, for the losses that read them), the batch augmentation drawn
+// for them (none: the pixels go in as they are) and, for training steps, MixUp or CutMix draws.
 struct Batch {
   torch::Tensor images;
   torch::Tensor labels;
   torch::Tensor targets;
   std::optional<AugmentParams> augment;
+  std::optional<MixParams> mix;
 };
 
 // What the Learner chooses once (see ModelSettings in src/model/types.ts).

@@ -39,3 +39,37 @@ export function roundHalfEven(x: number): number {
   if (diff < 0.5) return floor;
   return floor % 2 === 0 ? floor : floor + 1;
 }
+
+/** A standard normal value (Box–Muller; one pair of uniforms per value). */
+export function normal(rng: Rng): number {
+  const u1 = 1 - rng.next(); // in (0, 1], so the log is finite
+  const u2 = rng.next();
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/**
+ * A Gamma(shape, 1) value, shape > 0: Marsaglia and Tsang's squeeze method, with shape < 1
+ * boosted as Gamma(shape + 1) · U^(1/shape).
+ */
+export function gamma(rng: Rng, shape: number): number {
+  if (shape < 1) return gamma(rng, shape + 1) * (1 - rng.next()) ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const x = normal(rng);
+    const t = 1 + c * x;
+    if (t <= 0) continue;
+    const v = t * t * t;
+    const u = 1 - rng.next();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/** A Beta(a, b) value, `X / (X + Y)` of X ~ Gamma(a), Y ~ Gamma(b) (torch.distributions.Beta's construction). */
+export function beta(rng: Rng, a: number, b: number): number {
+  const x = gamma(rng, a);
+  const y = gamma(rng, b);
+  // Both underflow only for tiny shapes, where the mass sits at the ends: pick one by the mean.
+  if (x + y === 0) return rng.next() < a / (a + b) ? 1 : 0;
+  return x / (x + y);
+}

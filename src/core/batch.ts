@@ -38,6 +38,22 @@ export interface AugmentParams {
 }
 
 /**
+ * One training batch's MixUp or CutMix draws (fastai's MixHandler), applied by the native step to
+ * the normalized network input: item i is mixed with item `shuffle[i]`, and `lam[i]` weighs its
+ * own image and target. Without `box` (MixUp) the images are blended, `lerp(x[shuffle], x, lam)`;
+ * with it (CutMix) the box's pixels come from item `shuffle[i]`. The loss follows: class-index
+ * losses lerp the per-item losses of both targets, the others lerp the targets themselves.
+ */
+export interface MixParams {
+  /** A permutation of 0 … n−1. */
+  shuffle: Int32Array;
+  /** n weights of each item's own image and target. */
+  lam: Float32Array;
+  /** CutMix: `[x1, y1, x2, y2]`, the columns x1 … x2−1 and rows y1 … y2−1 of the network input. */
+  box?: [x1: number, y1: number, x2: number, y2: number];
+}
+
+/**
  * What a dataset's targets are, as fastai's blocks: `'category'` (one class per item, class
  * indices), `'multiCategory'` (any number of classes per item, multi-hot rows) or `'regression'`
  * (numbers per item).
@@ -58,4 +74,6 @@ export interface Batch {
   targets?: Float32Array;
   /** Device-side augmentation for this batch, when the loader has batch transforms. */
   augment?: AugmentParams;
+  /** MixUp or CutMix draws for a training step (set by those callbacks, never by loaders). */
+  mix?: MixParams;
 }

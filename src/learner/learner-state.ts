@@ -1,6 +1,7 @@
 // What callbacks and the Learner's own helpers see of the Learner: its data, model, loss,
 // hyper-parameters and the state of the training loop. The Learner implements this; typing
 // against it keeps those files below learner.ts, so nothing in src/learner imports in a circle.
+import type { MixParams } from '../core/batch.js';
 import type { Batch, DataLoader, DataLoaders } from '../data/loader-contract.js';
 import type { GroupHypers, LossSpec, ModelCore } from '../model/types.js';
 import type { Metric } from './metrics.js';
@@ -23,6 +24,8 @@ export interface BatchStep {
   accumulate: boolean;
   lossFactor: number;
   clipNorm: number;
+  /** MixUp or CutMix draws for this batch; undefined: none. */
+  mix: MixParams | undefined;
 }
 
 /** What the loop's callbacks read of the Recorder while a fit runs. */
@@ -94,9 +97,10 @@ export interface LearnerState {
   readonly resumeIter: number;
   /**
    * What the current training batch does with its gradients, reset before each batch and set by
-   * callbacks in `beforeBatch` (GradientAccumulation, GradientClip): `accumulate` runs forward and
-   * backward without an optimizer step, `lossFactor` scales the loss before backward, `clipNorm`
-   * > 0 clips the global gradient norm before the step.
+   * callbacks in `beforeBatch` (GradientAccumulation, GradientClip, MixUp, CutMix): `accumulate`
+   * runs forward and backward without an optimizer step, `lossFactor` scales the loss before
+   * backward, `clipNorm` > 0 clips the global gradient norm before the step, `mix` mixes the
+   * batch's images and targets in the step.
    */
   readonly step: BatchStep;
 }

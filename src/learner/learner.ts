@@ -157,11 +157,12 @@ export class Learner implements LearnerState {
   resumeIter = 0;
   /**
    * What the current training batch does with its gradients, reset before each batch and set by
-   * callbacks in `beforeBatch` (GradientAccumulation, GradientClip): `accumulate` runs forward and
-   * backward without an optimizer step, `lossFactor` scales the loss before backward, `clipNorm`
-   * > 0 clips the global gradient norm before the step.
+   * callbacks in `beforeBatch` (GradientAccumulation, GradientClip, MixUp, CutMix): `accumulate`
+   * runs forward and backward without an optimizer step, `lossFactor` scales the loss before
+   * backward, `clipNorm` > 0 clips the global gradient norm before the step, `mix` mixes the
+   * batch's images and targets in the step.
    */
-  step: BatchStep = { accumulate: false, lossFactor: 1, clipNorm: 0 };
+  step: BatchStep = { accumulate: false, lossFactor: 1, clipNorm: 0, mix: undefined };
 
   /** The data-parallel run inside {@link distributed}, else undefined. */
   parallel: ParallelRun | undefined;
@@ -675,7 +676,7 @@ export class Learner implements LearnerState {
       this.throwIfAborted();
       this.iter = i++;
       this.batch = batch;
-      this.step = { accumulate: false, lossFactor: 1, clipNorm: 0 };
+      this.step = { accumulate: false, lossFactor: 1, clipNorm: 0, mix: undefined };
       await this.phase('batch', () => this.oneBatch(batch));
     }
   }
@@ -684,13 +685,14 @@ export class Learner implements LearnerState {
     if (this.training) {
       const hypers = (this.hypers as GroupHypers[]).map((h) => ({ ...h }));
       this.pred = undefined;
-      const { accumulate, lossFactor, clipNorm } = this.step;
+      const { accumulate, lossFactor, clipNorm, mix } = this.step;
+      const mixed = mix ? { ...batch, mix } : batch;
       if (!accumulate) {
-        this.loss = await this.model.trainStep(batch, hypers, lossFactor === 1 && clipNorm === 0 ? undefined : { lossFactor, clipNorm });
+        this.loss = await this.model.trainStep(mixed, hypers, lossFactor === 1 && clipNorm === 0 ? undefined : { lossFactor, clipNorm });
         return;
       }
       if (!this.model.accumulateStep) throw new FasttuneError('gradient accumulation needs a model with accumulateStep() (a VisionModel has it)', 'E_ARG');
-      this.loss = await this.model.accumulateStep(batch, lossFactor);
+      this.loss = await this.model.accumulateStep(mixed, lossFactor);
       return;
     }
     const { loss, logits } = await this.model.evalStep(batch);

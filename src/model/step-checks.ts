@@ -2,7 +2,7 @@
 // batch's labels, and one set of hyper-parameters per parameter group.
 import { FasttuneError } from '../core/errors.js';
 import { checkInteger, checkNumber, invalidParameterError } from '../core/validate.js';
-import type { Batch } from '../core/batch.js';
+import type { Batch, MixParams } from '../core/batch.js';
 import type { GroupHypers } from './types.js';
 
 /** Pixels and their [n, height, width, 3] shape. */
@@ -20,7 +20,8 @@ export function checkImages(where: string, images: unknown, shape: unknown): voi
 /**
  * A batch for a step: pixels, shape and one label per image in the model's classes, or (with
  * `floatTargets`, for BCE, MSE and L1) n × nOut finite float targets. Its augment parameters come
- * from a batch transform's draw and are checked natively, where they are used.
+ * from a batch transform's draw and are checked natively, where they are used; its MixUp or CutMix
+ * draws are checked here.
  */
 export function checkBatch(where: string, batch: Batch, nOut: number, floatTargets = false): void {
   if (typeof batch !== 'object' || batch === null) throw invalidParameterError(where, 'batch', 'an object { images, shape, labels }', batch);
@@ -29,6 +30,7 @@ export function checkBatch(where: string, batch: Batch, nOut: number, floatTarge
   const n = batch.shape[0];
   if (!(labels instanceof Int32Array)) throw invalidParameterError(where, 'batch.labels', 'an Int32Array of class indices', labels);
   if (labels.length !== n) throw invalidParameterError(where, 'batch.labels', `one label per image (${n})`, `${labels.length} labels`);
+  if (batch.mix !== undefined) checkMix(where, batch.mix, n);
   if (floatTargets) {
     const { targets } = batch;
     if (!(targets instanceof Float32Array) || targets.length !== n * nOut) {
@@ -44,6 +46,23 @@ export function checkBatch(where: string, batch: Batch, nOut: number, floatTarge
     if (label < 0 || label >= nOut) {
       throw new FasttuneError(`${where}: batch.labels[${i}] is ${label}, but the model has classes 0 to ${nOut - 1}`, 'E_ARG');
     }
+  }
+}
+
+/** MixUp or CutMix draws for n images; the box's fit to the network input is checked natively. */
+function checkMix(where: string, mix: MixParams, n: number): void {
+  if (typeof mix !== 'object' || mix === null) throw invalidParameterError(where, 'batch.mix', 'an object { shuffle, lam, box? }', mix);
+  const { shuffle, lam, box } = mix;
+  const seen = new Set(shuffle instanceof Int32Array ? shuffle : []);
+  if (!(shuffle instanceof Int32Array) || shuffle.length !== n || seen.size !== n || shuffle.some((j) => j < 0 || j >= n)) {
+    throw invalidParameterError(where, 'batch.mix.shuffle', `an Int32Array permutation of 0 … ${n - 1}`, shuffle);
+  }
+  if (!(lam instanceof Float32Array) || lam.length !== n || !lam.every(Number.isFinite)) {
+    throw invalidParameterError(where, 'batch.mix.lam', `a Float32Array of ${n} finite weights`, lam);
+  }
+  if (box !== undefined) {
+    const ok = Array.isArray(box) && box.length === 4 && box.every((v) => Number.isInteger(v) && v >= 0) && box[0] <= box[2] && box[1] <= box[3];
+    if (!ok) throw invalidParameterError(where, 'batch.mix.box', '[x1, y1, x2, y2], integers with 0 ≤ x1 ≤ x2 and 0 ≤ y1 ≤ y2', box);
   }
 }
 

@@ -4,7 +4,12 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as api from '../../src/index.js';
 import type {
   Architecture,
+  ArchName,
+  Body,
+  CreateBodyOptions,
   DataLoaders,
+  Head,
+  HeadOptions,
   FitOneCycleOptions,
   FromFolderOptions,
   HyperValue,
@@ -88,6 +93,8 @@ const PUBLIC_VALUES = [
   'combineScheds',
   'combinedCos',
   'convnextTiny',
+  'createBody',
+  'createHead',
   'createPredictionServer',
   'createVisionModel',
   'crossEntropyLossFlat',
@@ -173,7 +180,11 @@ describe('the public surface', () => {
   });
 
   it('pins the signatures of the main entry points', () => {
-    expectTypeOf(api.visionLearner).parameters.toEqualTypeOf<[DataLoaders, Architecture | 'resnet34', VisionLearnerOptions?]>();
+    expectTypeOf(api.visionLearner).parameters.toEqualTypeOf<[DataLoaders, Architecture | ArchName | Body, VisionLearnerOptions?]>();
+    expectTypeOf(api.createHead).parameters.toEqualTypeOf<[number, number, HeadOptions?]>();
+    expectTypeOf(api.createHead).returns.toEqualTypeOf<Head>();
+    expectTypeOf(api.createBody).parameters.toEqualTypeOf<[Architecture | ArchName, CreateBodyOptions?]>();
+    expectTypeOf(api.createBody).returns.toEqualTypeOf<Body>();
     expectTypeOf(api.visionLearner).returns.toEqualTypeOf<Promise<VisionLearner>>();
     expectTypeOf<Learner['fitOneCycle']>().parameters.toEqualTypeOf<[number, (HyperValue | FitOneCycleOptions)?, FitOneCycleOptions?]>();
     expectTypeOf<Learner['fitOneCycle']>().returns.toEqualTypeOf<Promise<void>>();

@@ -49,7 +49,8 @@ export async function loadPretrainedWeights(where: string, model: VisionModel, p
     return undefined;
   }
   const { arch, cut } = model.architecture;
-  if (meta.arch !== arch || (meta.cut ?? undefined) !== cut) {
+  const kept = (a: typeof arch, c: number | null | undefined) => checkCut(where, 'cut', a, c ?? undefined).length;
+  if (meta.arch !== arch || kept(meta.arch, meta.cut) !== kept(arch, cut)) {
     const body = (a: string, c: number | null | undefined) => `${a}${c === null || c === undefined ? '' : ` cut at ${c}`}`;
     throw new FasttuneError(
       `${where}: weights file ${path} is a learner exported with a ${body(meta.arch, meta.cut)} body; this model's body is a ${body(arch, cut)}, which its weights do not fit`,

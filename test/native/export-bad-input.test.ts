@@ -88,7 +88,7 @@ describe('loadLearner refuses', () => {
       /'fasttune\.export' is not valid JSON/,
     ],
     ['a field we never write', (m: Record<string, unknown>) => void (m.run = 'rm -rf /'), undefined, /'fasttune\.export\.run' is not one fasttune writes/],
-    ['a newer format', (m: Record<string, unknown>) => void (m.formatVersion = 3), undefined, /format 3 by a newer fasttune/],
+    ['a newer format', (m: Record<string, unknown>) => void (m.formatVersion = 4), undefined, /format 4 by a newer fasttune/],
     [
       'an architecture it does not know',
       (m: Record<string, unknown>) => void (m.arch = 'vgg16'),

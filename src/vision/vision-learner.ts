@@ -132,8 +132,9 @@ async function pretrainedPath(arch: Architecture, weights: string): Promise<stri
  * With `pretrained: false` the body gets torchvision's random initialisation and nothing is frozen.
  *
  * Offline without the weights file, the error says where to put it (or pass `weights: path`, or
- * `pretrained: false`). A weights file of another architecture or class count fails with
- * `E_WEIGHTS`, listing the keys that do not fit.
+ * `pretrained: false`). A weights file of another architecture fails with `E_WEIGHTS`, listing the
+ * keys that do not fit (or, for an exported learner, naming both bodies); a learner exported for
+ * other classes or with another head gives its body only, and says so on `output`.
  *
  * @example
  * ```ts

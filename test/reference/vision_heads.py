@@ -133,7 +133,7 @@ def describe(head):
             layers.append({"type": "flatten"})
         elif isinstance(m, nn.BatchNorm1d):
             layers.append({"type": "batchNorm1d", "features": m.num_features, "momentum": m.momentum,
-                           "biasInit": float(m.bias[0])})
+                           "biasInit": round(float(m.bias[0]), 6)})  # float32 1e-3, as written
         elif isinstance(m, nn.Dropout):
             layers.append({"type": "dropout", "p": m.p})
         elif isinstance(m, nn.Linear):

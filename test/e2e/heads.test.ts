@@ -160,9 +160,21 @@ describe('bad heads and cuts', () => {
   });
 
   it('createVisionModel names its own options', async () => {
-    await rejects(createVisionModel({ nOut: 2, cut: 0 }), 'E_ARG', /^createVisionModel: expected an integer that keeps part of resnet34's body .* for options\.cut but received 0$/);
-    await rejects(createVisionModel({ nOut: 2, linFtrs: [-1] }), 'E_ARG', /^createVisionModel: expected an integer ≥ 1 for options\.linFtrs\[0\] but received -1$/);
-    await rejects(createVisionModel({ nOut: 2, head: { layers: [] } }), 'E_ARG', /^createVisionModel: expected a non-empty array of layers \(see createHead\) for options\.head\.layers but received \[\]$/);
+    await rejects(
+      createVisionModel({ nOut: 2, cut: 0 }),
+      'E_ARG',
+      /^createVisionModel: expected an integer that keeps part of resnet34's body .* for options\.cut but received 0$/,
+    );
+    await rejects(
+      createVisionModel({ nOut: 2, linFtrs: [-1] }),
+      'E_ARG',
+      /^createVisionModel: expected an integer ≥ 1 for options\.linFtrs\[0\] but received -1$/,
+    );
+    await rejects(
+      createVisionModel({ nOut: 2, head: { layers: [] } }),
+      'E_ARG',
+      /^createVisionModel: expected a non-empty array of layers \(see createHead\) for options\.head\.layers but received \[\]$/,
+    );
   });
 
   it('createHead and createBody check their arguments', () => {

@@ -1,6 +1,6 @@
 // visionLearner: fastai's vision_learner. A body (pretrained by default) with fastai's head (or
-// one described by createHead) for the DataLoaders' classes, normalizing with the DataLoaders' statistics, in a Learner that
-// starts frozen when the body is pretrained.
+// one described by createHead) for the DataLoaders' classes, normalizing with the DataLoaders'
+// statistics, in a Learner that starts frozen when the body is pretrained.
 import { imagenetStats, type Stats } from '../augment/normalize.js';
 import type { DataLoaders } from '../data/loader-contract.js';
 import { FasttuneError } from '../core/errors.js';

@@ -72,6 +72,7 @@ export {
   type VisionModelSettings,
   type WeightsPart,
 } from './model/vision-model.js';
+export { createHead, type Head, type HeadLayer, type HeadLayerType, type HeadOptions } from './model/head.js';
 export { distributedEnv, initProcessGroup, ProcessGroup, type ProcessGroupOptions } from './model/process-group.js';
 export type {
   EvalResult,
@@ -168,6 +169,7 @@ export type { ConfusionChartOptions } from './plot/confusion.js';
 // Vision
 export { visionLearner, cnnLearner, VisionLearner, type VisionLearnerOptions } from './vision/vision-learner.js';
 export { convnextTiny, resnet18, resnet34, resnet50, resnet101, resnet152, type Architecture } from './vision/architectures.js';
+export { createBody, type Body, type CreateBodyOptions } from './vision/body.js';
 export { ARCH_NAMES, type ArchName } from './model/arch-names.js';
 export { loadLearner, type LoadLearnerOptions, type InferenceLearner } from './vision/load-learner.js';
 export { createPredictionServer, type PredictionServer, type PredictionServerOptions } from './serve/server.js';

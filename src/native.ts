@@ -59,6 +59,10 @@ export interface NativeModelOptions {
   normalize: { mean: readonly number[]; std: readonly number[] } | null;
   labelSmoothing: number;
   ps: number;
+  /** The head's layers (src/model/head.ts); null: fastai's default head from ps. */
+  head?: readonly object[] | null;
+  /** fastai's cut of the body; null: the architecture's. */
+  cut?: number | null;
   /** fastai's SigmoidRange(low, high) on the head's output; null: none. */
   yRange?: readonly [number, number] | null;
   precision: string;

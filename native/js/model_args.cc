@@ -54,6 +54,35 @@ std::array<double, 3> Triple(const Napi::Object& o, const char* key, const std::
   return out;
 }
 
+// [{ type, ... }]: the head's layers as src/model/head.ts describes them.
+std::vector<models::HeadLayer> HeadFromJs(const Napi::Value& value) {
+  if (!value.IsArray()) throw CodedError(kArg, "options.head must be an array of layers");
+  const auto array = value.As<Napi::Array>();
+  std::vector<models::HeadLayer> layers;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const std::string what = "options.head[" + std::to_string(i) + "]";
+    const Napi::Object o = ObjectArg(array.Get(i), what);
+    models::HeadLayer layer;
+    layer.kind = models::ParseHeadLayerKind(String(o, "type", what));
+    switch (layer.kind) {
+      case models::HeadLayerKind::kBatchNorm:
+        layer.out = Integer(o, "features", what);
+        layer.momentum = Number(o, "momentum", what);
+        layer.biasInit = Number(o, "biasInit", what);
+        break;
+      case models::HeadLayerKind::kDropout: layer.p = Number(o, "p", what); break;
+      case models::HeadLayerKind::kLinear:
+        layer.in = Integer(o, "inFeatures", what);
+        layer.out = Integer(o, "outFeatures", what);
+        layer.bias = Bool(o, "bias", what);
+        break;
+      default: break;
+    }
+    layers.push_back(layer);
+  }
+  return layers;
+}
+
 // { kind, labelSmoothing, weight: number[] | null, gamma }.
 train::LossSpec LossSpecFromJs(const Napi::Value& value) {
   const std::string what = "settings.loss";
@@ -154,6 +183,10 @@ train::VisionModelOptions ModelOptionsFromJs(const Napi::Value& value) {
   }
   options.labelSmoothing = Number(o, "labelSmoothing", what);
   options.ps = Number(o, "ps", what);
+  const Napi::Value head = o.Get("head");
+  if (!head.IsUndefined() && !head.IsNull()) options.head = HeadFromJs(head);
+  const Napi::Value cut = o.Get("cut");
+  if (!cut.IsUndefined() && !cut.IsNull()) options.cut = Integer(o, "cut", what);
   const Napi::Value yRange = o.Get("yRange");
   if (!yRange.IsUndefined() && !yRange.IsNull()) {
     if (!yRange.IsArray() || yRange.As<Napi::Array>().Length() != 2)

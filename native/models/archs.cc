@@ -16,6 +16,7 @@ ArchRecord Resnet(std::string_view name, std::array<int64_t, 4> blocks, bool bot
   r.resnet = {blocks, bottleneck};
   r.splitAt = 6;
   r.foldsBatchNorm = true;
+  r.children = 10;  // conv1, bn1, relu, maxpool, layer1-4, avgpool, fc
   return r;
 }
 
@@ -25,6 +26,7 @@ ArchRecord Convnext(std::string_view name, std::array<int64_t, 4> widths, std::a
   r.name = name;
   r.family = ArchFamily::kConvnext;
   r.convnext = {widths, blocks, stochasticDepth};
+  r.children = 3;  // features, avgpool, classifier
   return r;
 }
 
@@ -46,6 +48,15 @@ const ArchRecord& FindArch(const std::string& name) {
     known += (known.empty() ? "'" : ", '") + std::string(arch.name) + "'";
   }
   throw CodedError(kArg, "arch must be one of " + known + ", got '" + name + "'");
+}
+
+int64_t BodyLength(const ArchRecord& arch, int64_t cut, int64_t wholeBody) {
+  const int64_t length = cut < 0 ? arch.children + cut : cut;
+  if (length < 1 || length > wholeBody)
+    throw CodedError(kArg, "cut " + std::to_string(cut) + " must keep 1 to " + std::to_string(wholeBody) + " of " +
+                               std::string(arch.name) + "'s " + std::to_string(arch.children) +
+                               " children (the body ends before the pooling)");
+  return length;
 }
 
 Body BuildBody(const ArchRecord& arch, at::Generator generator) {

@@ -28,6 +28,8 @@ struct ArchRecord {
   int splitAt = 0;
   // Eval can fold every BatchNorm into its convolution (models/folded_net.h).
   bool foldsBatchNorm = false;
+  // torchvision's top-level children (ResNets 10, ConvNeXt 3), which fastai's cut indexes.
+  int children = 0;
 };
 
 // The record for `name`; throws CodedError(E_ARG) naming the known architectures.
@@ -40,5 +42,9 @@ struct Body {
   int64_t features = 0;
 };
 Body BuildBody(const ArchRecord& arch, at::Generator generator);
+
+// The number of body children fastai's `cut` keeps (Python's slice `children[:cut]`); throws
+// CodedError(E_ARG) unless it keeps at least one child and cuts before the pooling.
+int64_t BodyLength(const ArchRecord& arch, int64_t cut, int64_t wholeBody);
 
 }  // namespace fasttune::models

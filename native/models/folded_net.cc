@@ -4,12 +4,14 @@
 #include <map>
 #include <string>
 
+#include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/pooling.h>
 
 #include "core/error.h"
+#include "models/head.h"
 
 namespace fasttune::models {
 
@@ -93,27 +95,43 @@ void ToMkldnn(FoldedConv& c) {
   c.bias = c.bias.to_mkldnn();
 }
 
+template <typename Impl>
+bool Is(const ModulePtr& module) {
+  return module->as<Impl>() != nullptr;
+}
+
+// Whether `head` is fastai's default: concat pool, flatten, BN, dropout, linear, ReLU, BN, dropout, linear.
+bool IsDefaultHead(const std::vector<ModulePtr>& head) {
+  return head.size() == 9 && Is<AdaptiveConcatPool2dImpl>(head[0]) && Is<nn::FlattenImpl>(head[1]) &&
+         Is<nn::BatchNorm1dImpl>(head[2]) && Is<SeededDropoutImpl>(head[3]) && Is<nn::LinearImpl>(head[4]) &&
+         Is<nn::ReLUImpl>(head[5]) && Is<nn::BatchNorm1dImpl>(head[6]) && Is<SeededDropoutImpl>(head[7]) &&
+         Is<nn::LinearImpl>(head[8]);
+}
+
 }  // namespace
 
 // The layout is VisionNet's: Sequential(body, head) with body = conv1, bn1, relu, maxpool,
-// layer1..layer4 (of BasicBlocks or Bottlenecks) and head = concat pool, flatten, BN, dropout, linear, ReLU, BN,
-// dropout, linear.
+// layer1..layer4 (of BasicBlocks or Bottlenecks) and any head.
 FoldedNet::FoldedNet(const VisionNet& net, torch::MemoryFormat format) {
   torch::NoGradGuard noGrad;
   const std::vector<ModulePtr> top = net.net->children();
   const std::vector<ModulePtr> body = top.at(0)->children();
   const std::vector<ModulePtr> head = top.at(1)->children();
-  if (body.size() != 8 || head.size() != 9) throw CodedError(kNative, "folding BatchNorm: unexpected model layout");
+  if (body.size() != 8) throw CodedError(kNative, "folding BatchNorm: unexpected model layout");
   stem_ = FoldConv(As<nn::Conv2dImpl>(body[0], "conv"), As<nn::BatchNorm2dImpl>(body[1], "BatchNorm"), format);
   const auto& pool = As<nn::MaxPool2dImpl>(body[3], "max pool").options;
   pool_ = {(*pool.kernel_size())[0], (*pool.stride())[0], (*pool.padding())[0]};  // kernel, stride, padding
   for (size_t stage = 4; stage < body.size(); ++stage) {
     for (const ModulePtr& block : body[stage]->children()) blocks_.push_back(FoldBlock(*block, format));
   }
-  std::tie(hiddenWeight_, hiddenBias_) =
-      FoldLinear(As<nn::BatchNorm1dImpl>(head[2], "BatchNorm"), As<nn::LinearImpl>(head[4], "linear"));
-  std::tie(outWeight_, outBias_) =
-      FoldLinear(As<nn::BatchNorm1dImpl>(head[6], "BatchNorm"), As<nn::LinearImpl>(head[8], "linear"));
+  if (IsDefaultHead(head)) {
+    std::tie(hiddenWeight_, hiddenBias_) =
+        FoldLinear(As<nn::BatchNorm1dImpl>(head[2], "BatchNorm"), As<nn::LinearImpl>(head[4], "linear"));
+    std::tie(outWeight_, outBias_) =
+        FoldLinear(As<nn::BatchNorm1dImpl>(head[6], "BatchNorm"), As<nn::LinearImpl>(head[8], "linear"));
+  } else {
+    head_ = Chain(std::dynamic_pointer_cast<ChainImpl>(top.at(1)));
+  }
   mkldnn_ = stem_.weight.device().is_cpu() && stem_.weight.scalar_type() == torch::kFloat32 && at::hasMKLDNN() &&
             at::globalContext().userEnabledMkldnn();
   if (mkldnn_) {
@@ -139,6 +157,7 @@ torch::Tensor FoldedNet::Forward(const torch::Tensor& x) const {
     h = out.relu_();
   }
   if (mkldnn_) h = h.to_dense();
+  if (head_) return head_->forward(h);
   const torch::Tensor pooled =
       torch::cat({std::get<0>(torch::adaptive_max_pool2d(h, {1, 1})), torch::adaptive_avg_pool2d(h, {1, 1})}, 1)
           .flatten(1);

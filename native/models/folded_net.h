@@ -3,7 +3,8 @@
 // convolutions of the body) or after it (the head's linear layers):
 //   conv -> BN   ==  conv with weight w * s and bias b - mean * s,  s = gamma / sqrt(var + eps)
 //   BN -> linear ==  linear with weight W * s (per input) and bias W (beta - mean * s)
-// computed in double and rounded once. Eval-mode dropout is the identity. On a float32 CPU with
+// computed in double and rounded once (the head's linear layers: fastai's default head; another
+// head runs as its modules do in eval mode). Eval-mode dropout is the identity. On a float32 CPU with
 // oneDNN (LibTorch's default), the convolutions take weights reordered once into oneDNN's layout
 // and pass activations in that layout from the first to the last (no reorder per call, none in
 // between; max pool included, without the indices PyTorch's CPU max_pool2d computes for
@@ -16,6 +17,7 @@
 
 #include <torch/types.h>
 
+#include "models/chain.h"
 #include "models/vision_net.h"
 
 namespace fasttune::models {
@@ -44,7 +46,8 @@ class FoldedNet {
   FoldedConv stem_;
   std::array<int64_t, 3> pool_{};  // the stem's max pool: kernel, stride, padding
   std::vector<FoldedBlock> blocks_;
-  torch::Tensor hiddenWeight_, hiddenBias_, outWeight_, outBias_;
+  torch::Tensor hiddenWeight_, hiddenBias_, outWeight_, outBias_;  // fastai's default head, folded
+  mutable Chain head_{nullptr};                                    // any other head
   bool mkldnn_ = false;  // convolutions on oneDNN tensors (float32 CPU with oneDNN)
 };
 

@@ -4,8 +4,6 @@
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/normalization.h>
 
-#include "models/head.h"
-
 namespace fasttune::models {
 
 namespace {
@@ -27,6 +25,26 @@ int GroupOf(const std::string& name, int splitAt) {
   const size_t end = name.find('.', 2);
   const int child = std::stoi(name.substr(2, end - 2));
   return child < splitAt ? 0 : 1;
+}
+
+// The first `length` children of `body`.
+Chain Prefix(const Chain& body, int64_t length) {
+  Chain prefix;
+  int64_t i = 0;
+  for (const torch::nn::AnyModule& child : *body) {
+    if (i++ == length) break;
+    prefix->push_back(child);
+  }
+  return prefix;
+}
+
+// Channels out of `body`, as fastai's num_features_model finds them: one small input through it in eval mode.
+int64_t Features(Chain& body) {
+  torch::NoGradGuard noGrad;
+  body->eval();
+  const int64_t features = body->forward(torch::zeros({1, 3, 32, 32})).size(1);
+  body->train();
+  return features;
 }
 
 }  // namespace
@@ -57,12 +75,20 @@ std::vector<const StateEntry*> VisionNet::Params() const {
   return params;
 }
 
-VisionNet BuildVisionNet(const ArchRecord& arch, int64_t nOut, double ps, at::Generator generator) {
+VisionNet BuildVisionNet(const ArchRecord& arch, const NetSpec& spec, at::Generator generator) {
   VisionNet vision;
   Body body = BuildBody(arch, generator);
-  vision.net = Chain(body.chain, CreateHead(body.features, nOut, ps, generator));
-  vision.nOut = nOut;
+  const int64_t whole = static_cast<int64_t>(body.chain->size());
+  const int64_t length = spec.cut ? BodyLength(arch, *spec.cut, whole) : whole;
+  if (length < whole) {
+    body.chain = Prefix(body.chain, length);
+    body.features = Features(body.chain);
+  }
+  const std::vector<HeadLayer> head = spec.head ? *spec.head : DefaultHead(body.features, spec.nOut, spec.ps);
+  vision.net = Chain(body.chain, BuildHead(head, body.features, spec.nOut, generator));
+  vision.nOut = spec.nOut;
   vision.arch = &arch;
+  vision.foldsBatchNorm = arch.foldsBatchNorm && length == whole;
   vision.nGroups = arch.splitAt > 0 ? 3 : 2;
   vision.state = CollectState(*vision.net);
   for (StateEntry& e : vision.state) {

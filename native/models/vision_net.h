@@ -3,6 +3,7 @@
 // parameter groups (fastai's splitter for the architecture).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "models/archs.h"
 #include "models/chain.h"
+#include "models/head.h"
 
 namespace fasttune::models {
 
@@ -30,14 +32,24 @@ struct VisionNet {
   int64_t nOut = 0;
   const ArchRecord* arch = nullptr;
   int nGroups = 0;
+  // Eval may run models/folded_net.h: the architecture allows it and the body is whole.
+  bool foldsBatchNorm = false;
 
   // Parameters only, in state order.
   std::vector<const StateEntry*> Params() const;
 };
 
-// The body of `arch` (torchvision init) + fastai head for `nOut` classes, all drawn from
+// The head and the cut of a vision model: fastai's defaults unless given.
+struct NetSpec {
+  int64_t nOut = 0;
+  double ps = 0.5;                             // the default head's dropout
+  std::optional<std::vector<HeadLayer>> head;  // none: fastai's default head
+  std::optional<int64_t> cut;                  // fastai's cut; none: the architecture's
+};
+
+// The body of `arch` (torchvision init) cut as `spec` says + the head, all drawn from
 // `generator`, which also feeds dropout and stochastic depth.
-VisionNet BuildVisionNet(const ArchRecord& arch, int64_t nOut, double ps, at::Generator generator);
+VisionNet BuildVisionNet(const ArchRecord& arch, const NetSpec& spec, at::Generator generator);
 
 // Lists the state of `module` as PyTorch's `state_dict()` would: modules in pre-order, each one's
 // own parameters then its own buffers.

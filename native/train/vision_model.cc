@@ -19,7 +19,7 @@ models::VisionNet BuildNet(const VisionModelOptions& options, const at::Generato
   const models::ArchRecord& arch = models::FindArch(options.arch);
   if (options.nOut < 1) throw CodedError(kArg, "nOut must be at least 1, got " + std::to_string(options.nOut));
   if (!(options.ps >= 0 && options.ps <= 1)) throw CodedError(kArg, "ps must lie in [0, 1]");
-  return models::BuildVisionNet(arch, options.nOut, options.ps, generator);
+  return models::BuildVisionNet(arch, {options.nOut, options.ps, options.head, options.cut}, generator);
 }
 
 std::vector<OptimizedParam> OptimizedParams(const models::VisionNet& net, bool wdBnBias) {
@@ -172,7 +172,7 @@ torch::Tensor VisionModel::Forward(const torch::Tensor& input, bool train) {
   net_.net->train(train);
   // Folding changes float32 rounding only; under autocast the low-precision rounding of folded
   // weights would differ from PyTorch's by far more, so mixed precision keeps the modules.
-  const bool folded = !train && options_.foldBn && net_.arch->foldsBatchNorm && precision_ == Precision::kFp32;
+  const bool folded = !train && options_.foldBn && net_.foldsBatchNorm && precision_ == Precision::kFp32;
   torch::Tensor logits = folded ? Folded().Forward(input) : net_.net->forward(input);
   logits = logits.to(torch::kFloat32);  // losses and outputs in float32, as fastai's mixed precision does
   if (options_.yRange) {

@@ -43,8 +43,10 @@ struct VisionModelOptions {
   OptimizerKind optimizer = OptimizerKind::kAdam;
   Normalization normalization;
   double labelSmoothing = 0;
-  double ps = 0.5;                              // head dropout: ps/2, then ps
-  std::optional<std::array<double, 2>> yRange;  // fastai's SigmoidRange(lo, hi) after the head
+  double ps = 0.5;                                     // head dropout: ps/2, then ps
+  std::optional<std::vector<models::HeadLayer>> head;  // none: fastai's default head (from ps)
+  std::optional<int64_t> cut;                          // fastai's cut; none: the architecture's
+  std::optional<std::array<double, 2>> yRange;         // fastai's SigmoidRange(lo, hi) after the head
   Precision precision = Precision::kFp32;
   std::optional<GradScalerOptions> gradScaler;  // dynamic loss scaling (default: on for fp16)
   bool channelsLast = false;

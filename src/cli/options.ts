@@ -52,7 +52,8 @@ export const DATA_OPTIONS: Record<string, OptionSpec> = {
   weights: {
     type: 'string',
     valueName: 'name|file',
-    description: "pretrained body: a weights name ('IMAGENET1K_V1') or a .pth/.safetensors file",
+    description:
+      "pretrained body: a weights name ('IMAGENET1K_V1') or a .pth/.safetensors file; a model exported for other classes gives its body (the head starts fresh)",
     default: "torchvision's, from the torch hub cache or downloaded",
   },
   'no-pretrained': { type: 'boolean', description: 'start from random weights', default: 'off' },

@@ -7,12 +7,14 @@ import { ARCH_NAMES, type ArchName } from '../model/arch-names.js';
 import { FieldReader } from './metadata-reader.js';
 import type { TargetKind } from '../core/batch.js';
 import type { LossKind } from '../model/types.js';
+import { checkCut } from '../model/body-layout.js';
+import { checkHead, type HeadLayer } from '../model/head.js';
 
 /** The metadata key holding the JSON, and the value of `format`. */
 export const EXPORT_KEY = 'fasttune.export';
 export const EXPORT_FORMAT = 'fasttune-export';
-/** Bumped when the metadata changes in a way older readers cannot follow. */
-export const EXPORT_FORMAT_VERSION = 2;
+/** Bumped when the metadata changes in a way older readers cannot follow (3: the head and the cut). */
+export const EXPORT_FORMAT_VERSION = 3;
 
 /**
  * The validation draw of the batch transforms for one image: a resample of the `inputSize` image
@@ -47,7 +49,11 @@ export interface ExportMetadata {
   /** What turns logits into probabilities (none: regression values). */
   activation: 'softmax' | 'sigmoid' | 'none';
   /** Head dropout the model was built with (no effect on predictions). */
-  ps: number;
+  ps: number | number[];
+  /** The head's layers (format 3; before: fastai's default head for `ps`). */
+  head: HeadLayer[] | null;
+  /** fastai's cut of the body (format 3); null: the architecture's. */
+  cut: number | null;
   /** What the targets are (format 1: 'category'). */
   targetKind: TargetKind;
   /** fastai's SigmoidRange on the head's outputs; null: none. */
@@ -145,6 +151,8 @@ export function parseExportMetadata(metadata: Record<string, string>, file: stri
     'ps',
     'targetKind',
     'yRange',
+    'head',
+    'cut',
   ]);
   const arch = r.string('arch');
   if (!(ARCHS as readonly string[]).includes(arch)) {
@@ -178,8 +186,26 @@ export function parseExportMetadata(metadata: Record<string, string>, file: stri
     validResize: resize ? validResizeConfig(resize) : null,
     loss: exportedLoss,
     activation: r.string('activation', ['softmax', 'sigmoid', 'none']) as ExportMetadata['activation'],
-    ps: r.number('ps', 0, 1),
+    ps: Array.isArray(r.value('ps')) ? r.numbers('ps', (r.value('ps') as unknown[]).length, 0) : r.number('ps', 0, 1),
     targetKind,
     yRange: r.has('yRange') ? yRangeOf(r) : null,
+    ...headAndCut(r, arch as ArchName, nOut),
   };
+}
+
+/** The head's layers and the cut, each checked as createVisionModel checks them. */
+function headAndCut(r: FieldReader, arch: ArchName, nOut: number): Pick<ExportMetadata, 'head' | 'cut'> {
+  const cut = r.has('cut') && !r.isNull('cut') ? r.value('cut') : undefined;
+  let nf: number;
+  try {
+    nf = checkCut('loadLearner', 'cut', arch, cut).nf;
+  } catch (error) {
+    throw r.fail('cut', `a cut of ${arch}: ${(error as Error).message}`);
+  }
+  if (!r.has('head') || r.isNull('head')) return { head: null, cut: (cut as number | undefined) ?? null };
+  try {
+    return { head: [...checkHead('loadLearner', 'head', { layers: r.value('head') }, nf, nOut).layers], cut: (cut as number | undefined) ?? null };
+  } catch (error) {
+    throw r.fail('head', `the layers of a head for ${arch}: ${(error as Error).message}`);
+  }
 }

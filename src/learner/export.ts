@@ -54,9 +54,11 @@ async function exportMetadata(learn: LearnerState): Promise<ExportMetadata> {
     // The Learner configured the model with its loss.
     loss: exportedLoss(learn.lossFunc),
     activation: activationOf(learn.lossFunc),
-    ps: architecture.ps,
+    ps: typeof architecture.ps === 'number' ? architecture.ps : [...architecture.ps],
     targetKind: learn.dls.targetKind ?? 'category',
     yRange: architecture.yRange ? [architecture.yRange[0], architecture.yRange[1]] : null,
+    head: architecture.head.layers.map((layer) => ({ ...layer })),
+    cut: architecture.cut ?? null,
   };
 }
 

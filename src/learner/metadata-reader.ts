@@ -110,6 +110,11 @@ export class FieldReader {
     return new FieldReader(this.file, `${this.prefix}.${field}`, v as Record<string, unknown>);
   }
 
+  /** The field's JSON value as it is, for a checker of its own (which must fail through {@link fail}). */
+  value(field: string): unknown {
+    return this.values[field];
+  }
+
   /** An array of objects. */
   objects(field: string): FieldReader[] {
     const v = this.values[field];

@@ -6,6 +6,7 @@ import type { ProcessGroup } from './process-group.js';
 import type { Stats } from '../augment/normalize.js';
 import type { WeightsTensor } from '../io/weights.js';
 import type { ArchName } from './arch-names.js';
+import type { Head } from './head.js';
 
 export type { GroupHypers } from '../core/hypers.js';
 
@@ -67,10 +68,14 @@ export interface ModelArchitecture {
   readonly nOut: number;
   /** Per-channel statistics the model normalizes its input with; null: pixels in [0, 1]. */
   readonly normalize: Readonly<Stats> | null;
-  /** Head dropout. */
-  readonly ps: number;
-  /** fastai's SigmoidRange on the head's output, when the model has one. */
+  /** Head dropout (fastai's `ps`, as given; a custom head has its own). */
+  readonly ps: number | readonly number[];
+  /** fastai's SigmoidRange on the head's output, when the model has one (the head's `yRange`). */
   readonly yRange?: readonly [number, number];
+  /** The head, layer by layer. */
+  readonly head: Head;
+  /** fastai's cut of the body, when not the architecture's. */
+  readonly cut?: number;
 }
 
 /**

@@ -11,6 +11,8 @@ import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, inval
 import { checkBatch, checkHypers, checkImages } from './step-checks.js';
 import type { EvalResult, GroupHypers, LossKind, LossSpec, ModelArchitecture, ModelCore, ModelSettings, StepOptions } from './types.js';
 import { ARCH_NAMES, type ArchName } from './arch-names.js';
+import { checkCut } from './body-layout.js';
+import { HEAD_OPTION_KEYS, checkHead, headFromOptions, type Head, type HeadOptions } from './head.js';
 import type { ProcessGroup } from './process-group.js';
 
 /** Where the model lives. `'auto'` is the first CUDA device when there is one, else the CPU. */
@@ -40,8 +42,12 @@ export interface GradScalerState {
   skippedSteps: number;
 }
 
-/** Options of {@link createVisionModel}; the defaults are fastai's. */
-export interface VisionModelOptions {
+/**
+ * Options of {@link createVisionModel}; the defaults are fastai's. The head options are
+ * `createHead`'s (fastai's `create_head`), for the head built on the body; `head` replaces that
+ * head with another one.
+ */
+export interface VisionModelOptions extends Omit<HeadOptions, 'yRange'> {
   /** Architecture, torchvision's name (default `'resnet34'`). */
   arch?: ArchName;
   /** Number of classes. */
@@ -58,13 +64,21 @@ export interface VisionModelOptions {
   normalize?: Stats | false;
   /** Label smoothing of the cross-entropy loss, as `nn.CrossEntropyLoss(label_smoothing)` (default 0). */
   labelSmoothing?: number;
-  /** Head dropout, fastai's `ps`: ps/2 before the hidden layer, ps before the output (default 0.5). */
-  ps?: number;
   /**
    * fastai's `y_range`: `sigmoid(x)·(high − low) + low` on every output of the head, so that
    * regression outputs stay in [low, high] (default none).
    */
   yRange?: readonly [number, number];
+  /**
+   * fastai's `cut`: the body is torchvision's children before this index (Python's
+   * `children[:cut]`; default: the architecture's, everything before the pooling).
+   */
+  cut?: number;
+  /**
+   * A head of your own (fastai's `custom_head`), as `createHead` describes one: its layers must
+   * take the body's channels and end in `nOut` features. Not with the other head options.
+   */
+  head?: Head;
   /** Mixed precision (default `'fp32'`); see {@link VisionModel.toFp16}. */
   precision?: Precision;
   /** Loss scaling: default on for fp16 and off otherwise; options or true turn it on for any precision. */
@@ -165,15 +179,6 @@ function checkTensorList(where: string, tensors: unknown): void {
       ArrayBuffer.isView((t as WeightsTensor).data);
     if (!ok) throw invalidParameterError(where, `tensors[${i}]`, '{ name, shape, data } with a typed array', t);
   });
-}
-
-/** `[low, high]` with low < high, both finite. */
-export function checkYRange(where: string, name: string, value: unknown): [number, number] {
-  if (!Array.isArray(value) || value.length !== 2) throw invalidParameterError(where, name, '[low, high] with low < high', value);
-  const low = checkNumber(where, `${name}[0]`, value[0]);
-  const high = checkNumber(where, `${name}[1]`, value[1]);
-  if (!(low < high)) throw invalidParameterError(where, name, '[low, high] with low < high', value);
-  return [low, high];
 }
 
 const LOSS_KINDS: readonly LossKind[] = ['crossEntropy', 'focal', 'bceWithLogits', 'mse', 'l1'];
@@ -499,23 +504,58 @@ export class VisionModel implements ModelCore {
   }
 }
 
+/** The head options (`createHead`'s) given among `options`. */
+function headOptionsOf(options: HeadOptions): HeadOptions {
+  const given: Record<string, unknown> = {};
+  for (const key of HEAD_OPTION_KEYS) if (options[key] !== undefined) given[key] = options[key];
+  return given as HeadOptions;
+}
+
+/**
+ * The model's head: `options.head` checked against the body, or fastai's create_head from the
+ * head options. Errors name the options as `<prefix><name>`.
+ */
+export function resolveHead(where: string, prefix: string, options: Pick<VisionModelOptions, keyof HeadOptions | 'head'>, nf: number, nOut: number): Head {
+  const headOptions = headOptionsOf(options);
+  if (options.head !== undefined) {
+    const extra = Object.keys(headOptions)[0];
+    if (extra !== undefined)
+      throw invalidParameterError(
+        where,
+        `${prefix}${extra}`,
+        'nothing beside a custom head (give the head its own options)',
+        headOptions[extra as keyof HeadOptions],
+      );
+    return checkHead(where, `${prefix}head`, options.head, nf, nOut);
+  }
+  return headFromOptions(where, prefix, nf, nOut, headOptions);
+}
+
 /** Builds fastai's vision model of `options.arch` with a freshly initialised body and head (unfrozen). */
 export async function createVisionModel(options: VisionModelOptions): Promise<VisionModel> {
   if (typeof options !== 'object' || options === null) throw invalidParameterError(WHERE, 'options', 'an object with at least nOut', options);
   const precision = checkOneOf(WHERE, 'options.precision', options.precision ?? 'fp32', ['fp32', 'bf16', 'fp16'] as const);
   const optimizer = checkOneOf(WHERE, 'options.optimizer', options.optimizer ?? 'adam', ['adam', 'sgd'] as const);
   const normalize = options.normalize ?? imagenetStats;
+  const arch = checkOneOf(WHERE, 'options.arch', options.arch ?? 'resnet34', ARCH_NAMES);
+  const nOut = checkInteger(WHERE, 'options.nOut', options.nOut, { min: 1, max: 1_000_000 });
+  const body = checkCut(WHERE, 'options.cut', arch, options.cut);
+  const head = resolveHead(WHERE, 'options.', options, body.nf, nOut);
+  const ps = options.head === undefined ? (options.ps ?? 0.5) : 0.5;
   const resolved = {
-    arch: checkOneOf(WHERE, 'options.arch', options.arch ?? 'resnet34', ARCH_NAMES),
-    nOut: checkInteger(WHERE, 'options.nOut', options.nOut, { min: 1, max: 1_000_000 }),
+    arch,
+    nOut,
     device: checkDevice(options.device ?? 'auto'),
     trainBn: checkBoolean(WHERE, 'options.trainBn', options.trainBn ?? true),
     wdBnBias: checkBoolean(WHERE, 'options.wdBnBias', options.wdBnBias ?? false),
     optimizer,
     normalize: normalize === false ? null : checkStats(normalize),
     labelSmoothing: checkNumber(WHERE, 'options.labelSmoothing', options.labelSmoothing ?? 0, { min: 0, max: 1 }),
-    ps: checkNumber(WHERE, 'options.ps', options.ps ?? 0.5, { min: 0, max: 1 }),
-    yRange: options.yRange === undefined ? null : checkYRange(WHERE, 'options.yRange', options.yRange),
+    // The native side reads ps only to build a default head itself; the head sent is complete.
+    ps: typeof ps === 'number' ? ps : 0.5,
+    head: head.layers,
+    cut: body.cut ?? null,
+    yRange: head.yRange ?? null,
     precision,
     gradScaler: resolveScaler(WHERE, options.gradScaler, precision),
     channelsLast: checkBoolean(WHERE, 'options.channelsLast', options.channelsLast ?? false),
@@ -523,8 +563,17 @@ export async function createVisionModel(options: VisionModelOptions): Promise<Vi
     seed: checkInteger(WHERE, 'options.seed', options.seed ?? 0, { min: 0 }),
   };
   const model = await withCallerStack(native().createVisionModel(resolved));
-  const { arch, nOut, labelSmoothing, ps } = resolved;
-  const loss: LossSpec = { kind: 'crossEntropy', labelSmoothing };
-  const yRange = resolved.yRange ?? undefined;
-  return new VisionModel(model, optimizer, { arch, nOut, labelSmoothing, ps, normalize: resolved.normalize, loss, ...(yRange && { yRange }) });
+  const loss: LossSpec = { kind: 'crossEntropy', labelSmoothing: resolved.labelSmoothing };
+  const settings: VisionModelSettings = {
+    arch,
+    nOut,
+    labelSmoothing: resolved.labelSmoothing,
+    ps: typeof ps === 'number' ? ps : [...ps],
+    normalize: resolved.normalize,
+    loss,
+    head,
+    ...(body.cut !== undefined && { cut: body.cut }),
+    ...(head.yRange && { yRange: head.yRange }),
+  };
+  return new VisionModel(model, optimizer, settings);
 }

@@ -51,8 +51,11 @@ export async function loadLearner(path: string, options: LoadLearnerOptions = {}
     device: options.device ?? 'cpu',
     normalize: meta.normalize ?? false,
     labelSmoothing: meta.loss.labelSmoothing,
-    ps: meta.ps,
-    ...(meta.yRange && { yRange: meta.yRange }),
+    // Format 3 records the head; older files have fastai's default head for their ps.
+    ...(meta.head
+      ? { head: { layers: meta.head, ...(meta.yRange && { yRange: meta.yRange }) } }
+      : { ps: meta.ps, ...(meta.yRange && { yRange: meta.yRange }) }),
+    ...(meta.cut !== null && { cut: meta.cut }),
   });
   try {
     await model.loadStateDict(file.tensors, path);

@@ -1,37 +1,48 @@
-// visionLearner: fastai's vision_learner. A ResNet body (pretrained by default) with fastai's head
-// for the DataLoaders' classes, normalizing with the DataLoaders' statistics, in a Learner that
-// starts frozen when the body is pretrained.
+// visionLearner: fastai's vision_learner. A body (pretrained by default) with fastai's head (or
+// one described by createHead) for the DataLoaders' classes, normalizing with the DataLoaders'
+// statistics, in a Learner that starts frozen when the body is pretrained.
 import { imagenetStats, type Stats } from '../augment/normalize.js';
 import type { DataLoaders } from '../data/loader-contract.js';
 import { FasttuneError } from '../core/errors.js';
-import { checkBoolean, checkInteger, checkOptions, checkString } from '../core/validate.js';
+import { checkBoolean, checkInteger, checkOptions, checkString, invalidParameterError } from '../core/validate.js';
 import { Learner } from '../learner/learner.js';
 import { LEARNER_OPTION_KEYS, checkDataLoaders, type LearnerOptions } from '../learner/options.js';
-import { checkYRange, createVisionModel, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
+import { createVisionModel, resolveHead, type DeviceName, type GradScalerOptions, type Precision, type VisionModel } from '../model/vision-model.js';
 import type { ArchName } from '../model/arch-names.js';
+import { checkCut } from '../model/body-layout.js';
+import { HEAD_OPTION_KEYS, type Head, type HeadOptions } from '../model/head.js';
 import { checkArchitecture, type Architecture } from './architectures.js';
+import { isBody, type Body } from './body.js';
+import { loadPretrainedWeights } from './exported-weights.js';
 import { resolvePretrained } from './pretrained.js';
 
-/** Options of {@link visionLearner}; the defaults are fastai's. */
-export interface VisionLearnerOptions extends LearnerOptions {
+/**
+ * Options of {@link visionLearner}; the defaults are fastai's. The head options (`linFtrs`, `ps`,
+ * `pool`, `concatPool`, `firstBn`, `bnFinal`, `linFirst`, `yRange`) are `createHead`'s, for the
+ * head built on the body; `head` replaces that head with another one.
+ */
+export interface VisionLearnerOptions extends LearnerOptions, HeadOptions {
   /** Start from pretrained weights and freeze the body (default true). */
   pretrained?: boolean;
   /**
    * With `pretrained`: a weights name (`'IMAGENET1K_V1'`, the default, found in the torch hub
    * cache or downloaded) or the path of a `.pth`/`.pt`/`.safetensors` file. A torchvision/timm
-   * state dict fills the body (the head starts fresh); a whole model saved by fasttune (our keys,
-   * `0.*` and `1.*`) fills body and head, whose class count must then match.
+   * state dict fills the body (the head starts fresh). A learner exported by fasttune
+   * (`learn.export`) fills the body, and the head too when it fits; when it does not (another
+   * number of classes, another head), the head starts fresh and a line on the learner's `output`
+   * says what differed. A whole model saved without export metadata fills body and head, whose
+   * class count must then match.
    */
   weights?: string;
   /** Outputs of the head (default `dls.c`, one per class; the Learner needs exactly that). */
   nOut?: number;
-  /** Head dropout, fastai's `ps` (default 0.5: 0.25 before the hidden layer, 0.5 before the output). */
-  ps?: number;
   /**
-   * fastai's `y_range` for regression: the head's outputs go through `sigmoid(x)·(high − low) + low`,
-   * so predictions stay in [low, high] (default none).
+   * fastai's `cut`: the body is torchvision's children before this index (default the
+   * architecture's: ResNets `-2`, ConvNeXt `1`). Not with a body from `createBody`, which has its cut.
    */
-  yRange?: readonly [number, number];
+  cut?: number;
+  /** A head of your own (fastai's `custom_head`), as `createHead` describes one; not with the other head options. */
+  head?: Head;
   /** Default `'auto'`: the first CUDA device if there is one, else the CPU. */
   device?: DeviceName;
   /** Mixed precision (default `'fp32'`); also `learn.toFp16()` / `toBf16()` / `toFp32()`. */
@@ -48,7 +59,7 @@ export interface VisionLearnerOptions extends LearnerOptions {
   foldBn?: boolean;
 }
 
-const MODEL_KEYS = ['pretrained', 'weights', 'nOut', 'ps', 'yRange', 'device', 'precision', 'channelsLast', 'seed', 'foldBn'] as const;
+const MODEL_KEYS = ['pretrained', 'weights', 'nOut', 'cut', 'head', ...HEAD_OPTION_KEYS, 'device', 'precision', 'channelsLast', 'seed', 'foldBn'] as const;
 
 /**
  * A {@link Learner} over fastai's vision model: `learn.model` is the native {@link VisionModel}.
@@ -121,8 +132,9 @@ async function pretrainedPath(arch: Architecture, weights: string): Promise<stri
  * With `pretrained: false` the body gets torchvision's random initialisation and nothing is frozen.
  *
  * Offline without the weights file, the error says where to put it (or pass `weights: path`, or
- * `pretrained: false`). A weights file of another architecture or class count fails with
- * `E_WEIGHTS`, listing the keys that do not fit.
+ * `pretrained: false`). A weights file of another architecture fails with `E_WEIGHTS`, listing the
+ * keys that do not fit (or, for an exported learner, naming both bodies); a learner exported for
+ * other classes or with another head gives its body only, and says so on `output`.
  *
  * @example
  * ```ts
@@ -140,20 +152,27 @@ async function pretrainedPath(arch: Architecture, weights: string): Promise<stri
  * learn.dispose();
  * ```
  */
-export async function visionLearner(dls: DataLoaders, arch: Architecture | ArchName, options: VisionLearnerOptions = {}): Promise<VisionLearner> {
+export async function visionLearner(dls: DataLoaders, arch: Architecture | ArchName | Body, options: VisionLearnerOptions = {}): Promise<VisionLearner> {
   const where = 'visionLearner';
   const data = checkDataLoaders(where, dls);
-  const architecture = checkArchitecture(where, arch);
+  const body = isBody(where, arch) ? arch : undefined;
+  const architecture = checkArchitecture(where, body ? body.arch : arch);
   const o = checkOptions(where, options, [...LEARNER_OPTION_KEYS, ...MODEL_KEYS]) as VisionLearnerOptions;
+  if (body && o.cut !== undefined) throw invalidParameterError(where, 'cut', 'no cut beside a body from createBody (the body has its own)', o.cut);
+  const cut = body ? body.cut : o.cut;
   const pretrained = o.pretrained === undefined ? true : checkBoolean(where, 'pretrained', o.pretrained);
   if (!pretrained && o.weights !== undefined) {
     throw new FasttuneError(`${where}: weights is only used with pretrained: true (got weights ${JSON.stringify(o.weights)} with pretrained: false)`, 'E_ARG');
   }
-  const weights = o.weights === undefined ? architecture.defaultWeights : checkString(where, 'weights', o.weights);
+  const weights = o.weights === undefined ? (body?.weights ?? architecture.defaultWeights) : checkString(where, 'weights', o.weights);
   const nOut = o.nOut === undefined ? data.c : checkInteger(where, 'nOut', o.nOut, { min: 1 });
   if (nOut !== data.c) {
     throw new FasttuneError(`${where}: nOut is ${nOut} but the data has ${data.c} classes (dls.c); the head needs one output per class`, 'E_ARG');
   }
+  // Checked here so that a bad head or cut is named as this function's option.
+  resolveHead(where, '', o, checkCut(where, 'cut', architecture.name, cut).nf, nOut);
+  const headOptions: HeadOptions & { head?: Head } = {};
+  for (const key of [...HEAD_OPTION_KEYS, 'head'] as const) if (o[key] !== undefined) Object.assign(headOptions, { [key]: o[key] });
   const learnerOptions: LearnerOptions = { path: data.path || '.' };
   for (const key of LEARNER_OPTION_KEYS) if (o[key] !== undefined) Object.assign(learnerOptions, { [key]: o[key] });
 
@@ -167,13 +186,14 @@ export async function visionLearner(dls: DataLoaders, arch: Architecture | ArchN
     ...(o.precision !== undefined && { precision: o.precision }),
     ...(o.channelsLast !== undefined && { channelsLast: o.channelsLast }),
     ...(o.seed !== undefined && { seed: o.seed }),
-    ...(o.ps !== undefined && { ps: o.ps }),
-    ...(o.yRange !== undefined && { yRange: checkYRange(where, 'yRange', o.yRange) }),
+    ...headOptions,
+    ...(cut !== undefined && { cut }),
     ...(o.foldBn !== undefined && { foldBn: o.foldBn }),
   });
   try {
-    if (path !== undefined) await model.loadWeights(path);
+    const note = path === undefined ? undefined : await loadPretrainedWeights(where, model, path);
     const learn = new VisionLearner(data, model, learnerOptions, architecture, pretrained);
+    if (note) learn.output.write(`${note}\n`);
     if (pretrained) learn.freeze();
     return learn;
   } catch (error) {

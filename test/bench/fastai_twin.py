@@ -27,12 +27,15 @@ class ConcatPool(nn.Module):
         return torch.cat([F.adaptive_max_pool2d(x, 1), F.adaptive_avg_pool2d(x, 1)], 1)
 
 
-def build(n_out, seed=0):
+def build(n_out, seed=0, arch="resnet34"):
+    """torchvision's `arch` cut as fastai cuts it (ResNets children[:-2], ConvNeXt `features`) + fastai's head."""
     torch.manual_seed(seed)
-    resnet = torchvision.models.resnet34(weights=None)
-    body = nn.Sequential(*list(resnet.children())[:-2])
-    head = nn.Sequential(ConcatPool(), nn.Flatten(), nn.BatchNorm1d(1024), nn.Dropout(0.25),
-                         nn.Linear(1024, 512, bias=False), nn.ReLU(inplace=True), nn.BatchNorm1d(512),
+    net = getattr(torchvision.models, arch)(weights=None)
+    convnext = arch.startswith("convnext")
+    body = nn.Sequential(*list(net.children())[:1 if convnext else -2])
+    nf = 2 * (768 if convnext else net.fc.in_features)
+    head = nn.Sequential(ConcatPool(), nn.Flatten(), nn.BatchNorm1d(nf), nn.Dropout(0.25),
+                         nn.Linear(nf, 512, bias=False), nn.ReLU(inplace=True), nn.BatchNorm1d(512),
                          nn.Dropout(0.5), nn.Linear(512, n_out, bias=False))
     for lin in (head[4], head[8]):
         nn.init.kaiming_normal_(lin.weight)

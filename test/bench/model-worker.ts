@@ -19,11 +19,14 @@ import {
   type Callback,
   type DeviceName,
   type FloatPrecision as Precision,
+  type ArchName,
   type VisionModel,
 } from '../../dist/index.js';
 
 interface Config {
   mode: 'train' | 'eval' | 'predict';
+  /** torchvision's name (default resnet34). */
+  arch?: ArchName;
   device?: string;
   bs: number;
   size: number;
@@ -78,6 +81,7 @@ class MemoryLoader implements DataLoader {
 async function model(): Promise<VisionModel> {
   if (cfg.threads !== undefined) setNumThreads(cfg.threads);
   return createVisionModel({
+    arch: cfg.arch ?? 'resnet34',
     nOut: cfg.nOut,
     device: (cfg.device ?? 'cpu') as DeviceName,
     precision: cfg.precision,

@@ -17,7 +17,7 @@ def make_batches(cfg, count):
 
 
 def model_for(cfg):
-    model = build(cfg["nOut"]).to(cfg.get("device", "cpu"))
+    model = build(cfg["nOut"], arch=cfg.get("arch", "resnet34")).to(cfg.get("device", "cpu"))
     if cfg["channelsLast"]:
         model = model.to(memory_format=torch.channels_last)
     return model

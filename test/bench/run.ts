@@ -3,7 +3,7 @@
 // sides alternate, `--reps` times, and every ratio compares runs of the same repetition (a shared
 // machine drifts between repetitions). Prints tables and writes bench-results.json.
 //
-//   npm run bench [-- --cases train,infer,data,e2e,memory,scaling,defaults,serve] [--reps 3] [--steps 5]
+//   npm run bench [-- --cases train,infer,archs,data,e2e,memory,scaling,defaults,serve] [--reps 3] [--steps 5]
 //                 [--memory-steps 1000] [--e2e-images 512] [--quick] [--out bench-results.json]
 //                 [--modes fp32,channels-last,bf16] [--device cuda]   (GPU machines: cases train and infer with AMP and channels-last;
 //                                    FASTTUNE_PYTHON names the Python whose torch sees the GPU)
@@ -14,6 +14,8 @@
 //            fp32 also against PyTorch with foreach AdamW and set_to_none (beyond its defaults;
 //            not with --quick).
 //   infer    getPreds over a loader (eval forward, loss, probabilities) and predict latency at bs 1.
+//   archs    training steps and getPreds of resnet18, resnet50 and convnext_tiny at 128 px (fp32),
+//            each beside the same torchvision network with fastai's head.
 //   data     decode + presize + crop from photo-sized JPEGs vs torchvision's DataLoader (data-case.ts).
 //   e2e      one epoch of fitOneCycle from a JPEG folder at 128 px vs PyTorch + torchvision.
 //   memory   peak RSS of the e2e runs; RSS every 100 training steps up to --memory-steps.
@@ -33,7 +35,7 @@ import { benchCache, ensureBuilt, fixed, machine, makeImages, median, ours, pair
 
 const { values } = parseArgs({
   options: {
-    cases: { type: 'string', default: 'train,infer,data,e2e,memory,scaling,defaults,serve' },
+    cases: { type: 'string', default: 'train,infer,archs,data,e2e,memory,scaling,defaults,serve' },
     reps: { type: 'string' },
     steps: { type: 'string' },
     'memory-steps': { type: 'string' },
@@ -221,6 +223,38 @@ function inferCase(): void {
   results.infer = out;
 }
 
+const BENCH_ARCHS = ['resnet18', 'resnet50', 'convnext_tiny'] as const;
+
+/** Training and inference of other architectures at 128 px, fp32: s/step and images/s beside PyTorch. */
+function archsCase(): void {
+  const size = 128;
+  const bs = CUDA ? 64 : 16;
+  const batches = quick ? 2 : 4;
+  const fp32 = ALL_MODES[0] as Mode;
+  console.log(`\n## Architectures at ${size} px, fp32: training s/step (bs ${bs}), getPreds images/s over ${batches} batches; medians of ${REPS}`);
+  const rows: string[][] = [];
+  const out: Record<string, Paired> = {};
+  for (const arch of BENCH_ARCHS) {
+    const train = trainConfig(bs, size, fp32, { arch });
+    const evalCfg = { mode: 'eval', device: DEVICE, bs, size, nOut: N_OUT, precision: 'fp32', channelsLast: false, warmup: 1, passes: 2, batches, arch };
+    const sides = { train: { o: [] as number[], t: [] as number[] }, eval: { o: [] as number[], t: [] as number[] } };
+    for (let rep = 0; rep < REPS; rep++) {
+      sides.train.o.push(median(ours<TrainRun>('model-worker.ts', train).stepSeconds));
+      sides.train.t.push(median(theirs<TrainRun>('model_torch.py', train).stepSeconds));
+      sides.eval.o.push(median(ours<{ passSeconds: number[] }>('model-worker.ts', evalCfg).passSeconds));
+      sides.eval.t.push(median(theirs<{ passSeconds: number[] }>('model_torch.py', evalCfg).passSeconds));
+    }
+    const t = paired(sides.train.o, sides.train.t);
+    const e = paired(sides.eval.o, sides.eval.t);
+    out[`${arch} train`] = t;
+    out[`${arch} getPreds`] = e;
+    rows.push([`${arch}, training s/step`, fixed(t.ours, 3), fixed(t.theirs, 3), ratioCell(t)]);
+    rows.push([`${arch}, getPreds images/s`, fixed((bs * batches) / e.ours, 1), fixed((bs * batches) / e.theirs, 1), ratioCell(e)]);
+  }
+  console.log(table(['', 'fasttune', 'PyTorch', 'time ratio (range)'], rows));
+  results.archs = out;
+}
+
 interface E2eRun {
   totalSeconds: number;
   fitSeconds: number;
@@ -380,7 +414,8 @@ function defaultsCase(): void {
   results.defaults = out;
 }
 
-if (CUDA && [...cases].some((c) => c !== 'train' && c !== 'infer')) throw new Error('--device cuda runs the train and infer cases only');
+if (CUDA && [...cases].some((c) => c !== 'train' && c !== 'infer' && c !== 'archs'))
+  throw new Error('--device cuda runs the train, infer and archs cases only');
 ensureBuilt();
 const info = machine();
 console.log(
@@ -391,6 +426,7 @@ console.log(`load average at start: ${info.loadavg.map((x) => x.toFixed(2)).join
 const started = Date.now();
 if (cases.has('train')) trainCase();
 if (cases.has('infer')) inferCase();
+if (cases.has('archs')) archsCase();
 if (cases.has('data')) {
   results.data = await dataCase({ images: quick ? 256 : 1000, epochs: quick ? 2 : 5, cores: info.cores, reps: REPS, extras: !quick });
   const d = results.data as { firstEpoch: { ours: number; theirs: number }; allEpochs: { ours: number; theirs: number } };

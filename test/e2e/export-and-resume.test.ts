@@ -72,7 +72,7 @@ describe('export, then loadLearner in a fresh process', () => {
     expect(file.metadata.format).toBe('fasttune-export');
     const meta = JSON.parse(file.metadata['fasttune.export'] as string);
     expect(meta).toMatchObject({
-      formatVersion: 2,
+      formatVersion: 3,
       arch: 'resnet34',
       nOut: 3,
       vocab: ['cat', 'dog', 'fox'],

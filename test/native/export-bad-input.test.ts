@@ -88,7 +88,7 @@ describe('loadLearner refuses', () => {
       /'fasttune\.export' is not valid JSON/,
     ],
     ['a field we never write', (m: Record<string, unknown>) => void (m.run = 'rm -rf /'), undefined, /'fasttune\.export\.run' is not one fasttune writes/],
-    ['a newer format', (m: Record<string, unknown>) => void (m.formatVersion = 3), undefined, /format 3 by a newer fasttune/],
+    ['a newer format', (m: Record<string, unknown>) => void (m.formatVersion = 4), undefined, /format 4 by a newer fasttune/],
     [
       'an architecture it does not know',
       (m: Record<string, unknown>) => void (m.arch = 'vgg16'),
@@ -123,8 +123,26 @@ describe('loadLearner refuses', () => {
     const path = await withMetadata('classes.safetensors', (m) => {
       m.nOut = 4;
       m.vocab = ['a', 'b', 'c', 'd'];
+      // The head the metadata describes ends in 4 outputs too: only the weights disagree.
+      const head = m.head as Record<string, unknown>[];
+      head[head.length - 1] = { ...head[head.length - 1], outFeatures: 4 };
     });
     await rejects(loadLearner(path), 'E_WEIGHTS', quote(path), /1\.8\.weight/);
+  });
+
+  it('a head or cut the metadata gets wrong for its architecture and class count', async () => {
+    const classes = await withMetadata('head.safetensors', (m) => {
+      m.nOut = 4;
+      m.vocab = ['a', 'b', 'c', 'd'];
+    });
+    await rejects(
+      loadLearner(classes),
+      'E_IO',
+      quote(classes),
+      /metadata field 'fasttune\.export\.head' must be the layers of a head for resnet34: .*end in 4 flat features/,
+    );
+    const cut = await withMetadata('cut.safetensors', (m) => void (m.cut = -1));
+    await rejects(loadLearner(cut), 'E_IO', quote(cut), /metadata field 'fasttune\.export\.cut' must be a cut of resnet34/);
   });
 
   it('weights of another architecture (a tensor missing, one renamed)', async () => {

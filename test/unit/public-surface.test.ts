@@ -5,7 +5,11 @@ import * as api from '../../src/index.js';
 import type {
   ArchName,
   Architecture,
+  Body,
+  CreateBodyOptions,
   DataLoaders,
+  Head,
+  HeadOptions,
   FitOneCycleOptions,
   FromFolderOptions,
   HyperValue,
@@ -91,6 +95,8 @@ const PUBLIC_VALUES = [
   'combineScheds',
   'combinedCos',
   'convnextTiny',
+  'createBody',
+  'createHead',
   'createPredictionServer',
   'createVisionModel',
   'crossEntropyLossFlat',
@@ -176,7 +182,11 @@ describe('the public surface', () => {
   });
 
   it('pins the signatures of the main entry points', () => {
-    expectTypeOf(api.visionLearner).parameters.toEqualTypeOf<[DataLoaders, Architecture | ArchName, VisionLearnerOptions?]>();
+    expectTypeOf(api.visionLearner).parameters.toEqualTypeOf<[DataLoaders, Architecture | ArchName | Body, VisionLearnerOptions?]>();
+    expectTypeOf(api.createHead).parameters.toEqualTypeOf<[number, number, HeadOptions?]>();
+    expectTypeOf(api.createHead).returns.toEqualTypeOf<Head>();
+    expectTypeOf(api.createBody).parameters.toEqualTypeOf<[Architecture | ArchName, CreateBodyOptions?]>();
+    expectTypeOf(api.createBody).returns.toEqualTypeOf<Body>();
     expectTypeOf(api.visionLearner).returns.toEqualTypeOf<Promise<VisionLearner>>();
     expectTypeOf<Learner['fitOneCycle']>().parameters.toEqualTypeOf<[number, (HyperValue | FitOneCycleOptions)?, FitOneCycleOptions?]>();
     expectTypeOf<Learner['fitOneCycle']>().returns.toEqualTypeOf<Promise<void>>();

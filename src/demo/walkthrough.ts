@@ -104,7 +104,8 @@ export async function walkthrough(
     const lrFindStart = performance.now();
     await stages.run(`${name} · unfreeze(), lrFind()`, async () => {
       learn.unfreeze();
-      ({ valley } = await learn.lrFind({ numIt: settings.lrFindIt }));
+      // A run whose loss blows up at once can leave the finder without a suggestion.
+      valley = (await learn.lrFind({ numIt: settings.lrFindIt })).valley ?? Number.NaN;
       if (plotsDir) await learn.recorder.plotLrFind(join(plotsDir, 'lr_find.png'));
       stages.say(`   lrFind suggests valley = ${valley.toExponential(2)}${plotsDir ? ` (plot: ${join(plotsDir, 'lr_find.png')})` : ''}`);
     });

@@ -11,8 +11,8 @@ export const USAGE = `Usage: npm run demo [-- options]
 Transfer learning as in fastai's guide: visionLearner (body frozen), fitOneCycle, unfreeze, lrFind,
 fitOneCycle at the suggested rate, fitOneCycle with discriminative rates, then the confusion matrix,
 export and predict; and the same steps from random weights for comparison. Without --data it
-pretrains a ResNet-18 on Fashion-MNIST classes 0-4 (cached) and transfers it to classes 5-9 with
-20 labelled images per class; with --data it starts a ResNet-34 from ImageNet's weights.
+pretrains a ResNet-34 on Fashion-MNIST classes 0-4 (cached) and transfers it to classes 5-9 with
+60 labelled images per class; with --data it starts from ImageNet's weights.
 
 Options:
   --quick               a smaller run (under two minutes on two cores; it uses the default run's

@@ -1,6 +1,6 @@
 // The demo end to end at its smallest size (the TINY preset): Fashion-MNIST written as folder
 // trees, pretraining on classes 0–4 and its cache, the walkthrough on classes 5–9 with the control
-// from random weights, transfer ahead of it, and the run folder. Then report.html in headless
+// from random weights, transfer ahead of it after the first fit, and the run folder. Then report.html in headless
 // Chromium, where Debian's package is installed: every embedded image must decode.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -70,7 +70,7 @@ describe.skipIf(!haveData)('npm run demo (TINY preset)', () => {
       expect(run).toBeDefined();
       if (!run) continue;
       expect(run.fits.map((f) => f.call)).toEqual([
-        expect.stringMatching(/^fitOneCycle\(2, 3e-3\)$/),
+        expect.stringMatching(/^fitOneCycle\(3, 3e-3\)$/),
         expect.stringMatching(/^fitOneCycle\(2, \{ lrMax: [\d.e-]+ \}\)$/),
         expect.stringMatching(/^fitOneCycle\(1, \{ lrMax: slice\([\d.e-]+, [\d.e-]+\) \}\)$/),
       ]);
@@ -108,15 +108,17 @@ describe.skipIf(!haveData)('npm run demo (TINY preset)', () => {
     expect(out.text).toMatch(/⏱ {2}Pretraining on the source task: /);
     expect(out.text).toMatch(/error rate on \d+ validation images: transfer [\d.]+ %, from scratch [\d.]+ %/);
     expect(out.text).toMatch(
-      /^A resnet18 pretrained on 1500 Fashion-MNIST images of .* with 12 labelled images per class made [\d.]+ % errors on 300 validation images/m,
+      /^A resnet18 pretrained on 1000 Fashion-MNIST images of .* with 12 labelled images per class made [\d.]+ % errors on 300 validation images/m,
     );
   });
 
-  it('ends with transfer ahead of the same steps from random weights', () => {
-    // Even this small body (1500 source images, one epoch) starts the target task far ahead: with
-    // 12 labels per class and five epochs, the network from random weights stays near chance.
+  it('puts transfer ahead of the same steps from random weights after the first fit', () => {
+    // With the body frozen, the head on pretrained features is far ahead (47 % against 68 % on
+    // 300 images when this was written). The final error rates are not compared at this size:
+    // five more epochs on 60 images let the network from random weights catch up.
     expect(summary.data.valid).toBe(300);
-    expect(summary.transfer.errorRate).toBeLessThan(summary.scratch?.errorRate ?? Number.NaN);
+    const afterFirstFit = (run: DemoSummary['transfer'] | undefined) => run?.errorByEpoch[TINY.walkthrough.epochs[0] - 1] ?? Number.NaN;
+    expect(afterFirstFit(summary.transfer)).toBeLessThan(afterFirstFit(summary.scratch) - 0.1);
   });
 
   it('reuses the cached pretraining on the next run, and a preset borrows the body of another', async () => {

@@ -147,11 +147,11 @@ export async function runSweep(
 /** One sentence and the plot, with the numbers as a table. */
 async function sweepReport(s: SweepSummary, runDir: string): Promise<string> {
   const png = (await readFile(join(runDir, 'sweep.png'))).toString('base64');
-  const few = s.points[0];
-  const lead = few
-    ? `With ${few.perClass} labelled images per class, the ${s.arch} pretrained on the other five Fashion-MNIST classes makes ` +
-      `${(few.transfer * 100).toFixed(1)} % errors and the same steps from random weights ${(few.scratch * 100).toFixed(1)} %; the gap narrows as labels grow.`
-    : '';
+  const at = (p: SweepPoint) =>
+    `with ${p.perClass} labelled images per class, ${(p.transfer * 100).toFixed(1)} % errors against ${(p.scratch * 100).toFixed(1)} % from random weights`;
+  const lead =
+    `The ${s.arch} pretrained on five Fashion-MNIST classes, transferred to the five others: ` +
+    `${s.points.map(at).join('; ')} (${s.valid} validation images).`;
   const rows = s.points
     .map(
       (p) =>

@@ -2,18 +2,24 @@
 import { parseArgs } from 'node:util';
 import { FasttuneError } from '../core/errors.js';
 import { FULL, QUICK } from './presets.js';
+import { SWEEP_LABELS } from './sweep.js';
 import type { DemoOptions } from './run-demo.js';
 
 /** The help text. */
 export const USAGE = `Usage: npm run demo [-- options]
 
-Transfer learning with ResNet-34, as in fastai's guide: visionLearner (body frozen), fitOneCycle,
-unfreeze, lrFind, fitOneCycle at the suggested rate, fitOneCycle with discriminative rates, then the
-confusion matrix, export and predict; and the same steps from random weights for comparison.
-Without --data it pretrains on Fashion-MNIST classes 0-4 (cached) and transfers to classes 5-9.
+Transfer learning as in fastai's guide: visionLearner (body frozen), fitOneCycle, unfreeze, lrFind,
+fitOneCycle at the suggested rate, fitOneCycle with discriminative rates, then the confusion matrix,
+export and predict; and the same steps from random weights for comparison. Without --data it
+pretrains a ResNet-34 on Fashion-MNIST classes 0-4 (cached) and transfers it to classes 5-9 with
+60 labelled images per class; with --data it starts from ImageNet's weights.
 
 Options:
-  --quick               a smaller run (under two minutes on two cores)
+  --quick               a smaller run (under two minutes on two cores; it uses the default run's
+                        pretrained body when the cache holds it)
+  --sweep               error rate against labelled images per class, transfer and from scratch:
+                        sweep.png and report.html (not with --data)
+  --labels <n,n,…>      with --sweep: the labelled images per class (default ${SWEEP_LABELS.join(',')})
   --data <dir>          your images: <dir>/train/<label>/… and <dir>/valid/<label>/…, or
                         <dir>/<label>/… (20 % held out), or any files with --pattern
   --pattern <regex>     with --data: the label is group 1 of this pattern on each file name,
@@ -45,6 +51,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
     allowNegative: true,
     options: {
       quick: { type: 'boolean' },
+      sweep: { type: 'boolean' },
+      labels: { type: 'string' },
       data: { type: 'string' },
       pattern: { type: 'string' },
       weights: { type: 'string' },
@@ -63,6 +71,8 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
   for (const name of ['pattern', 'weights', 'size', 'bs'] as const) {
     if (values[name] !== undefined && values.data === undefined) throw new FasttuneError(`--${name} goes with --data <dir>`, 'E_ARG');
   }
+  if (values.sweep && values.data !== undefined) throw new FasttuneError('--sweep runs on Fashion-MNIST; it does not go with --data', 'E_ARG');
+  if (values.labels !== undefined && !values.sweep) throw new FasttuneError('--labels goes with --sweep', 'E_ARG');
   if (values.quick && values.data !== undefined) throw new FasttuneError('--quick sizes the Fashion-MNIST run; with --data use --epochs and --size', 'E_ARG');
   if (values.pattern !== undefined) {
     try {
@@ -79,6 +89,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
     epochs = parts.map((p) => positiveInt('epochs', p.trim())) as [number, number, number];
   }
   const options: DemoOptions = { preset: values.quick ? QUICK : FULL };
+  if (values.sweep) options.sweep = values.labels === undefined ? SWEEP_LABELS : values.labels.split(',').map((p) => positiveInt('labels', p.trim()));
   if (values.data !== undefined) options.data = values.data;
   if (values.pattern !== undefined) options.pattern = values.pattern;
   if (values.weights !== undefined) options.weights = values.weights;

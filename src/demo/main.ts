@@ -2,7 +2,7 @@
 // `npm run demo [-- options]`: the transfer-learning walkthrough on Fashion-MNIST, or on your images.
 import { FasttuneError } from '../core/errors.js';
 import { parseDemoArgs, USAGE } from './args.js';
-import { runDemo, type DemoOptions } from './run-demo.js';
+import { runDemo, runDemoSweep, type DemoOptions } from './run-demo.js';
 
 async function main(): Promise<number> {
   let options: DemoOptions | 'help';
@@ -17,7 +17,8 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    await runDemo(options);
+    if (options.sweep) await runDemoSweep({ ...options, sweep: options.sweep });
+    else await runDemo(options);
     return 0;
   } catch (error) {
     const message = error instanceof FasttuneError ? error.message : ((error as Error)?.stack ?? String(error));

@@ -1,5 +1,5 @@
 // The demo's stand-in for ImageNet pretraining (whose weights cannot be fetched everywhere): a
-// ResNet-34 trained from scratch on the source task, its body saved as torchvision names it
+// ResNet trained from scratch on the source task, its body saved as torchvision names it
 // (conv1, bn1, layer1…layer4; no fc) and cached, so later runs start from the file.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { FasttuneError } from '../core/errors.js';
 import { writeWeights, type WeightsTensor } from '../io/weights.js';
 import { errorRate } from '../learner/metrics.js';
 import type { ProgressOutput } from '../learner/learner-state.js';
-import { resnet34 } from '../vision/architectures.js';
+import type { Architecture } from '../vision/architectures.js';
 import { visionLearner } from '../vision/vision-learner.js';
 import type { Stages } from './stages.js';
 import { TableCapture, type FitTable } from './table-capture.js';
@@ -19,6 +19,7 @@ import type { TaskFolder } from './fashion-data.js';
 
 /** How the source task is trained. */
 export interface PretrainSettings {
+  arch: Architecture;
   /** Image side. */
   size: number;
   bs: number;
@@ -30,7 +31,7 @@ export interface PretrainSettings {
 
 /** The pretrained body and how it was made. */
 export interface PretrainedBody {
-  /** A safetensors file with torchvision's ResNet-34 names, without `fc`. */
+  /** A safetensors file with torchvision's ResNet names, without `fc`. */
   file: string;
   /** True when an earlier run had made it. */
   cached: boolean;
@@ -58,9 +59,14 @@ export function torchvisionBody(stateDict: readonly WeightsTensor[]): WeightsTen
 }
 
 /** The cache file name: what the body was trained on and how, hashed. */
-function cacheName(task: TaskFolder, settings: PretrainSettings): string {
-  const key = JSON.stringify({ classes: task.classes, train: task.train, valid: task.valid, ...settings });
-  return `resnet34-fmnist-source-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+export function cacheName(task: Pick<TaskFolder, 'classes' | 'train' | 'valid'>, settings: PretrainSettings): string {
+  const key = JSON.stringify({ classes: task.classes, train: task.train, valid: task.valid, ...settings, arch: settings.arch.name });
+  return `${settings.arch.name}-fmnist-source-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+}
+
+/** The file of a body cached in `cacheDir` under that name, or null when there is none. */
+export async function cachedBody(cacheDir: string, name: string): Promise<PretrainedBody | null> {
+  return readCached(join(cacheDir, name));
 }
 
 async function readCached(base: string): Promise<PretrainedBody | null> {
@@ -87,12 +93,13 @@ export async function pretrainedBody(
 ): Promise<PretrainedBody> {
   const base = join(cacheDir, cacheName(task, settings));
   const cached = await readCached(base);
+  const arch = settings.arch.name;
   if (cached) {
     stages.say(`   reusing ${cached.file} (source error rate ${(cached.sourceErrorRate * 100).toFixed(2)} %; delete it to pretrain again)`);
     return cached;
   }
   stages.say(
-    `   ResNet-34 from random weights on ${task.classes.join(', ')}: ${task.train} training images, ${settings.size} px, ` +
+    `   ${arch} from random weights on ${task.classes.join(', ')}: ${task.train} training images, ${settings.size} px, ` +
       `fitOneCycle(${settings.epochs}, ${settings.lr}) with batches of ${settings.bs}`,
   );
   const start = performance.now();
@@ -104,7 +111,7 @@ export async function pretrainedBody(
   });
   try {
     const tables = new TableCapture();
-    using learn = await visionLearner(dls, resnet34, { pretrained: false, metrics: [errorRate], cbs: [tables], seed: settings.seed, output });
+    using learn = await visionLearner(dls, settings.arch, { pretrained: false, metrics: [errorRate], cbs: [tables], seed: settings.seed, output });
     await learn.fitOneCycle(settings.epochs, settings.lr);
     const table = tables.fits.at(-1) as FitTable;
     const result: Omit<PretrainedBody, 'cached' | 'file'> = {
@@ -119,7 +126,7 @@ export async function pretrainedBody(
     await writeFile(`${tmp}.json`, JSON.stringify(result));
     await rename(`${tmp}.safetensors`, `${base}.safetensors`);
     await rename(`${tmp}.json`, `${base}.json`);
-    stages.say(`   saved the body as ${base}.safetensors (torchvision's ResNet-34 names)`);
+    stages.say(`   saved the body as ${base}.safetensors (torchvision's ${arch} names)`);
     return { ...result, file: `${base}.safetensors`, cached: false };
   } catch (error) {
     await rm(`${base}.tmp-${process.pid}.safetensors`, { force: true });

@@ -8,11 +8,29 @@ import type { DemoSummary, PredictionRecord } from './summary.js';
 import type { FitTable } from './table-capture.js';
 import type { RunRecord } from './walkthrough.js';
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : '—');
+
+/** One sentence for a newcomer: what was pretrained on what, transferred to what, and by how much it won. */
+export function headline(summary: DemoSummary): string {
+  const { data, transfer, scratch, recipe } = summary;
+  const source = summary.pretraining.source;
+  const arch = recipe?.arch ?? 'resnet34';
+  const what = source
+    ? `A ${arch} pretrained on ${source.train} Fashion-MNIST images of ${source.classes.join(', ')} and transferred to ` +
+      `${data.classes.length} other classes (${data.classes.join(', ')}) with ${recipe?.target.trainPerClass ?? data.train / data.classes.length} labelled images per class`
+    : `A ${arch} with the weights ${summary.pretraining.weights}, transferred to ${data.classes.length} classes with ${data.train} labelled images`;
+  const result = `made ${pct(transfer.errorRate)} errors on ${data.valid} validation images`;
+  if (!scratch) return `${what} ${result}.`;
+  const gap = (scratch.errorRate - transfer.errorRate) * 100;
+  return (
+    `${what} ${result}, against ${pct(scratch.errorRate)} for the same steps from random weights: ` +
+    `${Math.abs(gap).toFixed(1)} points ${gap >= 0 ? 'better' : 'worse'}.`
+  );
+}
 
 function table(t: FitTable): string {
   const head = t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
@@ -59,11 +77,11 @@ function predictionRows(predictions: readonly PredictionRecord[], thumbs: readon
     .join('');
 }
 
-const STYLE = `
+export const STYLE = `
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; color: #1d2433; margin: 0; background: #f5f6f8; }
 main { max-width: 1080px; margin: 0 auto; padding: 28px 32px 48px; background: #fff; }
 h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 36px 0 10px; border-bottom: 1px solid #e3e6ea; padding-bottom: 4px; }
-.sub { color: #5b6474; margin: 0 0 20px; }
+.sub { color: #5b6474; margin: 0 0 20px; } .lead { font-size: 17px; margin: 8px 0; }
 .cards { display: flex; gap: 16px; flex-wrap: wrap; }
 .card { flex: 1 1 200px; border: 1px solid #e3e6ea; border-radius: 8px; padding: 12px 16px; }
 .card .value { font-size: 28px; font-weight: 600; } .card.best { border-color: #2e7d32; background: #f1f8f1; }
@@ -116,14 +134,15 @@ export async function renderReport(summary: DemoSummary, runDir: string, dataDir
   ].join('');
   const source = pretraining.source;
   const sourceHtml = source
-    ? `<p>ResNet-34 trained from random weights on ${escapeHtml(source.classes.join(', '))} (${source.train} images; error rate ${pct(source.errorRate)} on ${source.valid}), ` +
-      `its body saved with torchvision's names${source.cached ? ' — reused from the cache of an earlier run' : ` in ${formatSeconds(source.seconds)}`}.</p>${table(source.table)}`
+    ? `<p>${escapeHtml(source.arch)} trained from random weights on ${escapeHtml(source.classes.join(', '))} (${source.train} images at ${source.size} px; error rate ${pct(source.errorRate)} on ${source.valid}), ` +
+      `its body saved with torchvision's names${source.cached ? ` — reused from the cache of an earlier${source.borrowedFrom ? ` ${escapeHtml(source.borrowedFrom)}` : ''} run` : ` in ${formatSeconds(source.seconds)}`}.</p>${table(source.table)}`
     : `<p>Body weights: <code>${escapeHtml(pretraining.weights)}</code>.</p>`;
   const thumbs = await Promise.all((summary.predictions ?? []).map((p) => thumbnail(isAbsolute(p.file) ? p.file : join(dataDir, p.file))));
   const interp = summary.interpretation;
 
   const sections = [
     `<h1>Transfer learning with fasttune</h1>`,
+    `<p class="lead">${escapeHtml(headline(summary))}</p>`,
     `<p class="sub">${escapeHtml(data.description)} · ${data.classes.length} classes · ${data.train} training / ${data.valid} validation images at ${data.imageSize} px · ${escapeHtml(summary.createdAt)}</p>`,
     `<div id="image-check"></div>`,
     `<div class="cards">${cards}</div>`,
@@ -131,7 +150,7 @@ export async function renderReport(summary: DemoSummary, runDir: string, dataDir
     take('batch.png'),
     `<h2>Pretraining</h2>`,
     sourceHtml,
-    `<h2>Transfer learning: <code>visionLearner(dls, resnet34, { weights })</code></h2>`,
+    `<h2>Transfer learning: <code>visionLearner(dls, ${escapeHtml(summary.recipe?.arch ?? 'resnet34')}, { weights })</code></h2>`,
     fits(transfer, take('lr_find.png')),
     `<div class="plots">${take('loss.png')}${take('schedule.png')}</div>`,
     scratch ? `<h2>The control: the same steps from random weights</h2>${fits(scratch, '')}` : '',
@@ -151,7 +170,8 @@ export async function renderReport(summary: DemoSummary, runDir: string, dataDir
       : '',
     plot.size > 0 ? `<h2>More plots</h2><div class="plots">${[...plot.values()].join('')}</div>` : '',
     `<h2>Time</h2><table><tbody>${summary.timings.map((t) => `<tr><td>${escapeHtml(t.name)}</td><td>${formatSeconds(t.seconds)}</td></tr>`).join('')}` +
-      `<tr><th>total</th><th>${formatSeconds(summary.totalSeconds)}</th></tr></tbody></table>`,
+      `<tr><th>total</th><th>${formatSeconds(summary.totalSeconds)}</th></tr>` +
+      `<tr><td>CPU time (user + system)</td><td>${formatSeconds(summary.cpuSeconds)}</td></tr></tbody></table>`,
     `<footer>fasttune ${escapeHtml(summary.fasttuneVersion)} · LibTorch ${escapeHtml(machine.libtorch)} · Node ${escapeHtml(machine.node)} · ` +
       `${machine.cpus} cores, ${machine.threads} threads · load ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')} at the start, ${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} at the end</footer>`,
   ];

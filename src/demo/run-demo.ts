@@ -11,12 +11,15 @@ import { Resize } from '../data/item-transforms.js';
 import type { ProgressOutput } from '../learner/learner-state.js';
 import { getNumThreads, versions } from '../runtime.js';
 import { libraryVersion } from '../core/version.js';
+import { resnet34, type Architecture } from '../vision/architectures.js';
 import { afterTraining } from './after-training.js';
 import { plotCompare } from './compare-chart.js';
-import { ensureFashionMnist, fashionTask, SOURCE_CLASSES, TARGET_CLASSES, type AptProbe } from './fashion-data.js';
+import { ensureFashionMnist, fashionTask, SOURCE_CLASSES, TARGET_CLASSES, type AptProbe, type TaskFolder } from './fashion-data.js';
 import { FULL, type FashionPreset } from './presets.js';
-import { pretrainedBody } from './pretrain.js';
-import { writeReport } from './report.js';
+import { cacheName, cachedBody, pretrainedBody, type PretrainedBody } from './pretrain.js';
+import { fashionMnistClasses } from '../data/fashion-mnist.js';
+import { headline, writeReport } from './report.js';
+import { runSweep, type SweepSummary } from './sweep.js';
 import { Stages, formatSeconds } from './stages.js';
 import type { DemoSummary, PlotRecord } from './summary.js';
 import { userDataLoaders } from './user-data.js';
@@ -43,6 +46,8 @@ export interface DemoOptions {
   runDir?: string;
   /** Where data trees and the pretrained body are kept between runs (default `<fasttune cache>/demo`). */
   cacheDir?: string;
+  /** Instead of one run: the walkthrough and its control at each of these labelled images per class. */
+  sweep?: readonly number[];
   /** Run the same steps from random weights too (default true). */
   control?: boolean;
   /** Seeds the data order, augmentation and initialisation (default 42). */
@@ -64,8 +69,22 @@ function timestamp(date: Date): string {
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
+/** The body of `preset.borrowBody` when an earlier run left it in the cache, with its source task. */
+async function borrowedBody(preset: FashionPreset, cacheDir: string) {
+  const lender = preset.borrowBody;
+  if (!lender) return null;
+  const task = {
+    classes: SOURCE_CLASSES.map((c) => fashionMnistClasses[c] as string),
+    train: SOURCE_CLASSES.length * lender.source.trainPerClass,
+    valid: SOURCE_CLASSES.length * lender.source.validPerClass,
+  };
+  const body = await cachedBody(cacheDir, cacheName(task, { ...lender.pretrain, arch: lender.arch, size: lender.size }));
+  return body && { body, task, preset: lender };
+}
+
 /** The target task's data and where its body weights come from. */
 interface Prepared {
+  arch: Architecture;
   dls: ImageDataLoaders;
   /** Builds the same DataLoaders again, for the control. */
   again: () => Promise<ImageDataLoaders>;
@@ -76,6 +95,8 @@ interface Prepared {
   settings: WalkthroughSettings;
   predictions: number;
   source?: DemoSummary['pretraining']['source'];
+  /** The preset whose pretraining made the body (Fashion-MNIST runs). */
+  bodyPreset?: FashionPreset;
 }
 
 async function prepareFashion(
@@ -86,41 +107,57 @@ async function prepareFashion(
   stages: Stages,
   output: ProgressOutput,
 ): Promise<Prepared> {
-  const { source, target } = await stages.run('Data: Fashion-MNIST', async () => {
+  // --quick takes the default run's body when the cache holds it: a better body than it can afford.
+  const borrowed = await borrowedBody(preset, cacheDir);
+  const { source, sourceTask, target } = await stages.run('Data: Fashion-MNIST', async () => {
     const idx = ensureFashionMnist(o.fashionMnist, (line) => stages.say(`   ${line}`), o.apt);
     const root = join(cacheDir, 'fashion-mnist');
     const tag = (s: { trainPerClass: number; validPerClass: number }) => `${s.trainPerClass}x${s.validPerClass}`;
-    const sourceTask = await fashionTask(join(root, `source-${tag(preset.source)}`), idx, SOURCE_CLASSES, preset.source);
+    const sourceTask = borrowed ? null : await fashionTask(join(root, `source-${tag(preset.source)}`), idx, SOURCE_CLASSES, preset.source);
     const targetTask = await fashionTask(join(root, `target-${tag(preset.target)}`), idx, TARGET_CLASSES, preset.target);
     for (const [what, task] of [
       ['source task', sourceTask],
       ['target task', targetTask],
     ] as const) {
+      if (task === null) continue;
       stages.say(
         `   ${what}: ${task.classes.join(', ')} — ${task.train} training / ${task.valid} validation images` +
           ` in ${task.dir}${task.written ? '' : ' (from an earlier run)'}`,
       );
     }
-    return { source: sourceTask, target: targetTask };
+    return { sourceTask, target: targetTask, source: borrowed?.task ?? (sourceTask as TaskFolder) };
   });
-  const body = await stages.run('Pretraining on the source task', () =>
-    pretrainedBody(source, { ...preset.pretrain, size: preset.size, seed }, cacheDir, stages, output),
-  );
-  const load = () => ImageDataLoaders.fromFolder(target.dir, { itemTfms: Resize(preset.size), batchTfms: augTransforms(), bs: preset.bs, seed });
+  const body: PretrainedBody = await stages.run('Pretraining on the source task', async () => {
+    if (!borrowed) return pretrainedBody(sourceTask as TaskFolder, { ...preset.pretrain, arch: preset.arch, size: preset.size }, cacheDir, stages, output);
+    stages.say(
+      `   using the body of the '${borrowed.preset.name}' run, from the cache: ${borrowed.body.file}` +
+        ` (${source.train} source images; source error rate ${(borrowed.body.sourceErrorRate * 100).toFixed(2)} %)`,
+    );
+    return borrowed.body;
+  });
+  const load = () =>
+    ImageDataLoaders.fromFolder(target.dir, { itemTfms: Resize(preset.size), batchTfms: augTransforms(), bs: preset.bs, valBs: preset.valBs, seed });
   return {
+    arch: preset.arch,
     dls: await load(),
     again: load,
     body: { pretrained: true, weights: body.file },
     dataDir: target.dir,
-    description: `Fashion-MNIST: pretrained on ${source.classes.length} classes, transferred to ${target.classes.length} others`,
+    description:
+      `Fashion-MNIST: ${preset.arch.name} pretrained on ${source.train} images of ${source.classes.length} classes,` +
+      ` transferred to ${target.classes.length} others with ${preset.target.trainPerClass} labelled images each`,
     imageSize: preset.size,
     settings: { ...preset.walkthrough, ...(o.epochs && { epochs: o.epochs }), seed },
     predictions: preset.predictions,
+    bodyPreset: borrowed?.preset ?? preset,
     source: {
       classes: source.classes,
       train: source.train,
       valid: source.valid,
+      arch: preset.arch.name,
+      size: borrowed?.preset.size ?? preset.size,
       cached: body.cached,
+      ...(borrowed && { borrowedFrom: borrowed.preset.name }),
       errorRate: body.sourceErrorRate,
       seconds: body.seconds,
       table: body.table,
@@ -140,6 +177,7 @@ async function prepareUserData(o: DemoOptions & { data: string }, seed: number, 
     return loaded;
   });
   return {
+    arch: resnet34,
     dls,
     again: load,
     body: { pretrained: true, weights: o.weights ?? 'IMAGENET1K_V1' },
@@ -149,6 +187,22 @@ async function prepareUserData(o: DemoOptions & { data: string }, seed: number, 
     settings: { epochs: o.epochs ?? [3, 6, 3], frozenLr: 3e-3, lrFindIt: 100, seed },
     predictions: 8,
   };
+}
+
+/** `--sweep`: error rate against labelled images per class, transfer and from scratch. */
+export async function runDemoSweep(options: DemoOptions & { sweep: readonly number[] }): Promise<{ summary: SweepSummary; runDir: string }> {
+  const output = options.output ?? process.stdout;
+  const stages = new Stages(output);
+  const seed = options.seed ?? 42;
+  const preset = options.preset ?? FULL;
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const runDir = resolve(options.runDir ?? join('runs', `demo-sweep-${timestamp(new Date())}`));
+  await mkdir(runDir, { recursive: true });
+  stages.say(`fasttune ${libraryVersion()} — transfer learning with ${preset.arch.name} against ${options.sweep.join(', ')} labelled images per class`);
+  stages.say(`run folder: ${runDir}`);
+  const summary = await runSweep(preset, options.sweep, seed, (p) => prepareFashion(options, p, cacheDir, seed, stages, output), runDir, stages, output);
+  stages.say(`report: ${join(runDir, 'report.html')}`);
+  return { summary, runDir };
 }
 
 /** Runs the demo; resolves to what it measured and the path of report.html. */
@@ -162,10 +216,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   const runDir = resolve(options.runDir ?? join('runs', `demo-${timestamp(new Date())}`));
   await mkdir(runDir, { recursive: true });
   const native = versions();
+  const arch = options.data !== undefined ? resnet34 : preset.arch;
   stages.say(
-    `fasttune ${libraryVersion()} — transfer learning with ResNet-34 (LibTorch ${native.libtorch}, ${getNumThreads()} threads on ${availableParallelism()} cores)`,
+    `fasttune ${libraryVersion()} — transfer learning with ${arch.name} (LibTorch ${native.libtorch}, ${getNumThreads()} threads on ${availableParallelism()} cores)`,
   );
   stages.say(`run folder: ${runDir}`);
+  const cpuStart = process.cpuUsage();
 
   const prepared =
     options.data !== undefined
@@ -178,7 +234,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   try {
     await dls.showBatch({ path: join(runDir, 'batch.png'), nrows: 3, ncols: 6, pixels: (batch) => applyAugment(batch) });
     plots.push({ file: 'batch.png', title: 'showBatch', caption: 'a training batch as the model sees it, after augmentation' });
-    const run = await walkthrough('transfer', dls, prepared.body, prepared.settings, stages, output, runDir);
+    const run = await walkthrough('transfer', dls, prepared.arch, prepared.body, prepared.settings, stages, output, runDir);
     transfer = run.record;
     try {
       plots.push(
@@ -204,7 +260,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
   if (options.control ?? true) {
     const again = await prepared.again();
     try {
-      const run = await walkthrough('from scratch', again, { pretrained: false }, prepared.settings, stages, output);
+      const run = await walkthrough('from scratch', again, prepared.arch, { pretrained: false }, prepared.settings, stages, output);
       run.learn.dispose();
       scratch = run.record;
     } finally {
@@ -235,11 +291,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
     pretraining: { weights: prepared.body.weights, ...(prepared.source && { source: prepared.source }) },
     ...(options.data === undefined && {
       recipe: {
+        arch: preset.arch.name,
         size: preset.size,
-        source: preset.source,
-        pretrain: preset.pretrain,
+        source: (prepared.bodyPreset ?? preset).source,
+        pretrain: (prepared.bodyPreset ?? preset).pretrain,
         target: preset.target,
         bs: preset.bs,
+        valBs: preset.valBs,
         ...prepared.settings,
         epochs: [...prepared.settings.epochs],
       },
@@ -250,20 +308,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ summary: Dem
     plots,
     timings: stages.timings,
     totalSeconds: 0,
+    cpuSeconds: 0,
   };
   const report = await stages.run('Report', async () => {
     summary.totalSeconds = stages.elapsed();
+    const cpu = process.cpuUsage(cpuStart);
+    summary.cpuSeconds = (cpu.user + cpu.system) / 1e6;
     summary.machine.loadAfter = loadavg();
     return writeReport(summary, runDir, prepared.dataDir);
   });
 
   stages.say();
+  stages.say(headline(summary));
   stages.say(
     `error rate on ${summary.data.valid} validation images: transfer ${(transfer.errorRate * 100).toFixed(2)} %` +
       (scratch ? `, from scratch ${(scratch.errorRate * 100).toFixed(2)} %` : ''),
   );
   stages.say(
-    `total ${formatSeconds(stages.elapsed())}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} at the start, ${summary.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} at the end`,
+    `total ${formatSeconds(stages.elapsed())}; CPU time ${formatSeconds(summary.cpuSeconds)} (${formatSeconds(summary.cpuSeconds / availableParallelism())} per core); ` +
+      `load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} at the start, ${summary.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} at the end`,
   );
   stages.say(`report: ${report}`);
   return { summary, runDir, report };

@@ -52,10 +52,24 @@ export interface DemoSummary {
     /** The weights the body started from (a file path, or torchvision's weights name). */
     weights: string;
     /** Set when the demo pretrained the body itself on the source task. */
-    source?: { classes: string[]; train: number; valid: number; cached: boolean; errorRate: number; seconds: number; table: FitTable };
+    source?: {
+      classes: string[];
+      train: number;
+      valid: number;
+      /** The network and image side it was pretrained with. */
+      arch: string;
+      size: number;
+      cached: boolean;
+      /** Set when the body is another preset's (`--quick` takes the default run's when cached). */
+      borrowedFrom?: string;
+      errorRate: number;
+      seconds: number;
+      table: FitTable;
+    };
   };
   /** The Fashion-MNIST recipe as run (test/bench/transfer_replica.py reads it); absent with a user's data. */
-  recipe?: Pick<FashionPreset, 'size' | 'source' | 'pretrain' | 'target' | 'bs'> & Omit<WalkthroughSettings, 'epochs'> & { epochs: number[] };
+  recipe?: Pick<FashionPreset, 'size' | 'source' | 'pretrain' | 'target' | 'bs' | 'valBs'> &
+    Omit<WalkthroughSettings, 'epochs'> & { arch: string; epochs: number[] };
   transfer: RunRecord;
   /** The control: the same steps from random weights (absent with --no-control). */
   scratch?: RunRecord;
@@ -70,4 +84,9 @@ export interface DemoSummary {
   plots: PlotRecord[];
   timings: StageTiming[];
   totalSeconds: number;
+  /**
+   * CPU time of the whole process (user + system). Divided by the cores it estimates the wall time
+   * on an idle machine, whatever else the machine was running.
+   */
+  cpuSeconds: number;
 }

@@ -6,7 +6,7 @@ import type { DataLoaders } from '../data/loader-contract.js';
 import { slice } from '../learner/hypers.js';
 import { errorRate } from '../learner/metrics.js';
 import type { ProgressOutput } from '../learner/learner-state.js';
-import { resnet34 } from '../vision/architectures.js';
+import type { Architecture } from '../vision/architectures.js';
 import { visionLearner, type VisionLearner } from '../vision/vision-learner.js';
 import { formatSeconds, type Stages } from './stages.js';
 import { TableCapture, type FitTable } from './table-capture.js';
@@ -71,6 +71,7 @@ function exp(value: number): string {
 export async function walkthrough(
   name: string,
   dls: DataLoaders,
+  arch: Architecture,
   body: BodyWeights,
   settings: WalkthroughSettings,
   stages: Stages,
@@ -86,7 +87,7 @@ export async function walkthrough(
     fits.push({ call, table: tables.fits.at(-1) as FitTable, seconds: (performance.now() - start) / 1000 });
   };
 
-  const learn = await visionLearner(dls, resnet34, {
+  const learn = await visionLearner(dls, arch, {
     ...(body.pretrained ? { weights: body.weights } : { pretrained: false }),
     metrics: [errorRate],
     cbs: [tables],
@@ -103,7 +104,8 @@ export async function walkthrough(
     const lrFindStart = performance.now();
     await stages.run(`${name} · unfreeze(), lrFind()`, async () => {
       learn.unfreeze();
-      ({ valley } = await learn.lrFind({ numIt: settings.lrFindIt }));
+      // A run whose loss blows up at once can leave the finder without a suggestion.
+      valley = (await learn.lrFind({ numIt: settings.lrFindIt })).valley ?? Number.NaN;
       if (plotsDir) await learn.recorder.plotLrFind(join(plotsDir, 'lr_find.png'));
       stages.say(`   lrFind suggests valley = ${valley.toExponential(2)}${plotsDir ? ` (plot: ${join(plotsDir, 'lr_find.png')})` : ''}`);
     });

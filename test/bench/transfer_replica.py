@@ -9,7 +9,8 @@ LR-finder length) from the run's metrics.json and then, with fastai's semantics 
 hand (shared/spec/fastai-semantics.md):
 
 1. source task: the first N training images of Fashion-MNIST classes 0-4 (as the demo writes them),
-   ResNet-34 from torchvision's random init + fastai's head, fit_one_cycle;
+   the recipe's ResNet (resnet18 or resnet34) from torchvision's random init + fastai's head,
+   fit_one_cycle;
 2. target task (classes 5-9, the first images of the training file; the test file's for
    validation): vision_learner from that body, frozen; fit_one_cycle(e1, 3e-3); unfreeze; lr_find
    (valley); fit_one_cycle(e2, valley); fit_one_cycle(e3, slice(valley/100, valley));
@@ -164,7 +165,7 @@ def prepare(images, train):
     return (x - MEAN) / STD
 
 
-# ---- fastai's ResNet-34 learner model -----------------------------------------------------------
+# ---- fastai's ResNet learner model --------------------------------------------------------------
 
 class ConcatPool(nn.Module):
     def forward(self, x):
@@ -178,8 +179,8 @@ def head_bn(n):
     return bn
 
 
-def build(n_out, body_state=None):
-    body = nn.Sequential(*list(torchvision.models.resnet34(weights=None).children())[:-2])
+def build(arch, n_out, body_state=None):
+    body = nn.Sequential(*list(getattr(torchvision.models, arch)(weights=None).children())[:-2])
     if body_state is not None:
         body.load_state_dict(body_state)
     head = nn.Sequential(ConcatPool(), head_bn(1024), nn.Dropout(0.25), nn.Linear(1024, 512, bias=False), nn.ReLU(inplace=True),
@@ -208,7 +209,7 @@ def load_safetensors(path):
 
 
 def to_torchvision_body(state):
-    """A torchvision ResNet-34 state dict → the body Sequential's keys (0 conv1, 1 bn1, 4-7 layers)."""
+    """A torchvision ResNet state dict → the body Sequential's keys (0 conv1, 1 bn1, 4-7 layers)."""
     index = {name: i for i, name in enumerate(TORCHVISION_CHILDREN)}
     return {f"{index[k.split('.')[0]]}.{k.split('.', 1)[1]}": v for k, v in state.items() if not k.startswith("fc.")}
 
@@ -351,7 +352,8 @@ def walkthrough(label, body_state, data, recipe, seed):
     torch.manual_seed(seed)
     random.seed(seed)
     (xt, yt), (xv, yv) = data
-    learn = Learner(build(5, body_state), Loader(xt, yt, recipe["bs"], True, seed), Loader(xv, yv, recipe["bs"], False, seed), body_state is not None)
+    arch, val_bs = recipe.get("arch", "resnet34"), recipe.get("valBs", recipe["bs"])
+    learn = Learner(build(arch, 5, body_state), Loader(xt, yt, recipe["bs"], True, seed), Loader(xv, yv, val_bs, False, seed), body_state is not None)
     e1, e2, e3 = recipe["epochs"]
     rows = learn.fit_one_cycle(e1, [recipe["frozenLr"]] * 3, label=label)["rows"]
     learn.set_frozen(False)
@@ -370,7 +372,7 @@ def pretrain(recipe, idx_dir, seed):
     torch.manual_seed(seed)
     random.seed(seed)
     p = recipe["pretrain"]
-    learn = Learner(build(5), Loader(xt, yt, p["bs"], True, seed), Loader(xv, yv, p["bs"], False, seed), False)
+    learn = Learner(build(recipe.get("arch", "resnet34"), 5), Loader(xt, yt, p["bs"], True, seed), Loader(xv, yv, p["bs"], False, seed), False)
     rows = learn.fit_one_cycle(p["epochs"], [p["lr"]] * 3, label="source")["rows"]
     return {k: v.clone() for k, v in learn.model[0].state_dict().items()}, rows[-1]["error_rate"]
 

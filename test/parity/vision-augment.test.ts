@@ -64,10 +64,11 @@ describe('augmented steps vs PyTorch', () => {
     ] as const) {
       const { loss, logits } = await m.evalStep(referenceBatch(augment));
       report(`augmented eval logits (${name})`, diffs(logits, ref.get(`${name}.logits_eval`).data as Float32Array));
-      // On one thread both sides agree to the bit (the figures printed); the margin is for
-      // another LibTorch build.
+      // Eval runs with BatchNorm folded into the convolutions, which rounds otherwise than
+      // PyTorch's unfolded network: logits agree to ~2e-6 relative (the figures printed). The loss
+      // can move by as much as the largest logit, hence its relative 1e-4.
       expectClose(logits, ref.get(`${name}.logits_eval`).data as Float32Array, { atol: 1e-5, rtol: 1e-5 }, `${name} logits`);
-      expectClose([loss], ref.numbers(`${name}.loss_eval`), { atol: 1e-5, rtol: 1e-5 }, `${name} loss`);
+      expectClose([loss], ref.numbers(`${name}.loss_eval`), { atol: 1e-5, rtol: 1e-4 }, `${name} loss`);
     }
   });
 

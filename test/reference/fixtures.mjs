@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Regenerates the PyTorch reference fixtures whose generator, or the BLAS under LibTorch, changed
 // since they were made. Each test/reference/<name>.py writes into test/fixtures/<name>/; a stamp
-// file keeps the hash of the generator (and of the modules the generators share) and the BLAS
-// libraries LibTorch loaded. Matrix products differ in their last bits between BLAS builds (the
+// file keeps the hash of the generator (and of the modules the generators share), the BLAS
+// libraries LibTorch loaded and the BLAS thread count. Matrix products differ in their last bits between BLAS builds (the
 // netlib reference BLAS and OpenBLAS), so references made under one do not hold under the other.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -56,18 +56,23 @@ export function generators() {
     .sort();
 }
 
+// The BLAS thread count the addon runs with (src/core/openmp.ts: 1 unless the user set it): OpenBLAS
+// splits a product differently across threads, so references are made with the same count.
+const blasThreads = process.env.OPENBLAS_NUM_THREADS ?? '1';
+
 export function ensureFixtures(names = generators(), { log = console.log } = {}) {
   const blas = blasLibraries();
   for (const name of names) {
     const out = join(fixturesDir, name);
     const stamp = join(out, '.stamp');
-    const expected = `${hashOf(name)}\nblas ${blas.join(' ') || 'none found'}\n`;
+    const expected = `${hashOf(name)}\nblas ${blas.join(' ') || 'none found'}, ${blasThreads} thread(s)\n`;
     if (existsSync(stamp) && readFileSync(stamp, 'utf8') === expected) continue;
     log(`fixtures: generating ${name} with ${python} (BLAS: ${blas.join(', ') || 'none found'})`);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     const started = Date.now();
-    const result = spawnSync(python, [join(refDir, `${name}.py`), out], { stdio: 'inherit', cwd: root });
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: blasThreads };
+    const result = spawnSync(python, [join(refDir, `${name}.py`), out], { stdio: 'inherit', cwd: root, env });
     if (result.status !== 0) {
       throw new Error(`reference generator test/reference/${name}.py failed (exit ${result.status ?? result.signal})`);
     }

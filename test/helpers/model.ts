@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { createVisionModel, getNumThreads, setNumThreads, type VisionModel, type VisionModelOptions } from '../../src/index.js';
 import type { Batch } from '../../src/data/loader-contract.js';
 import type { GroupHypers } from '../../src/model/types.js';
+import type { NativeModelOptions } from '../../src/native.js';
 import { fixturesDir, type Fixture } from './fixtures.js';
 
 export const referenceDir = join(fixturesDir, 'vision_model');
@@ -100,3 +101,20 @@ export function expectSameTensors(actual: readonly TensorLike[], expected: reado
     if (a.data && e.data) expect(bytes(a.data).equals(bytes(e.data)), `${what}: ${e.name} values`).toBe(true);
   }
 }
+
+/** The options the native binding's createVisionModel takes, at their defaults (ResNet-34, 5 classes, CPU). */
+export const rawModelOptions: NativeModelOptions = {
+  arch: 'resnet34',
+  nOut: N_OUT,
+  device: 'cpu',
+  trainBn: true,
+  wdBnBias: false,
+  optimizer: 'adam',
+  normalize: null,
+  labelSmoothing: 0,
+  ps: 0.5,
+  precision: 'fp32',
+  gradScaler: null,
+  channelsLast: false,
+  seed: 0,
+};

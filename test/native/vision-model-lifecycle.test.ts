@@ -5,26 +5,11 @@ import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createVisionModel, FasttuneError, type VisionModel } from '../../src/index.js';
-import { native, type NativeModelOptions } from '../../src/native.js';
-import { hypers, N_OUT, syntheticBatch } from '../helpers/model.js';
+import { native } from '../../src/native.js';
+import { hypers, N_OUT, rawModelOptions, syntheticBatch } from '../helpers/model.js';
 
 const addon = fileURLToPath(new URL('../../build/Release/fasttune.node', import.meta.url));
 const batch = syntheticBatch(4, 64);
-const rawOptions: NativeModelOptions = {
-  arch: 'resnet34',
-  nOut: N_OUT,
-  device: 'cpu',
-  trainBn: true,
-  wdBnBias: false,
-  optimizer: 'adam',
-  normalize: null,
-  labelSmoothing: 0,
-  ps: 0.5,
-  precision: 'fp32',
-  gradScaler: null,
-  channelsLast: false,
-  seed: 0,
-};
 
 async function code(promise: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
   try {
@@ -112,7 +97,7 @@ describe('VisionModel lifecycle', () => {
     let started = () => {};
     const jobQueued = new Promise<void>((resolve) => (started = resolve));
     const pending = (async () => {
-      const model = await native().createVisionModel(rawOptions);
+      const model = await native().createVisionModel(rawModelOptions);
       registry.register(model, 'model');
       const step = model.trainStep(batch, hypers());
       started();

@@ -20,7 +20,7 @@ import type { LossSpec } from '../../src/model/types.js';
 import { native } from '../../src/native.js';
 import { expectClose } from '../helpers/close.js';
 import { fixture, fixturesDir } from '../helpers/fixtures.js';
-import { onReferenceThreads } from '../helpers/model.js';
+import { onReferenceThreads, rawModelOptions } from '../helpers/model.js';
 
 const ref = fixture('mixup', 'mixup');
 const weightsFile = join(fixturesDir, 'mixup', 'weights.safetensors');
@@ -99,21 +99,6 @@ describe('MixUp and CutMix in the native step vs fastai in PyTorch', () => {
 });
 
 describe('native checks of the mix draws', () => {
-  const raw = {
-    arch: 'resnet34',
-    nOut: 5,
-    device: 'cpu',
-    trainBn: true,
-    wdBnBias: false,
-    optimizer: 'adam',
-    normalize: null,
-    labelSmoothing: 0,
-    ps: 0.5,
-    precision: 'fp32',
-    gradScaler: null,
-    channelsLast: false,
-    seed: 0,
-  };
   const failure = async (p: Promise<unknown>): Promise<FasttuneError> => {
     const error = await p.then(
       () => undefined,
@@ -127,7 +112,7 @@ describe('native checks of the mix draws', () => {
   const shuffle = Int32Array.from([1, 0, 3, 2]);
 
   it('refuses draws that do not fit the batch, past the TypeScript checks, and keeps working', async () => {
-    const m = await native().createVisionModel(raw);
+    const m = await native().createVisionModel(rawModelOptions);
     // The binding throws argument errors synchronously; async turns them into rejections.
     const bad = async (mix: object) => m.accumulateStep({ ...base, mix: mix as MixParams });
     expect((await failure(bad({ shuffle: shuffle.subarray(1), lam }))).message).toMatch(/mix\.shuffle must hold one index per image \(4\)/);

@@ -68,7 +68,7 @@ import {
   type LrFindOptions,
 } from './options.js';
 import { ParamScheduler } from './param-scheduler.js';
-import { loadState, loadStateWithResumePoint, saveState, type LoadOptions, type ResumePoint, type SaveOptions } from './persistence.js';
+import { checkpointFrozenTo, loadState, loadStateWithResumePoint, saveState, type LoadOptions, type ResumePoint, type SaveOptions } from './persistence.js';
 import type { Predictions } from './predictions.js';
 import type { BatchStep, LearnerState, ProgressMode, ProgressOutput } from './learner-state.js';
 import { ProgressCallback, checkProgressMode } from './progress.js';
@@ -393,11 +393,7 @@ export class Learner implements LearnerState {
     const withoutResume = (plan: OneCyclePlan): OneCyclePlan => ({ ...plan, fit: { ...plan.fit, resume: undefined } });
     await this.exclusive(async () => {
       // A checkpoint saved with frozen groups was written in the frozen phase; else that phase is done.
-      let frozenPhaseLeft = true;
-      if (o.resume !== undefined) {
-        await loadState(this, o.resume as string);
-        frozenPhaseLeft = this.frozenTo > 0;
-      }
+      const frozenPhaseLeft = o.resume === undefined || (await checkpointFrozenTo(this, o.resume as string, 'fineTune')) > 0;
       if (frozenPhaseLeft) {
         this.freeze();
         await this.runOneCycle(frozenPhase);

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FieldReader } from './metadata-reader.js';
 import { FasttuneError } from '../core/errors.js';
+import { readSafetensorsHeader } from '../io/safetensors-header.js';
 import { readWeights, writeWeights, type WeightsTensor } from '../io/weights.js';
 import type { GroupHypers, ModelCore } from '../model/types.js';
 import { libraryVersion } from '../core/version.js';
@@ -203,4 +204,14 @@ export async function loadStateWithResumePoint(
   if (rng && model.setRandomState) model.setRandomState(rng.data as Uint8Array);
   if (state.trainEpoch !== null && learn.dls.train.epoch !== undefined) learn.dls.train.epoch = state.trainEpoch;
   return { path, resumePoint: state.resumePoint ?? null };
+}
+
+/**
+ * How many groups a checkpoint was saved with frozen, from its header alone (0 when it has none or
+ * cannot be read: loading it then says what is wrong).
+ */
+export async function checkpointFrozenTo(learn: LearnerState, name: string, where = 'resume'): Promise<number> {
+  const path = statePath(learn, name, where);
+  const header = await readSafetensorsHeader(path).catch(() => null);
+  return (header && parseState(header.metadata, path, learn.model)?.frozenTo) ?? 0;
 }
